@@ -1,0 +1,39 @@
+//! The orthogonal-basis core shared by POD, hyper-reduction, spectral layers and Muon.
+//!
+//! Everything here works on dense `f64` matrices in faer's column-major [`faer::Mat`]:
+//! - [`Basis`]: orthonormal columns under an [`InnerProduct`] (Euclidean or diagonal
+//!   quadrature weights), grown by CGS2 re-orthogonalization;
+//! - thin QR by Householder ([`householder_qr`]) and by a TSQR reduction tree ([`tsqr`]);
+//! - SVDs: thin ([`thin_svd`]), method of snapshots ([`method_of_snapshots`]), randomized
+//!   ([`randomized_svd`]) and incremental ([`IncrementalSvd`]); POD rank rules
+//!   ([`Truncation`]);
+//! - Newton–Schulz polar iterations ([`newton_schulz`]), cubic and Muon's quintic;
+//! - interpolation points: EIM ([`Eim`]), DEIM ([`deim`]), Q-DEIM ([`qdeim`]) and the
+//!   oblique projector they define ([`Interpolator`]);
+//! - spectral reference bases ([`fourier_basis`], [`chebyshev_basis`]).
+
+mod error;
+mod incremental;
+mod inner;
+mod interpolation;
+mod newton_schulz;
+mod orthonormal;
+mod qr;
+mod randomized;
+mod spectral;
+mod svd;
+mod truncation;
+
+pub use error::{BasisError, Result};
+pub use incremental::{IncrementalSvd, IncrementalSvdOptions};
+pub use inner::InnerProduct;
+pub use interpolation::{deim, qdeim, qdeim_bound, Eim, Interpolator};
+pub use newton_schulz::{
+    newton_schulz, polar_factor, NewtonSchulzKind, MUON_QUINTIC, MUON_QUINTIC_BAND,
+};
+pub use orthonormal::{orthogonality_error, Basis};
+pub use qr::{householder_qr, tsqr, ThinQr};
+pub use randomized::{randomized_svd, RandomizedSvdOptions};
+pub use spectral::{chebyshev_basis, chebyshev_lobatto_points, fourier_basis};
+pub use svd::{method_of_snapshots, thin_svd, ThinSvd};
+pub use truncation::Truncation;

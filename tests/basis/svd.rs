@@ -1,0 +1,172 @@
+//! Thin, snapshot, randomized and incremental SVDs; POD truncation rules.
+
+use faer::Mat;
+use galerkin::basis::{
+    method_of_snapshots, orthogonality_error, randomized_svd, thin_svd, IncrementalSvd,
+    IncrementalSvdOptions, InnerProduct, RandomizedSvdOptions, Truncation,
+};
+use proptest::prelude::*;
+
+use crate::common::{gaussian, max_rel_diff, norm2, with_singular_values};
+
+/// Singular values 1, 1/2, 1/4, …: a clear gap-free geometric decay.
+fn geometric(k: usize, ratio: f64) -> Vec<f64> {
+    (0..k).map(|i| ratio.powi(i as i32)).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    #[test]
+    fn thin_svd_reconstructs_and_is_orthonormal(n in 10usize..150, m in 1usize..40, seed in 0u64..1000) {
+        let a = gaussian(n, m, seed);
+        let svd = thin_svd(a.as_ref(), &InnerProduct::Euclidean).unwrap();
+        let eps = n.max(m) as f64 * f64::EPSILON;
+        prop_assert!((svd.reconstruct() - &a).norm_max() <= 64.0 * eps * norm2(&a));
+        prop_assert!(orthogonality_error(svd.u.as_ref(), &InnerProduct::Euclidean) <= 64.0 * eps);
+        prop_assert!(svd.s.windows(2).all(|w| w[0] >= w[1]));
+    }
+
+    #[test]
+    fn method_of_snapshots_matches_thin_svd_weighted(n in 50usize..300, m in 2usize..30, seed in 0u64..1000) {
+        let m = m.min(n);
+        // Condition ≤ 1e4, well inside what the squared-condition method resolves.
+        let s: Vec<f64> = (0..m).map(|i| 10f64.powf(-4.0 * i as f64 / (m - 1) as f64)).collect();
+        let a = with_singular_values(n, m, &s, seed);
+        let w = InnerProduct::diagonal((0..n).map(|i| 1.0 + (i % 7) as f64).collect()).unwrap();
+        let direct = thin_svd(a.as_ref(), &w).unwrap();
+        let snaps = method_of_snapshots(a.as_ref(), &w).unwrap();
+        prop_assert_eq!(snaps.s.len(), m);
+        // Error of λ = σ² is ε‖A‖², so σ_i is accurate to ε σ₁²/σ_i² relative: ≤ 1e8 ε here.
+        prop_assert!(max_rel_diff(&direct.s, &snaps.s, m) <= 1e-7);
+        prop_assert!(orthogonality_error(snaps.u.as_ref(), &w) <= 1e-12);
+        prop_assert!((snaps.reconstruct() - &a).norm_max() <= 1e-10);
+    }
+
+    #[test]
+    fn randomized_svd_is_exact_on_low_rank_data(
+        n in 100usize..300, m in 60usize..120, rank in 1usize..12, seed in 0u64..1000,
+    ) {
+        let s = geometric(rank, 0.7);
+        let a = with_singular_values(n, m, &s, seed);
+        let mut opts = RandomizedSvdOptions::new(rank);
+        opts.power_iterations = 0;
+        opts.seed = seed;
+        let r = randomized_svd(a.as_ref(), &opts).unwrap();
+        let exact = thin_svd(a.as_ref(), &InnerProduct::Euclidean).unwrap();
+        // Exactly rank-k: the sketch captures the range, only round-off remains.
+        prop_assert!(max_rel_diff(&exact.s, &r.s, rank) <= 1e-10, "{:?} vs {:?}", &exact.s[..rank], r.s);
+        prop_assert!((r.reconstruct() - &a).norm_max() <= 1e-12);
+    }
+
+    #[test]
+    fn randomized_svd_obeys_halko_bound_on_noisy_data(
+        seed in 0u64..1000, q in 0usize..3,
+    ) {
+        let (n, m, k, p) = (400, 200, 10, 10);
+        // Decaying signal plus a flat noise floor at 1e-3.
+        let mut s = geometric(k + 40, 0.8);
+        for x in s.iter_mut().skip(k) { *x = x.max(1e-3); }
+        let a = with_singular_values(n, m, &s, seed);
+        let opts = RandomizedSvdOptions { rank: k, oversampling: p, power_iterations: q, seed };
+        let r = randomized_svd(a.as_ref(), &opts).unwrap();
+        // ‖A − U Uᵀ A‖₂ for the returned rank-k left vectors. HMT eq. (1.9) with the
+        // power-scheme improvement of §10.4 bounds the range error of the (k+p)-column sketch
+        // by [1 + 11√(k+p)·√min(n,m)]^(1/(2q+1)) · σ_{k+1} with failure probability
+        // ≤ 6p^(−p) ≈ 6e-10; truncating to rank k adds at most σ_{k+1} (HMT §9.4).
+        let u = &r.u;
+        let resid = &a - u * (u.transpose() * &a);
+        let bound = (1.0 + (1.0 + 11.0 * ((k + p) as f64).sqrt() * (m as f64).sqrt())
+            .powf(1.0 / (2 * q + 1) as f64)) * s[k];
+        let err = norm2(&resid);
+        prop_assert!(err <= bound, "error {err} > bound {bound}");
+        prop_assert!(err >= s[k] * (1.0 - 1e-10), "cannot beat Eckart–Young: {err} < {}", s[k]);
+    }
+
+    #[test]
+    fn incremental_svd_is_exact_on_low_rank_data(
+        n in 50usize..300, m in 20usize..80, rank in 1usize..10, seed in 0u64..1000,
+    ) {
+        let a = with_singular_values(n, m, &geometric(rank, 0.5), seed);
+        let opts = IncrementalSvdOptions { track_right_vectors: true, ..Default::default() };
+        let mut inc = IncrementalSvd::new(n, opts).unwrap();
+        inc.push_columns(a.as_ref()).unwrap();
+        let exact = thin_svd(a.as_ref(), &InnerProduct::Euclidean).unwrap();
+        prop_assert_eq!(inc.rank(), rank);
+        prop_assert!(max_rel_diff(&exact.s, inc.singular_values(), rank) <= 1e-10);
+        let svd = inc.to_svd();
+        prop_assert!(orthogonality_error(svd.u.as_ref(), &InnerProduct::Euclidean) <= 1e-13);
+        prop_assert!((svd.reconstruct() - &a).norm_max() <= 1e-12);
+    }
+}
+
+#[test]
+fn incremental_svd_with_rank_cap_tracks_leading_triplets() {
+    // Full-rank data with fast decay: the cap forces truncation at every step, so the
+    // lazily rotated store is materialized and re-orthonormalized many times.
+    let (n, m) = (500, 300);
+    let s: Vec<f64> = (0..m).map(|i| 0.5f64.powi(i as i32)).collect();
+    let a = with_singular_values(n, m, &s, 11);
+    let opts = IncrementalSvdOptions { max_rank: 20, ..Default::default() };
+    let mut inc = IncrementalSvd::new(n, opts).unwrap();
+    inc.push_columns(a.as_ref()).unwrap();
+    assert_eq!(inc.rank(), 20);
+    assert_eq!(inc.columns_seen(), m);
+    // Each truncation discards ≤ σ₂₁ ≈ 1e-6 of the data: leading values to ~1e-6 relative.
+    assert!(max_rel_diff(&s, inc.singular_values(), 10) <= 1e-5);
+    let u = inc.to_svd().u;
+    assert!(orthogonality_error(u.as_ref(), &InnerProduct::Euclidean) <= 1e-12);
+}
+
+#[test]
+fn truncation_rules_pick_documented_ranks() {
+    let s = [10.0, 1.0, 0.1, 0.01, 0.001];
+    assert_eq!(Truncation::Rank(3).rank(&s).unwrap(), 3);
+    assert_eq!(Truncation::Rank(9).rank(&s).unwrap(), 5);
+    assert_eq!(Truncation::AbsoluteTolerance(0.05).rank(&s).unwrap(), 3);
+    // Energy: total 101.010101; tail after 2 = 0.010101 → 1.0e-4 of the total.
+    assert_eq!(Truncation::RelativeEnergy(1.1e-4).rank(&s).unwrap(), 2);
+    assert_eq!(Truncation::RelativeEnergy(0.9e-4).rank(&s).unwrap(), 3);
+    assert_eq!(Truncation::RelativeEnergy(0.0).rank(&s).unwrap(), 5);
+    assert!(Truncation::RelativeEnergy(1.0).rank(&s).is_err());
+    assert!(Truncation::AbsoluteTolerance(f64::NAN).rank(&s).is_err());
+}
+
+proptest! {
+    #[test]
+    fn relative_energy_rank_is_the_smallest_meeting_the_tolerance(
+        mut s in proptest::collection::vec(0.0f64..10.0, 1..40), eps in 0.0f64..0.99,
+    ) {
+        s.sort_by(|a, b| b.partial_cmp(a).unwrap());
+        let r = Truncation::RelativeEnergy(eps).rank(&s).unwrap();
+        prop_assert!(Truncation::discarded_energy(&s, r) <= eps);
+        if r > 0 {
+            prop_assert!(Truncation::discarded_energy(&s, r - 1) > eps);
+        }
+    }
+}
+
+#[test]
+fn randomized_svd_is_reproducible_from_its_seed() {
+    let a = gaussian(200, 80, 3);
+    let opts = RandomizedSvdOptions::new(10);
+    let x = randomized_svd(a.as_ref(), &opts).unwrap();
+    let y = randomized_svd(a.as_ref(), &opts).unwrap();
+    assert_eq!(x.s, y.s);
+    assert!(x.u == y.u);
+    let z = randomized_svd(a.as_ref(), &RandomizedSvdOptions { seed: 1, ..opts }).unwrap();
+    assert!(x.s != z.s, "a different seed draws a different sketch");
+    assert!(randomized_svd(a.as_ref(), &RandomizedSvdOptions::new(75)).is_err());
+}
+
+#[test]
+fn non_finite_snapshots_are_refused() {
+    let mut a: Mat<f64> = gaussian(20, 5, 0);
+    a[(3, 1)] = f64::INFINITY;
+    assert!(thin_svd(a.as_ref(), &InnerProduct::Euclidean).is_err());
+    assert!(method_of_snapshots(a.as_ref(), &InnerProduct::Euclidean).is_err());
+    let mut inc = IncrementalSvd::new(20, IncrementalSvdOptions::default()).unwrap();
+    let err = inc.push_columns(a.as_ref()).unwrap_err();
+    assert!(err.to_string().contains("non-finite"), "{err}");
+    assert!(inc.push(&[1.0; 3]).is_err());
+}
