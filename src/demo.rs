@@ -103,7 +103,11 @@ fn max_relative_difference(reference: &[f64], other: &[f64]) -> f64 {
 }
 
 fn relative_error(exact: &[f64], approx: &[f64]) -> f64 {
-    let num: f64 = exact.iter().zip(approx).map(|(e, a)| (e - a) * (e - a)).sum();
+    let num: f64 = exact
+        .iter()
+        .zip(approx)
+        .map(|(e, a)| (e - a) * (e - a))
+        .sum();
     let den: f64 = exact.iter().map(|e| e * e).sum();
     (num / den).sqrt()
 }
@@ -159,7 +163,10 @@ pub fn run(config: DemoConfig) -> Result<DemoReport> {
         compared_rank: r,
         qr_orthogonality,
         interpolation_points: m,
-        interpolation_errors: (relative_error(&f, &deim_fit), relative_error(&f, &qdeim_fit)),
+        interpolation_errors: (
+            relative_error(&f, &deim_fit),
+            relative_error(&f, &qdeim_fit),
+        ),
         flux_projection_error: relative_error(&f, &projected),
         seconds: start.elapsed().as_secs_f64(),
     })
@@ -174,7 +181,10 @@ impl fmt::Display for DemoReport {
              {} grid points × {} times in [0, {}]",
             c.viscosity, c.a, c.b, c.n, c.snapshots, c.t_end
         )?;
-        writeln!(f, "\nLeading singular values (thin SVD, trapezoid weights):")?;
+        writeln!(
+            f,
+            "\nLeading singular values (thin SVD, trapezoid weights):"
+        )?;
         for (i, s) in self.singular_values.iter().enumerate() {
             writeln!(f, "  σ{:<2} = {s:.6e}", i + 1)?;
         }
@@ -200,9 +210,21 @@ impl fmt::Display for DemoReport {
             "\nHyper-reduction of the flux u²/2 with m = {} points (held-out time):",
             self.interpolation_points
         )?;
-        writeln!(f, "  POD projection error  {:.2e}  (the optimum)", self.flux_projection_error)?;
-        writeln!(f, "  DEIM                  {:.2e}", self.interpolation_errors.0)?;
-        writeln!(f, "  Q-DEIM                {:.2e}", self.interpolation_errors.1)?;
+        writeln!(
+            f,
+            "  POD projection error  {:.2e}  (the optimum)",
+            self.flux_projection_error
+        )?;
+        writeln!(
+            f,
+            "  DEIM                  {:.2e}",
+            self.interpolation_errors.0
+        )?;
+        writeln!(
+            f,
+            "  Q-DEIM                {:.2e}",
+            self.interpolation_errors.1
+        )?;
         write!(f, "\nDone in {:.2} s.", self.seconds)
     }
 }

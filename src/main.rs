@@ -13,7 +13,13 @@ use clap::{Parser, Subcommand};
 /// with the full model, `galerkin figures` regenerates every figure in figures/.
 /// Start with `galerkin demo`.
 #[derive(Debug, Parser)]
-#[command(name = "galerkin", version, about, long_about, propagate_version = true)]
+#[command(
+    name = "galerkin",
+    version,
+    about,
+    long_about,
+    propagate_version = true
+)]
 struct Cli {
     /// Log verbosity for diagnostics on stderr (error, warn, info, debug, trace).
     /// Overridden by the RUST_LOG environment variable.

@@ -1,8 +1,38 @@
 //! # galerkin-solvers
 //!
 //! Pseudo-spectral solvers for 1-D viscous Burgers, 1-D Kuramoto–Sivashinsky and 2-D
-//! incompressible Navier–Stokes, with stiff exponential / IMEX / structure-preserving
-//! integrators, random initial conditions and deterministic parallel ensembles.
+//! incompressible Navier–Stokes (vorticity form, periodic box, forcing and drag), written
+//! once over the semi-linear core ∂ₜu = L u + N(u) (+ f) with L diagonal in Fourier space:
+//! - [`grid`] and [`fft`]: periodic grids (1-D is 2-D with ny = 1) and real-FFT transforms;
+//! - [`dealias`]: quadratic products with the 2/3 rule or 3/2 padding;
+//! - [`pde`]: [`Burgers`], [`KuramotoSivashinsky`], [`NavierStokes`];
+//! - [`integrators`]: ETDRK4, ETDRK2, IMEX ARS(2,3,3), RK4;
+//! - [`simulation`]: fixed-step runs with blow-up and CFL checks;
+//! - [`ic`]: Gaussian random fields (FNO presets), random Fourier series, expressions, files;
+//! - [`ensemble`]: deterministic parallel ensembles over seeds × parameters;
+//! - [`lyapunov`]: the largest Lyapunov exponent.
 //!
-//! This crate depends on no other crate of the workspace. Its contents arrive with the
-//! solver-layer issue (#3); until then it only reserves its place in the workspace.
+//! This crate depends on no other crate of the workspace.
+
+#![warn(missing_docs)]
+
+pub mod dealias;
+pub mod ensemble;
+pub mod error;
+pub mod expr;
+pub mod fft;
+pub mod grid;
+pub mod ic;
+pub mod integrators;
+pub mod lyapunov;
+mod npy;
+pub mod pde;
+pub mod simulation;
+
+pub use dealias::Dealias;
+pub use error::{Result, SolverError};
+pub use grid::Grid;
+pub use ic::InitialCondition;
+pub use integrators::Scheme;
+pub use pde::{Burgers, Forcing, KuramotoSivashinsky, NavierStokes, PdeKind, SemiLinearPde};
+pub use simulation::{Schedule, Simulation, Trajectory};

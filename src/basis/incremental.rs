@@ -9,7 +9,7 @@
 //! slow loss of orthogonality that rank-one updates accumulate (as in libROM's
 //! `IncrementalSVDBrand`).
 
-use faer::{Mat, MatRef};
+use faer::{linalg::matmul::matmul, Accum, Mat, MatMut, MatRef, Par};
 
 use super::error::{ensure_finite, ensure_tolerance, BasisError, Result};
 use super::svd::ThinSvd;
@@ -114,14 +114,14 @@ impl IncrementalSvd {
             });
         }
         ensure_finite("column", MatRef::from_column_major_slice(c, n, 1))?;
-        let c_norm = c.iter().map(|x| x * x).sum::<f64>().sqrt();
+        let c_norm = MatRef::from_column_major_slice(c, n, 1).norm_l2();
         self.scratch.copy_from_slice(c);
         let mut coeffs = self.orthogonalize_scratch();
         let again = self.orthogonalize_scratch();
         for (a, b) in coeffs.iter_mut().zip(&again) {
             *a += b;
         }
-        let rho = self.scratch.iter().map(|x| x * x).sum::<f64>().sqrt();
+        let rho = MatRef::from_column_major_slice(&self.scratch, n, 1).norm_l2();
         let r = self.rank();
         let new_direction = rho > self.opts.linear_dependence_tol * c_norm && rho > 0.0;
         let rows = if new_direction { r + 1 } else { r };
@@ -185,21 +185,22 @@ impl IncrementalSvd {
         }
     }
 
-    /// scratch ← scratch − U(Uᵀ scratch); returns Uᵀ scratch. Two passes of O(n·r′).
+    /// scratch ← scratch − U(Uᵀ scratch); returns Uᵀ scratch. Two matrix–vector products
+    /// with U_store (O(n·r′), SIMD through faer) and two with the small M.
     fn orthogonalize_scratch(&mut self) -> Vec<f64> {
-        let r_store = self.u_store.ncols();
-        let stored: Vec<f64> = (0..r_store)
-            .map(|k| dot(self.u_store.col_as_slice(k), &self.scratch))
-            .collect();
-        let stored = MatRef::from_column_major_slice(&stored, r_store, 1);
-        let coeffs = self.mix.transpose() * stored;
+        let n = self.scratch.len();
+        let stored =
+            self.u_store.transpose() * MatRef::from_column_major_slice(&self.scratch, n, 1);
+        let coeffs = self.mix.transpose() * &stored;
         let back = &self.mix * &coeffs;
-        for k in 0..r_store {
-            let b = back[(k, 0)];
-            for (x, u) in self.scratch.iter_mut().zip(self.u_store.col_as_slice(k)) {
-                *x -= b * u;
-            }
-        }
+        matmul(
+            MatMut::from_column_major_slice_mut(&mut self.scratch, n, 1),
+            Accum::Add,
+            self.u_store.as_ref(),
+            back.as_ref(),
+            -1.0,
+            Par::Seq,
+        );
         coeffs.col(0).iter().copied().collect()
     }
 
@@ -251,8 +252,4 @@ fn block_diag_one(a: MatRef<'_, f64>) -> Mat<f64> {
         (false, false) => 1.0,
         _ => 0.0,
     })
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }

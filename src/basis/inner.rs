@@ -62,7 +62,12 @@ impl InnerProduct {
     pub fn dot(&self, x: &[f64], y: &[f64]) -> f64 {
         match self {
             Self::Euclidean => x.iter().zip(y).map(|(a, b)| a * b).sum(),
-            Self::Diagonal(w) => x.iter().zip(y).zip(w.iter()).map(|((a, b), w)| w * a * b).sum(),
+            Self::Diagonal(w) => x
+                .iter()
+                .zip(y)
+                .zip(w.iter())
+                .map(|((a, b), w)| w * a * b)
+                .sum(),
         }
     }
 

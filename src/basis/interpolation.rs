@@ -87,9 +87,13 @@ impl Eim {
             max_errors: Vec::new(),
         };
         loop {
-            let (worst, err) = (0..m)
-                .map(|j| (j, residual.col(j).norm_max()))
-                .fold((0, -1.0), |best, cur| if cur.1 > best.1 { cur } else { best });
+            let (worst, err) =
+                (0..m)
+                    .map(|j| (j, residual.col(j).norm_max()))
+                    .fold(
+                        (0, -1.0),
+                        |best, cur| if cur.1 > best.1 { cur } else { best },
+                    );
             eim.max_errors.push(err);
             if err <= tol || eim.points.len() >= max_terms.min(n) {
                 return Ok(eim);
@@ -177,7 +181,11 @@ impl Interpolator {
         }
         let m = self.points.len();
         Ok((0..m)
-            .map(|i| (0..m).map(|j| self.sampled_inverse[(i, j)] * sampled[j]).sum())
+            .map(|i| {
+                (0..m)
+                    .map(|j| self.sampled_inverse[(i, j)] * sampled[j])
+                    .sum()
+            })
             .collect())
     }
 

@@ -5,7 +5,7 @@
 //! classical Gram–Schmidt applied twice keeps ‖QᵀWQ − I‖ at O(ε) as long as each new vector
 //! is not numerically dependent on the basis, which the drop tolerance guarantees.
 
-use faer::{Mat, MatRef};
+use faer::{linalg::matmul::matmul, Accum, Mat, MatMut, MatRef, Par};
 
 use super::error::{ensure_finite, ensure_tolerance, BasisError, Result};
 use super::inner::InnerProduct;
@@ -147,17 +147,20 @@ impl Basis {
         orthogonality_error(self.q.as_ref(), &self.ip)
     }
 
-    /// One classical Gram–Schmidt pass w ← w − Q (QᵀW w), as two BLAS-2 sweeps.
+    /// One classical Gram–Schmidt pass w ← w − Q (QᵀW w), as two matrix–vector products.
     fn orthogonalize_in_place(&self, w: &mut [f64]) {
-        let r = self.rank();
-        let coeffs: Vec<f64> = (0..r)
-            .map(|k| self.ip.dot(self.q.col_as_slice(k), w))
-            .collect();
-        for (k, c) in coeffs.iter().enumerate() {
-            for (wi, qi) in w.iter_mut().zip(self.q.col_as_slice(k)) {
-                *wi -= c * qi;
-            }
-        }
+        let n = w.len();
+        let coeffs = self
+            .ip
+            .gram(self.q.as_ref(), MatRef::from_column_major_slice(w, n, 1));
+        matmul(
+            MatMut::from_column_major_slice_mut(w, n, 1),
+            Accum::Add,
+            self.q.as_ref(),
+            coeffs.as_ref(),
+            -1.0,
+            Par::Seq,
+        );
     }
 
     fn check_rows(&self, field: &'static str, x: MatRef<'_, f64>) -> Result<()> {

@@ -78,7 +78,11 @@ pub fn tsqr(a: MatRef<'_, f64>, block_rows: usize) -> Result<ThinQr> {
         .par_iter()
         .enumerate()
         .map(|(b, &start)| {
-            let end = if b + 1 == n_blocks { m } else { start + block_rows };
+            let end = if b + 1 == n_blocks {
+                m
+            } else {
+                start + block_rows
+            };
             let qr = a.subrows(start, end - start).qr();
             (
                 TreeNode::Leaf {

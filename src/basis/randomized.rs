@@ -59,11 +59,9 @@ pub fn randomized_svd(a: MatRef<'_, f64>, opts: &RandomizedSvdOptions) -> Result
         q = orthonormal_factor(a * &z);
     }
     let b = q.transpose() * a;
-    let svd = b
-        .thin_svd()
-        .map_err(|_| BasisError::NoConvergence {
-            what: "randomized SVD core",
-        })?;
+    let svd = b.thin_svd().map_err(|_| BasisError::NoConvergence {
+        what: "randomized SVD core",
+    })?;
     let k = opts.rank;
     Ok(ThinSvd {
         u: &q * svd.U().subcols(0, k),

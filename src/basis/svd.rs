@@ -36,7 +36,9 @@ impl ThinSvd {
 
     /// U diag(s) Vᵀ.
     pub fn reconstruct(&self) -> Mat<f64> {
-        let us = Mat::from_fn(self.u.nrows(), self.s.len(), |i, j| self.u[(i, j)] * self.s[j]);
+        let us = Mat::from_fn(self.u.nrows(), self.s.len(), |i, j| {
+            self.u[(i, j)] * self.s[j]
+        });
         &us * self.v.transpose()
     }
 

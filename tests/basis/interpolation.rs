@@ -14,11 +14,17 @@ fn peaks(n: usize, params: &[f64], delta: f64) -> Mat<f64> {
 }
 
 fn train_params(count: usize) -> Vec<f64> {
-    (0..count).map(|j| 0.1 + 0.8 * j as f64 / (count - 1) as f64).collect()
+    (0..count)
+        .map(|j| 0.1 + 0.8 * j as f64 / (count - 1) as f64)
+        .collect()
 }
 
 fn pod_basis(n: usize, m: usize) -> Mat<f64> {
-    let svd = thin_svd(peaks(n, &train_params(60), 0.2).as_ref(), &InnerProduct::Euclidean).unwrap();
+    let svd = thin_svd(
+        peaks(n, &train_params(60), 0.2).as_ref(),
+        &InnerProduct::Euclidean,
+    )
+    .unwrap();
     svd.truncated(m).unwrap().u
 }
 
@@ -61,7 +67,9 @@ fn qdeim_pivots_follow_column_pivoted_qr() {
     let u = pod_basis(300, 6);
     let points = qdeim(u.as_ref()).unwrap();
     let row_norm = |i: usize| (0..6).map(|j| u[(i, j)].powi(2)).sum::<f64>();
-    let best = (0..300).max_by(|&a, &b| row_norm(a).partial_cmp(&row_norm(b)).unwrap()).unwrap();
+    let best = (0..300)
+        .max_by(|&a, &b| row_norm(a).partial_cmp(&row_norm(b)).unwrap())
+        .unwrap();
     assert_eq!(points[0], best);
     let mut sorted = points.clone();
     sorted.sort_unstable();
@@ -75,8 +83,12 @@ fn interpolator_is_exact_on_the_span_and_rejects_bad_points() {
     let points = deim(u.as_ref()).unwrap();
     let interp = Interpolator::new(u.as_ref(), points.clone()).unwrap();
     let c = [0.3, -1.0, 2.0, 0.5, 0.1];
-    let f: Vec<f64> = (0..200).map(|i| (0..5).map(|j| u[(i, j)] * c[j]).sum()).collect();
-    let got = interp.coefficients(&points.iter().map(|&p| f[p]).collect::<Vec<_>>()).unwrap();
+    let f: Vec<f64> = (0..200)
+        .map(|i| (0..5).map(|j| u[(i, j)] * c[j]).sum())
+        .collect();
+    let got = interp
+        .coefficients(&points.iter().map(|&p| f[p]).collect::<Vec<_>>())
+        .unwrap();
     for (a, b) in got.iter().zip(&c) {
         assert!((a - b).abs() < 1e-10);
     }
@@ -91,7 +103,11 @@ fn eim_greedy_converges_and_interpolates_at_magic_points() {
     let snaps = peaks(n, &train_params(80), 0.15);
     let eim = Eim::greedy(snaps.as_ref(), 1e-8, 60).unwrap();
     let m = eim.points.len();
-    assert!(*eim.max_errors.last().unwrap() <= 1e-8, "{:?}", eim.max_errors);
+    assert!(
+        *eim.max_errors.last().unwrap() <= 1e-8,
+        "{:?}",
+        eim.max_errors
+    );
     assert!(m < 60);
     // Unit lower-triangular interpolation matrix B_ij = q_j(x_i).
     for i in 0..m {
@@ -104,7 +120,11 @@ fn eim_greedy_converges_and_interpolates_at_magic_points() {
     let f: Vec<f64> = peaks(n, &[0.537], 0.15).col(0).iter().copied().collect();
     let interp = Interpolator::new(eim.basis.as_ref(), eim.points.clone()).unwrap();
     let fit = interp.interpolate(&f).unwrap();
-    let err = f.iter().zip(&fit).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    let err = f
+        .iter()
+        .zip(&fit)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
     assert!(err < 1e-6, "held-out max error {err}");
     // The error history decreases overall (EIM's greedy error is not monotone in general,
     // but on this smooth family it drops by orders of magnitude).

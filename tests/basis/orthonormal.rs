@@ -1,9 +1,7 @@
 //! Basis (CGS2), Householder QR and TSQR: orthonormality and reconstruction.
 
 use faer::Mat;
-use galerkin::basis::{
-    householder_qr, orthogonality_error, tsqr, Basis, BasisError, InnerProduct,
-};
+use galerkin::basis::{householder_qr, orthogonality_error, tsqr, Basis, BasisError, InnerProduct};
 use proptest::prelude::*;
 
 use crate::common::{gaussian, with_singular_values};
@@ -126,14 +124,22 @@ fn bad_input_is_refused_with_named_fields() {
     a[(4, 2)] = f64::NAN;
     assert_eq!(
         Basis::orthonormalize(a.as_ref(), InnerProduct::Euclidean, 1e-10).unwrap_err(),
-        BasisError::NonFinite { field: "v", row: 4, col: 2 }
+        BasisError::NonFinite {
+            field: "v",
+            row: 4,
+            col: 2
+        }
     );
     let err = InnerProduct::diagonal(vec![1.0, -2.0]).unwrap_err();
     assert!(err.to_string().contains("weights[1] = -2"), "{err}");
     let basis = Basis::empty(10, InnerProduct::Euclidean).unwrap();
     assert!(matches!(
         basis.project(Mat::<f64>::zeros(9, 1).as_ref()),
-        Err(BasisError::DimensionMismatch { field: "x", expected: 10, got: 9 })
+        Err(BasisError::DimensionMismatch {
+            field: "x",
+            expected: 10,
+            got: 9
+        })
     ));
     assert!(tsqr(gaussian(10, 3, 0).as_ref(), 2).is_err());
     assert!(tsqr(gaussian(3, 10, 0).as_ref(), 4).is_err());

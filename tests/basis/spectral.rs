@@ -33,6 +33,9 @@ fn chebyshev_basis_is_orthonormal_and_projects_polynomials_exactly() {
     let low = chebyshev_basis(n, 7).unwrap();
     assert!(low.residual(p.as_ref()).unwrap().norm_max() < 1e-13);
     let low6 = chebyshev_basis(n, 6).unwrap();
-    assert!(low6.residual(p.as_ref()).unwrap().norm_max() > 1e-3, "degree 7 not in span of T₀…T₆");
+    assert!(
+        low6.residual(p.as_ref()).unwrap().norm_max() > 1e-3,
+        "degree 7 not in span of T₀…T₆"
+    );
     assert!(chebyshev_basis(8, 8).is_err());
 }

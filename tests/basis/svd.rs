@@ -107,7 +107,10 @@ fn incremental_svd_with_rank_cap_tracks_leading_triplets() {
     let (n, m) = (500, 300);
     let s: Vec<f64> = (0..m).map(|i| 0.5f64.powi(i as i32)).collect();
     let a = with_singular_values(n, m, &s, 11);
-    let opts = IncrementalSvdOptions { max_rank: 20, ..Default::default() };
+    let opts = IncrementalSvdOptions {
+        max_rank: 20,
+        ..Default::default()
+    };
     let mut inc = IncrementalSvd::new(n, opts).unwrap();
     inc.push_columns(a.as_ref()).unwrap();
     assert_eq!(inc.rank(), 20);

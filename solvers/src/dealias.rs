@@ -1,0 +1,193 @@
+//! Pseudo-spectral evaluation of quadratic products with dealiasing.
+//!
+//! A product of two fields resolved up to mode K has modes up to 2K; sampled on n points,
+//! the modes above n/2 alias onto lower ones. Two standard cures (Canuto, Hussaini,
+//! Quarteroni, Zang, "Spectral Methods: Fundamentals in Single Domains", §3.4):
+//! - the 2/3 rule (Orszag 1971): zero every mode with |m| > K, 3K < n, after the product,
+//!   so only modes that cannot receive aliases are kept;
+//! - 3/2 padding: evaluate the product on a grid of 3n/2 points (modes of the n-grid
+//!   zero-padded) and truncate back, which keeps every mode of the n-grid exact.
+//!
+//! Nyquist modes are zeroed in every mode: they have no sign, so an odd derivative of them
+//! is undefined on the grid.
+
+use num_complex::Complex64;
+
+use crate::error::{invalid, Result};
+use crate::fft::SpectralTransform;
+use crate::grid::Grid;
+
+/// How quadratic products are dealiased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dealias {
+    /// Orszag's 2/3 rule (the default).
+    #[default]
+    TwoThirds,
+    /// Zero-padding to 3n/2 points per axis.
+    ThreeHalves,
+    /// No dealiasing (Nyquist still zeroed): for tests and comparisons.
+    None,
+}
+
+impl Dealias {
+    /// Parses `two-thirds`, `three-halves` or `none`.
+    pub fn parse(text: &str) -> Result<Self> {
+        match text {
+            "two-thirds" | "2/3" => Ok(Self::TwoThirds),
+            "three-halves" | "3/2" => Ok(Self::ThreeHalves),
+            "none" => Ok(Self::None),
+            other => Err(invalid(
+                "dealias",
+                other,
+                "one of `two-thirds`, `three-halves`, `none`",
+            )),
+        }
+    }
+
+    /// The name used in files and recipes.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::TwoThirds => "two-thirds",
+            Self::ThreeHalves => "three-halves",
+            Self::None => "none",
+        }
+    }
+}
+
+/// Largest |mode| kept by the 2/3 rule on n points: the largest K with 3K < n.
+pub fn two_thirds_cutoff(n: usize) -> i64 {
+    ((n - 1) / 3) as i64
+}
+
+/// Transforms to physical space and back for products, on the padded grid when asked.
+/// Holds `slots` physical buffers for the factors and one for the product.
+#[derive(Debug, Clone)]
+pub struct ProductEvaluator {
+    grid: Grid,
+    dealias: Dealias,
+    /// Transform on the grid where products are formed (padded or not).
+    transform: SpectralTransform,
+    /// For padding: index in the padded spectral layout of each n-grid mode (None: dropped).
+    padded_index: Vec<Option<usize>>,
+    /// Spectral buffer on the product grid.
+    work_spec: Vec<Complex64>,
+    /// Whether each n-grid mode is kept after a product.
+    keep: Vec<bool>,
+    /// Physical buffers on the product grid.
+    pub fields: Vec<Vec<f64>>,
+}
+
+impl ProductEvaluator {
+    /// Plans products on `grid` with `slots` physical buffers.
+    pub fn new(grid: &Grid, dealias: Dealias, slots: usize) -> Result<Self> {
+        let product_grid = match dealias {
+            Dealias::ThreeHalves => padded_grid(grid)?,
+            _ => grid.clone(),
+        };
+        let (kx_cut, ky_cut) = (two_thirds_cutoff(grid.nx()), two_thirds_cutoff(grid.ny()));
+        let mut keep = vec![true; grid.spectral_len()];
+        let mut padded_index = vec![None; grid.spectral_len()];
+        grid.for_each_mode(|kx, ky, idx| {
+            let nyquist = grid.is_nyquist_x(kx) || grid.is_nyquist_y(ky);
+            let (mx, my) = (grid.mode_x(kx), grid.mode_y(ky));
+            keep[idx] = !nyquist
+                && match dealias {
+                    Dealias::TwoThirds => mx.abs() <= kx_cut && my.abs() <= ky_cut,
+                    _ => true,
+                };
+            if keep[idx] {
+                let py = if my >= 0 {
+                    my as usize
+                } else {
+                    (product_grid.ny() as i64 + my) as usize
+                };
+                padded_index[idx] = Some(kx * product_grid.ny() + py);
+            }
+        });
+        Ok(Self {
+            grid: grid.clone(),
+            dealias,
+            transform: SpectralTransform::new(&product_grid),
+            padded_index,
+            work_spec: vec![Complex64::default(); product_grid.spectral_len()],
+            keep,
+            fields: vec![vec![0.0; product_grid.len()]; slots + 1],
+        })
+    }
+
+    /// The dealiasing mode.
+    pub fn dealias(&self) -> Dealias {
+        self.dealias
+    }
+
+    /// Whether n-grid mode `idx` survives a product (the dealiasing mask).
+    pub fn keeps(&self, idx: usize) -> bool {
+        self.keep[idx]
+    }
+
+    /// Inverse-transforms an n-grid spectral field into physical slot `slot` (on the
+    /// padded grid for 3/2 padding).
+    pub fn to_physical(&mut self, spec: &[Complex64], slot: usize) {
+        if self.dealias == Dealias::ThreeHalves {
+            self.work_spec.fill(Complex64::default());
+            for (idx, target) in self.padded_index.iter().enumerate() {
+                if let Some(t) = target {
+                    self.work_spec[*t] = spec[idx];
+                }
+            }
+            self.transform
+                .inverse(&self.work_spec, &mut self.fields[slot]);
+        } else {
+            self.transform.inverse(spec, &mut self.fields[slot]);
+        }
+    }
+
+    /// Index of the product slot (the last physical buffer).
+    pub fn product_slot(&self) -> usize {
+        self.fields.len() - 1
+    }
+
+    /// Forward-transforms the product slot back to the n-grid and applies the mask:
+    /// `out[k] = scale(k) · P̂(k)` for kept modes, 0 otherwise.
+    pub fn product_to_spectral(
+        &mut self,
+        out: &mut [Complex64],
+        scale: impl Fn(usize) -> Complex64,
+    ) {
+        let slot = self.product_slot();
+        if self.dealias == Dealias::ThreeHalves {
+            self.transform
+                .forward(&self.fields[slot], &mut self.work_spec);
+            for (idx, o) in out.iter_mut().enumerate() {
+                *o = match self.padded_index[idx] {
+                    Some(t) => scale(idx) * self.work_spec[t],
+                    None => Complex64::default(),
+                };
+            }
+        } else {
+            self.transform.forward(&self.fields[slot], out);
+            for (idx, o) in out.iter_mut().enumerate() {
+                *o = if self.keep[idx] {
+                    scale(idx) * *o
+                } else {
+                    Complex64::default()
+                };
+            }
+        }
+    }
+
+    /// The n-grid this evaluator serves.
+    pub fn grid(&self) -> &Grid {
+        &self.grid
+    }
+}
+
+/// The 3/2-padded grid (even sizes, 1-D stays 1-D).
+fn padded_grid(grid: &Grid) -> Result<Grid> {
+    let pad = |n: usize| (3 * n).div_ceil(4) * 2;
+    if grid.is_2d() {
+        Grid::new_2d(pad(grid.nx()), pad(grid.ny()), grid.lx(), grid.ly())
+    } else {
+        Grid::new_1d(pad(grid.nx()), grid.lx())
+    }
+}

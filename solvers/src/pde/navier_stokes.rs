@@ -1,0 +1,208 @@
+//! 2-D incompressible Navier–Stokes in vorticity–streamfunction form on a periodic box:
+//! ω_t + u·∇ω = νΔω − αω + f,  −Δψ = ω,  u = (ψ_y, −ψ_x).
+
+use std::f64::consts::PI;
+
+use num_complex::Complex64;
+
+use super::{derivative_symbol, max_abs, SemiLinearPde};
+use crate::dealias::{Dealias, ProductEvaluator};
+use crate::error::{invalid, non_negative, positive, Result};
+use crate::fft::SpectralTransform;
+use crate::grid::Grid;
+
+/// Body forcing of the vorticity equation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Forcing {
+    /// No forcing (decaying turbulence).
+    None,
+    /// The FNO benchmark forcing f = A(sin 2π(x+y) + cos 2π(x+y)), A = 0.1 in Li et al.,
+    /// "Fourier neural operator for parametric PDEs" (ICLR 2021), on (0, 1)².
+    Fno {
+        /// Amplitude A.
+        amplitude: f64,
+    },
+    /// Kolmogorov flow: velocity forcing A·sin(2πn·y/Ly) along x, i.e. the vorticity forcing
+    /// f = −A(2πn/Ly)·cos(2πn·y/Ly) (Kochkov et al., PNAS 118, 2021, use A = 1, n = 4 on
+    /// [0, 2π]² with drag 0.1).
+    Kolmogorov {
+        /// Velocity amplitude A.
+        amplitude: f64,
+        /// Forcing mode n (integer wavenumber in y).
+        wavenumber: u32,
+    },
+}
+
+impl Forcing {
+    /// The vorticity forcing f(x, y) at a point of a box of height `ly`.
+    pub fn vorticity(&self, x: f64, y: f64, ly: f64) -> f64 {
+        match *self {
+            Self::None => 0.0,
+            Self::Fno { amplitude } => {
+                let phase = 2.0 * PI * (x + y);
+                amplitude * (phase.sin() + phase.cos())
+            }
+            Self::Kolmogorov {
+                amplitude,
+                wavenumber,
+            } => {
+                let k = 2.0 * PI * wavenumber as f64 / ly;
+                -amplitude * k * (k * y).cos()
+            }
+        }
+    }
+}
+
+/// Vorticity form: L = −ν|k|² − α, N(ω) = −(u·∇ω)^ + f̂ with u = (ψ_y, −ψ_x),
+/// ψ̂ = ω̂/|k|² (ψ̂ = 0 at k = 0). The advection is formed in physical space from four
+/// inverse transforms (u, v, ω_x, ω_y) and one forward transform.
+#[derive(Debug, Clone)]
+pub struct NavierStokes {
+    viscosity: f64,
+    drag: f64,
+    forcing: Forcing,
+    grid: Grid,
+    linear: Vec<Complex64>,
+    ikx: Vec<Complex64>,
+    iky: Vec<Complex64>,
+    inv_laplacian: Vec<f64>,
+    forcing_hat: Vec<Complex64>,
+    spec: [Vec<Complex64>; 4],
+    products: ProductEvaluator,
+}
+
+impl NavierStokes {
+    /// NS on a 2-D `grid` with viscosity ν > 0, linear drag α ≥ 0 and a forcing.
+    pub fn new(
+        grid: &Grid,
+        viscosity: f64,
+        drag: f64,
+        forcing: Forcing,
+        dealias: Dealias,
+    ) -> Result<Self> {
+        positive("viscosity", viscosity)?;
+        non_negative("drag", drag)?;
+        if !grid.is_2d() {
+            return Err(invalid("grid", format!("{:?}", grid.shape()), "a 2-D grid"));
+        }
+        match forcing {
+            Forcing::Fno { amplitude } | Forcing::Kolmogorov { amplitude, .. }
+                if !amplitude.is_finite() =>
+            {
+                return Err(invalid("forcing.amplitude", amplitude, "a finite number"));
+            }
+            Forcing::Kolmogorov { wavenumber: 0, .. } => {
+                return Err(invalid("forcing.wavenumber", 0, "an integer >= 1"));
+            }
+            _ => {}
+        }
+        let linear = grid
+            .spectral_symbol(|kx, ky| Complex64::new(-viscosity * (kx * kx + ky * ky) - drag, 0.0));
+        let inv_laplacian = grid.spectral_symbol(|kx, ky| {
+            let k2 = kx * kx + ky * ky;
+            if k2 == 0.0 {
+                0.0
+            } else {
+                1.0 / k2
+            }
+        });
+        let (mut ikx, mut iky) = (Vec::new(), Vec::new());
+        grid.for_each_mode(|kx, ky, _| {
+            ikx.push(derivative_symbol(grid.kx(kx), grid.is_nyquist_x(kx)));
+            iky.push(derivative_symbol(grid.ky(ky), grid.is_nyquist_y(ky)));
+        });
+        let (x, y) = (grid.x(), grid.y());
+        let field: Vec<f64> = y
+            .iter()
+            .flat_map(|&yj| x.iter().map(move |&xi| (xi, yj)))
+            .map(|(xi, yj)| forcing.vorticity(xi, yj, grid.ly()))
+            .collect();
+        let mut forcing_hat = vec![Complex64::default(); grid.spectral_len()];
+        SpectralTransform::new(grid).forward(&field, &mut forcing_hat);
+        let zeros = vec![Complex64::default(); grid.spectral_len()];
+        Ok(Self {
+            viscosity,
+            drag,
+            forcing,
+            grid: grid.clone(),
+            linear,
+            ikx,
+            iky,
+            inv_laplacian,
+            forcing_hat,
+            spec: [zeros.clone(), zeros.clone(), zeros.clone(), zeros],
+            products: ProductEvaluator::new(grid, dealias, 4)?,
+        })
+    }
+
+    /// The viscosity ν.
+    pub fn viscosity(&self) -> f64 {
+        self.viscosity
+    }
+    /// The drag coefficient α.
+    pub fn drag(&self) -> f64 {
+        self.drag
+    }
+    /// The forcing.
+    pub fn forcing(&self) -> Forcing {
+        self.forcing
+    }
+
+    /// Velocity (u, v) = (ψ_y, −ψ_x) into physical slots 0 and 1.
+    fn velocity_to_physical(&mut self, w_hat: &[Complex64]) {
+        for (k, w) in w_hat.iter().enumerate() {
+            let psi = w * self.inv_laplacian[k];
+            self.spec[0][k] = self.iky[k] * psi;
+            self.spec[1][k] = -self.ikx[k] * psi;
+        }
+        self.products.to_physical(&self.spec[0], 0);
+        self.products.to_physical(&self.spec[1], 1);
+    }
+}
+
+impl SemiLinearPde for NavierStokes {
+    fn name(&self) -> &'static str {
+        "navier-stokes"
+    }
+    fn equation(&self) -> String {
+        format!(
+            "w_t + u.grad(w) = nu lap(w) - alpha w + f, -lap(psi) = w, u = (psi_y, -psi_x); \
+             nu = {}, alpha = {}, forcing = {:?}",
+            self.viscosity, self.drag, self.forcing
+        )
+    }
+    fn grid(&self) -> &Grid {
+        &self.grid
+    }
+    fn linear(&self) -> &[Complex64] {
+        &self.linear
+    }
+    fn nonlinear(&mut self, w_hat: &[Complex64], _t: f64, out: &mut [Complex64]) {
+        self.velocity_to_physical(w_hat);
+        for (k, w) in w_hat.iter().enumerate() {
+            self.spec[2][k] = self.ikx[k] * w;
+            self.spec[3][k] = self.iky[k] * w;
+        }
+        self.products.to_physical(&self.spec[2], 2);
+        self.products.to_physical(&self.spec[3], 3);
+        let p = self.products.product_slot();
+        let (f, product) = self.products.fields.split_at_mut(p);
+        for (i, q) in product[0].iter_mut().enumerate() {
+            *q = f[0][i] * f[2][i] + f[1][i] * f[3][i];
+        }
+        self.products
+            .product_to_spectral(out, |_| Complex64::new(-1.0, 0.0));
+        for (o, f) in out.iter_mut().zip(&self.forcing_hat) {
+            *o += f;
+        }
+    }
+    fn cfl(&mut self, w_hat: &[Complex64], dt: f64) -> Option<f64> {
+        self.velocity_to_physical(w_hat);
+        let (dx, dy) = (self.grid.dx(), self.grid.dy());
+        let fields = &self.products.fields;
+        Some(dt * (max_abs(&fields[0]) / dx + max_abs(&fields[1]) / dy))
+    }
+    fn boxed_clone(&self) -> Box<dyn SemiLinearPde> {
+        Box::new(self.clone())
+    }
+}
