@@ -129,16 +129,31 @@ impl ProductEvaluator {
     /// padded grid for 3/2 padding).
     pub fn to_physical(&mut self, spec: &[Complex64], slot: usize) {
         if self.dealias == Dealias::ThreeHalves {
-            self.work_spec.fill(Complex64::default());
-            for (idx, target) in self.padded_index.iter().enumerate() {
-                if let Some(t) = target {
-                    self.work_spec[*t] = spec[idx];
-                }
-            }
+            self.pad(spec);
             self.transform
-                .inverse(&self.work_spec, &mut self.fields[slot]);
+                .inverse_in_place(&mut self.work_spec, &mut self.fields[slot]);
         } else {
             self.transform.inverse(spec, &mut self.fields[slot]);
+        }
+    }
+
+    /// [`ProductEvaluator::to_physical`] for a temporary spectrum, which is destroyed.
+    pub fn to_physical_in_place(&mut self, spec: &mut [Complex64], slot: usize) {
+        if self.dealias == Dealias::ThreeHalves {
+            self.to_physical(spec, slot);
+        } else {
+            self.transform
+                .inverse_in_place(spec, &mut self.fields[slot]);
+        }
+    }
+
+    /// Zero-pads an n-grid spectrum into the padded layout.
+    fn pad(&mut self, spec: &[Complex64]) {
+        self.work_spec.fill(Complex64::default());
+        for (idx, target) in self.padded_index.iter().enumerate() {
+            if let Some(t) = target {
+                self.work_spec[*t] = spec[idx];
+            }
         }
     }
 
@@ -147,31 +162,29 @@ impl ProductEvaluator {
         self.fields.len() - 1
     }
 
-    /// Forward-transforms the product slot back to the n-grid and applies the mask:
-    /// `out[k] = scale(k) · P̂(k)` for kept modes, 0 otherwise.
+    /// Forward-transforms the product slot back to the n-grid, applies the mask and maps
+    /// each mode: `out[k] = map(k, P̂(k))` for kept modes and `map(k, 0)` otherwise (so a
+    /// forcing term can be added in the same pass).
     pub fn product_to_spectral(
         &mut self,
         out: &mut [Complex64],
-        scale: impl Fn(usize) -> Complex64,
+        map: impl Fn(usize, Complex64) -> Complex64,
     ) {
         let slot = self.product_slot();
+        let zero = Complex64::default();
         if self.dealias == Dealias::ThreeHalves {
             self.transform
                 .forward(&self.fields[slot], &mut self.work_spec);
             for (idx, o) in out.iter_mut().enumerate() {
-                *o = match self.padded_index[idx] {
-                    Some(t) => scale(idx) * self.work_spec[t],
-                    None => Complex64::default(),
-                };
+                *o = map(
+                    idx,
+                    self.padded_index[idx].map_or(zero, |t| self.work_spec[t]),
+                );
             }
         } else {
             self.transform.forward(&self.fields[slot], out);
-            for (idx, o) in out.iter_mut().enumerate() {
-                *o = if self.keep[idx] {
-                    scale(idx) * *o
-                } else {
-                    Complex64::default()
-                };
+            for (idx, (o, keep)) in out.iter_mut().zip(&self.keep).enumerate() {
+                *o = map(idx, if *keep { *o } else { zero });
             }
         }
     }

@@ -93,32 +93,35 @@ impl SpectralTransform {
                 .process_with_scratch(&mut self.row_real, out, &mut self.scratch)
                 .expect("buffer lengths fixed at planning");
         }
-        transpose(&self.rows_spec, spec, ny, nkx);
+        transpose_scaled(&self.rows_spec, spec, ny, nkx, norm);
         if ny > 1 {
-            for column in spec.chunks_exact_mut(ny) {
-                let len = self.fft_y.get_inplace_scratch_len();
-                self.fft_y
-                    .process_with_scratch(column, &mut self.scratch[..len]);
-            }
-        }
-        for c in spec.iter_mut() {
-            *c *= norm;
+            // One call transforms every column: rustfft batches buffers of several lengths.
+            let len = self.fft_y.get_inplace_scratch_len();
+            self.fft_y
+                .process_with_scratch(spec, &mut self.scratch[..len]);
         }
     }
 
     /// Normalized spectral `[nkx][ny]` → physical `[ny][nx]`. `spec` is left unchanged.
     pub fn inverse(&mut self, spec: &[Complex64], field: &mut [f64]) {
+        let mut columns = std::mem::take(&mut self.columns_spec);
+        columns.copy_from_slice(spec);
+        self.inverse_in_place(&mut columns, field);
+        self.columns_spec = columns;
+    }
+
+    /// Like [`SpectralTransform::inverse`], but uses `spec` as workspace (its contents are
+    /// destroyed): saves a copy when the spectrum is a temporary.
+    pub fn inverse_in_place(&mut self, spec: &mut [Complex64], field: &mut [f64]) {
         let (nx, ny, nkx) = (self.grid.nx(), self.grid.ny(), self.grid.nkx());
         debug_assert_eq!(field.len(), nx * ny);
-        self.columns_spec.copy_from_slice(spec);
+        debug_assert_eq!(spec.len(), nkx * ny);
         if ny > 1 {
             let len = self.ifft_y.get_inplace_scratch_len();
-            for column in self.columns_spec.chunks_exact_mut(ny) {
-                self.ifft_y
-                    .process_with_scratch(column, &mut self.scratch[..len]);
-            }
+            self.ifft_y
+                .process_with_scratch(spec, &mut self.scratch[..len]);
         }
-        transpose(&self.columns_spec, &mut self.rows_spec, nkx, ny);
+        transpose_scaled(spec, &mut self.rows_spec, nkx, ny, 1.0);
         for (row_spec, out) in self
             .rows_spec
             .chunks_exact_mut(nkx)
@@ -135,18 +138,36 @@ impl SpectralTransform {
     }
 }
 
-/// Blocked out-of-place transpose: `src` is rows×cols row-major, `dst` becomes cols×rows.
-pub(crate) fn transpose(src: &[Complex64], dst: &mut [Complex64], rows: usize, cols: usize) {
-    const BLOCK: usize = 16;
+/// Blocked out-of-place transpose with scaling: `src` is rows×cols row-major, `dst`
+/// becomes cols×rows with every entry multiplied by `scale`. Tiles of 8×8 complex values
+/// (1 KiB each way) stay in L1.
+pub(crate) fn transpose_scaled(
+    src: &[Complex64],
+    dst: &mut [Complex64],
+    rows: usize,
+    cols: usize,
+    scale: f64,
+) {
+    const TILE: usize = 16;
+    assert!(src.len() == rows * cols && dst.len() == rows * cols);
     if rows == 1 || cols == 1 {
-        dst.copy_from_slice(src);
+        if scale == 1.0 {
+            dst.copy_from_slice(src);
+        } else {
+            for (d, s) in dst.iter_mut().zip(src) {
+                *d = s * scale;
+            }
+        }
         return;
     }
-    for r0 in (0..rows).step_by(BLOCK) {
-        for c0 in (0..cols).step_by(BLOCK) {
-            for r in r0..(r0 + BLOCK).min(rows) {
-                for c in c0..(c0 + BLOCK).min(cols) {
-                    dst[c * rows + r] = src[r * cols + c];
+    for r0 in (0..rows).step_by(TILE) {
+        let r1 = (r0 + TILE).min(rows);
+        for c0 in (0..cols).step_by(TILE) {
+            let c1 = (c0 + TILE).min(cols);
+            for c in c0..c1 {
+                let out = &mut dst[c * rows + r0..c * rows + r1];
+                for (o, r) in out.iter_mut().zip(r0..r1) {
+                    *o = src[r * cols + c] * scale;
                 }
             }
         }

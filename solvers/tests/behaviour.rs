@@ -90,7 +90,7 @@ fn product_leak(grid: &Grid, dealias: Dealias, cutoff: i64) -> f64 {
         eval.fields[p][i] = eval.fields[0][i] * eval.fields[1][i];
     }
     let mut out = vec![Complex64::default(); grid.spectral_len()];
-    eval.product_to_spectral(&mut out, |_| Complex64::new(1.0, 0.0));
+    eval.product_to_spectral(&mut out, |_, p| p);
     let exact = exact_product(grid, &phys[0], &phys[1]);
     let mut worst = 0.0f64;
     grid.for_each_mode(|_, _, idx| {

@@ -7,7 +7,15 @@
 //! k×k blocks cross the tree, so the same tree runs over MPI ranks later; here the leaves are
 //! factored in parallel with rayon and the result does not depend on the thread count.
 
-use faer::{Mat, MatRef};
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::householder::{
+    apply_block_householder_sequence_on_the_left_in_place_scratch,
+    apply_block_householder_sequence_on_the_left_in_place_with_conj,
+};
+use faer::linalg::qr::no_pivoting::factor::{
+    qr_in_place, qr_in_place_scratch, recommended_block_size,
+};
+use faer::{Conj, Mat, MatRef, Par};
 use rayon::prelude::*;
 
 use super::error::{ensure_finite, BasisError, Result};
@@ -37,11 +45,89 @@ pub fn householder_qr(a: MatRef<'_, f64>, ip: &InnerProduct) -> Result<ThinQr> {
     })
 }
 
-/// One node of the TSQR reduction tree: the k×k R of its rows, and for an inner node the
-/// (2k)×k orthonormal factor of its stacked children's R's.
+/// Householder reflectors of a thin QR: the unit lower-trapezoidal basis and the block
+/// coefficients, as faer's blocked algorithm produces them.
+struct Reflectors {
+    basis: Mat<f64>,
+    coeff: Mat<f64>,
+}
+
+impl Reflectors {
+    /// Q·[C; 0] for a k×p matrix C: applies the reflectors to C padded with zero rows,
+    /// which forms only the needed combination of Q's columns.
+    fn apply_to_padded(&self, c: MatRef<'_, f64>, mut out: faer::MatMut<'_, f64>, par: Par) {
+        let (m, k) = (self.basis.nrows(), self.basis.ncols());
+        out.fill(0.0);
+        out.as_mut().subrows_mut(0, k).copy_from(c);
+        apply_block_householder_sequence_on_the_left_in_place_with_conj(
+            self.basis.as_ref(),
+            self.coeff.as_ref(),
+            Conj::No,
+            out,
+            par,
+            MemStack::new(&mut MemBuffer::new(
+                apply_block_householder_sequence_on_the_left_in_place_scratch::<f64>(
+                    m,
+                    self.coeff.nrows(),
+                    c.ncols(),
+                ),
+            )),
+        );
+    }
+}
+
+/// Thin Householder QR with an explicit parallelism (faer's blocked algorithm), so TSQR
+/// leaves can run sequentially side by side. Returns the reflectors and R.
+fn householder_factor(a: MatRef<'_, f64>, par: Par) -> (Reflectors, Mat<f64>) {
+    let (m, n) = (a.nrows(), a.ncols());
+    let size = m.min(n);
+    let mut factors = a.to_owned();
+    let block = recommended_block_size::<f64>(m, n);
+    let mut coeff = Mat::zeros(block, size);
+    qr_in_place(
+        factors.as_mut(),
+        coeff.as_mut(),
+        par,
+        MemStack::new(&mut MemBuffer::new(qr_in_place_scratch::<f64>(
+            m,
+            n,
+            block,
+            par,
+            Default::default(),
+        ))),
+        Default::default(),
+    );
+    let r = Mat::from_fn(size, n, |i, j| if i <= j { factors[(i, j)] } else { 0.0 });
+    // The Householder basis: unit lower trapezoid of the factored matrix.
+    for j in 0..size {
+        for i in 0..=j {
+            factors[(i, j)] = if i == j { 1.0 } else { 0.0 };
+        }
+    }
+    factors.truncate(m, size);
+    (
+        Reflectors {
+            basis: factors,
+            coeff,
+        },
+        r,
+    )
+}
+
+/// Thin Householder QR with explicit Q (for the small tree nodes).
+fn householder_thin(a: MatRef<'_, f64>, par: Par) -> (Mat<f64>, Mat<f64>) {
+    let (reflectors, r) = householder_factor(a, par);
+    let k = r.nrows();
+    let mut q = Mat::zeros(a.nrows(), k);
+    reflectors.apply_to_padded(Mat::<f64>::identity(k, k).as_ref(), q.as_mut(), par);
+    (q, r)
+}
+
+/// One node of the TSQR reduction tree: for an inner node the (2k)×k orthonormal factor of
+/// its stacked children's R's.
 enum TreeNode {
     Leaf {
-        q: Mat<f64>,
+        reflectors: Reflectors,
     },
     Inner {
         q_stack: Mat<f64>,
@@ -50,11 +136,70 @@ enum TreeNode {
     },
 }
 
+/// A TSQR factorization A = Q R kept implicitly as leaf factors and tree factors, so Q (or
+/// Q·C for a small C) is formed in one parallel pass.
+pub(crate) struct Tsqr {
+    root: TreeNode,
+    r: Mat<f64>,
+    rows: usize,
+}
+
+impl Tsqr {
+    /// Factors `a` (m ≥ n ≥ 1) with `leaves` row blocks of equal size (the last takes the
+    /// remainder); each leaf is a sequential Householder QR, leaves run in parallel.
+    pub(crate) fn new(a: MatRef<'_, f64>, leaves: usize) -> Self {
+        let (m, n) = (a.nrows(), a.ncols());
+        let leaves = leaves.clamp(1, (m / n.max(1)).max(1));
+        let block_rows = m / leaves;
+        let nodes: Vec<(TreeNode, Mat<f64>)> = (0..leaves)
+            .into_par_iter()
+            .map(|b| {
+                let start = b * block_rows;
+                let end = if b + 1 == leaves {
+                    m
+                } else {
+                    start + block_rows
+                };
+                let (reflectors, r) = householder_factor(a.subrows(start, end - start), Par::Seq);
+                (TreeNode::Leaf { reflectors }, r)
+            })
+            .collect();
+        let (root, r) = reduce(nodes);
+        Self { root, r, rows: m }
+    }
+
+    /// The k×k triangular factor R.
+    pub(crate) fn r(&self) -> MatRef<'_, f64> {
+        self.r.as_ref()
+    }
+
+    /// Q·C for a k×p matrix C (C = I gives Q), leaf products in parallel.
+    pub(crate) fn q_times(&self, c: MatRef<'_, f64>) -> Mat<f64> {
+        let mut leaves = Vec::new();
+        collect_leaf_factors(&self.root, c.to_owned(), &mut leaves);
+        let mut out = Mat::zeros(self.rows, c.ncols());
+        // Disjoint row blocks of the output, one per leaf, filled in parallel.
+        let mut blocks = Vec::with_capacity(leaves.len());
+        let mut rest = out.as_mut();
+        for (leaf, _) in &leaves {
+            let (block, tail) = rest.split_at_row_mut(leaf.basis.nrows());
+            blocks.push(block);
+            rest = tail;
+        }
+        blocks
+            .into_par_iter()
+            .zip(leaves.par_iter())
+            .for_each(|(block, (leaf, c))| leaf.apply_to_padded(c.as_ref(), block, Par::Seq));
+        out
+    }
+}
+
 /// Tall-skinny QR by a binary reduction tree over row blocks of about `block_rows` rows.
 ///
 /// Requires m ≥ n; blocks have at least n rows (a short last block joins its neighbour).
 /// Returns Q (m×n, orthonormal) and R (n×n). The signs of R's diagonal may differ from
-/// [`householder_qr`]'s, as for any QR.
+/// [`householder_qr`]'s, as for any QR. The tree depends only on the shape and
+/// `block_rows`, never on the thread count, so results are reproducible bit for bit.
 pub fn tsqr(a: MatRef<'_, f64>, block_rows: usize) -> Result<ThinQr> {
     ensure_finite("a", a)?;
     let (m, n) = (a.nrows(), a.ncols());
@@ -72,31 +217,11 @@ pub fn tsqr(a: MatRef<'_, f64>, block_rows: usize) -> Result<ThinQr> {
             allowed: "at least the number of columns",
         });
     }
-    let n_blocks = (m / block_rows).max(1);
-    let starts: Vec<usize> = (0..n_blocks).map(|b| b * block_rows).collect();
-    let leaves: Vec<(TreeNode, Mat<f64>)> = starts
-        .par_iter()
-        .enumerate()
-        .map(|(b, &start)| {
-            let end = if b + 1 == n_blocks {
-                m
-            } else {
-                start + block_rows
-            };
-            let qr = a.subrows(start, end - start).qr();
-            (
-                TreeNode::Leaf {
-                    q: qr.compute_thin_Q(),
-                },
-                qr.thin_R().to_owned(),
-            )
-        })
-        .collect();
-    let (root, r) = reduce(leaves);
-    let mut q = Mat::zeros(m, n);
-    let mut row = 0;
-    expand(&root, Mat::identity(n, n).as_ref(), &mut q, &mut row);
-    Ok(ThinQr { q, r })
+    let tree = Tsqr::new(a, (m / block_rows).max(1));
+    Ok(ThinQr {
+        q: tree.q_times(Mat::<f64>::identity(n, n).as_ref()),
+        r: tree.r().to_owned(),
+    })
 }
 
 /// Pairwise reduction of (node, R) lists until one remains.
@@ -116,14 +241,14 @@ fn reduce(mut level: Vec<(TreeNode, Mat<f64>)>) -> (TreeNode, Mat<f64>) {
                             r_right[(i - k, j)]
                         }
                     });
-                    let qr = stacked.qr();
+                    let (q_stack, r) = householder_thin(stacked.as_ref(), Par::Seq);
                     next.push((
                         TreeNode::Inner {
-                            q_stack: qr.compute_thin_Q(),
+                            q_stack,
                             left: Box::new(left),
                             right: Box::new(right),
                         },
-                        qr.thin_R().to_owned(),
+                        r,
                     ));
                 }
             }
@@ -133,26 +258,23 @@ fn reduce(mut level: Vec<(TreeNode, Mat<f64>)>) -> (TreeNode, Mat<f64>) {
     level.pop().expect("tsqr has at least one block")
 }
 
-/// Top-down pass: a node receives the k×k factor `c` of the tree above it; a leaf writes
-/// Q_leaf · c into its rows of Q.
-fn expand(node: &TreeNode, c: MatRef<'_, f64>, q: &mut Mat<f64>, row: &mut usize) {
+/// Top-down pass: a node receives the k×p factor `c` of the tree above it; each leaf is
+/// paired with the factor its Q must be multiplied by, in row order.
+fn collect_leaf_factors<'a>(
+    node: &'a TreeNode,
+    c: Mat<f64>,
+    out: &mut Vec<(&'a Reflectors, Mat<f64>)>,
+) {
     match node {
-        TreeNode::Leaf { q: q_leaf } => {
-            let rows = q_leaf.nrows();
-            let block = q_leaf * c;
-            q.as_mut().subrows_mut(*row, rows).copy_from(&block);
-            *row += rows;
-        }
+        TreeNode::Leaf { reflectors } => out.push((reflectors, c)),
         TreeNode::Inner {
             q_stack,
             left,
             right,
         } => {
-            let k = c.nrows();
-            let c_left = q_stack.as_ref().subrows(0, k) * c;
-            let c_right = q_stack.as_ref().subrows(k, k) * c;
-            expand(left, c_left.as_ref(), q, row);
-            expand(right, c_right.as_ref(), q, row);
+            let k = q_stack.ncols();
+            collect_leaf_factors(left, q_stack.as_ref().subrows(0, k) * &c, out);
+            collect_leaf_factors(right, q_stack.as_ref().subrows(k, k) * &c, out);
         }
     }
 }

@@ -8,6 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use super::error::{ensure_finite, BasisError, Result};
+use super::qr::Tsqr;
 use super::svd::ThinSvd;
 
 /// Parameters of [`randomized_svd`].
@@ -81,7 +82,13 @@ fn fill_gaussian(mut omega: Mat<f64>, rng: &mut ChaCha8Rng) -> Mat<f64> {
     omega
 }
 
-/// Q of a Householder thin QR.
+/// Q of a thin QR: TSQR with parallel leaves for tall sketches, faer's Householder QR
+/// otherwise. The leaf count depends on the shape only (reproducible across thread counts).
 fn orthonormal_factor(y: Mat<f64>) -> Mat<f64> {
-    y.qr().compute_thin_Q()
+    let (n, l) = (y.nrows(), y.ncols());
+    if n < 16 * l {
+        return y.qr().compute_thin_Q();
+    }
+    let leaves = 1 << (n / (16 * l)).clamp(1, 4).ilog2();
+    Tsqr::new(y.as_ref(), leaves).q_times(Mat::<f64>::identity(l, l).as_ref())
 }

@@ -173,3 +173,30 @@ fn non_finite_snapshots_are_refused() {
     assert!(err.to_string().contains("non-finite"), "{err}");
     assert!(inc.push(&[1.0; 3]).is_err());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    #[test]
+    fn tall_thin_svd_via_tsqr_matches_direct_svd(
+        n in 800usize..3000, m in 1usize..40, seed in 0u64..1000, log_kappa in 0.0f64..12.0, weighted: bool,
+    ) {
+        // n ≥ 8m takes the TSQR route; compare with faer's bidiagonalization SVD.
+        let m = m.min(n / 8);
+        let s: Vec<f64> = (0..m).map(|i| 10f64.powf(-log_kappa * i as f64 / (m.max(2) - 1) as f64)).collect();
+        let a = with_singular_values(n, m, &s, seed);
+        let ip = if weighted {
+            InnerProduct::diagonal((0..n).map(|i| 0.5 + (i % 5) as f64).collect()).unwrap()
+        } else {
+            InnerProduct::Euclidean
+        };
+        let svd = thin_svd(a.as_ref(), &ip).unwrap();
+        let direct = ip.whiten(a.as_ref()).singular_values().unwrap();
+        // Backward stable: singular values agree to ε·σ₁ in absolute terms.
+        for (x, y) in svd.s.iter().zip(&direct) {
+            prop_assert!((x - y).abs() <= 1e3 * f64::EPSILON * direct[0], "{x} vs {y}");
+        }
+        prop_assert!(orthogonality_error(svd.u.as_ref(), &ip) <= 64.0 * n as f64 * f64::EPSILON);
+        prop_assert!((svd.reconstruct() - &a).norm_max() <= 1e3 * f64::EPSILON * norm2(&a));
+    }
+}

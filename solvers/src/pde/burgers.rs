@@ -83,5 +83,5 @@ pub(crate) fn square_flux(
     for (q, u) in product[0].iter_mut().zip(&factors[0]) {
         *q = u * u;
     }
-    products.product_to_spectral(out, |k| coeff[k]);
+    products.product_to_spectral(out, |k, p| coeff[k] * p);
 }

@@ -63,8 +63,9 @@ pub struct NavierStokes {
     forcing: Forcing,
     grid: Grid,
     linear: Vec<Complex64>,
-    ikx: Vec<Complex64>,
-    iky: Vec<Complex64>,
+    /// Real wavenumbers kx, ky per mode (0 at Nyquist): i·k·c is formed by hand.
+    kx: Vec<f64>,
+    ky: Vec<f64>,
     inv_laplacian: Vec<f64>,
     forcing_hat: Vec<Complex64>,
     spec: [Vec<Complex64>; 4],
@@ -106,10 +107,10 @@ impl NavierStokes {
                 1.0 / k2
             }
         });
-        let (mut ikx, mut iky) = (Vec::new(), Vec::new());
+        let (mut kx_sym, mut ky_sym) = (Vec::new(), Vec::new());
         grid.for_each_mode(|kx, ky, _| {
-            ikx.push(derivative_symbol(grid.kx(kx), grid.is_nyquist_x(kx)));
-            iky.push(derivative_symbol(grid.ky(ky), grid.is_nyquist_y(ky)));
+            kx_sym.push(derivative_symbol(grid.kx(kx), grid.is_nyquist_x(kx)).im);
+            ky_sym.push(derivative_symbol(grid.ky(ky), grid.is_nyquist_y(ky)).im);
         });
         let (x, y) = (grid.x(), grid.y());
         let field: Vec<f64> = y
@@ -126,8 +127,8 @@ impl NavierStokes {
             forcing,
             grid: grid.clone(),
             linear,
-            ikx,
-            iky,
+            kx: kx_sym,
+            ky: ky_sym,
             inv_laplacian,
             forcing_hat,
             spec: [zeros.clone(), zeros.clone(), zeros.clone(), zeros],
@@ -148,15 +149,39 @@ impl NavierStokes {
         self.forcing
     }
 
-    /// Velocity (u, v) = (ψ_y, −ψ_x) into physical slots 0 and 1.
-    fn velocity_to_physical(&mut self, w_hat: &[Complex64]) {
-        for (k, w) in w_hat.iter().enumerate() {
-            let psi = w * self.inv_laplacian[k];
-            self.spec[0][k] = self.iky[k] * psi;
-            self.spec[1][k] = -self.ikx[k] * psi;
+    /// Spectra of u = ψ_y, v = −ψ_x (and, with `gradient`, ω_x, ω_y) in one pass, then their
+    /// physical fields into slots 0, 1 (2, 3).
+    fn fields_to_physical(&mut self, w_hat: &[Complex64], gradient: bool) {
+        // i·k·c = (−k·c.im, k·c.re).
+        let ik = |k: f64, c: Complex64| Complex64::new(-k * c.im, k * c.re);
+        let [u, v, wx, wy] = &mut self.spec;
+        let symbols = self.kx.iter().zip(&self.ky).zip(&self.inv_laplacian);
+        if gradient {
+            let out = u
+                .iter_mut()
+                .zip(v.iter_mut())
+                .zip(wx.iter_mut().zip(wy.iter_mut()));
+            for ((((kx, ky), inv), w), ((u, v), (wx, wy))) in symbols.zip(w_hat).zip(out) {
+                let psi = w * *inv;
+                *u = ik(*ky, psi);
+                *v = -ik(*kx, psi);
+                *wx = ik(*kx, *w);
+                *wy = ik(*ky, *w);
+            }
+        } else {
+            for ((((kx, ky), inv), w), (u, v)) in
+                symbols.zip(w_hat).zip(u.iter_mut().zip(v.iter_mut()))
+            {
+                let psi = w * *inv;
+                *u = ik(*ky, psi);
+                *v = -ik(*kx, psi);
+            }
         }
-        self.products.to_physical(&self.spec[0], 0);
-        self.products.to_physical(&self.spec[1], 1);
+        let slots = if gradient { 4 } else { 2 };
+        for slot in 0..slots {
+            self.products
+                .to_physical_in_place(&mut self.spec[slot], slot);
+        }
     }
 }
 
@@ -178,26 +203,19 @@ impl SemiLinearPde for NavierStokes {
         &self.linear
     }
     fn nonlinear(&mut self, w_hat: &[Complex64], _t: f64, out: &mut [Complex64]) {
-        self.velocity_to_physical(w_hat);
-        for (k, w) in w_hat.iter().enumerate() {
-            self.spec[2][k] = self.ikx[k] * w;
-            self.spec[3][k] = self.iky[k] * w;
-        }
-        self.products.to_physical(&self.spec[2], 2);
-        self.products.to_physical(&self.spec[3], 3);
+        self.fields_to_physical(w_hat, true);
         let p = self.products.product_slot();
         let (f, product) = self.products.fields.split_at_mut(p);
-        for (i, q) in product[0].iter_mut().enumerate() {
-            *q = f[0][i] * f[2][i] + f[1][i] * f[3][i];
+        let factors = f[0].iter().zip(&f[1]).zip(f[2].iter().zip(&f[3]));
+        for (q, ((u, v), (wx, wy))) in product[0].iter_mut().zip(factors) {
+            *q = u * wx + v * wy;
         }
+        let forcing = &self.forcing_hat;
         self.products
-            .product_to_spectral(out, |_| Complex64::new(-1.0, 0.0));
-        for (o, f) in out.iter_mut().zip(&self.forcing_hat) {
-            *o += f;
-        }
+            .product_to_spectral(out, |k, advection| forcing[k] - advection);
     }
     fn cfl(&mut self, w_hat: &[Complex64], dt: f64) -> Option<f64> {
-        self.velocity_to_physical(w_hat);
+        self.fields_to_physical(w_hat, false);
         let (dx, dy) = (self.grid.dx(), self.grid.dy());
         let fields = &self.products.fields;
         Some(dt * (max_abs(&fields[0]) / dx + max_abs(&fields[1]) / dy))

@@ -1,0 +1,52 @@
+//! The demo workflow computes what it prints, and its SVD routes agree.
+
+use galerkin::demo::{run, DemoConfig};
+
+#[test]
+fn demo_routes_agree_on_exact_burgers_snapshots() {
+    let config = DemoConfig {
+        n: 512,
+        snapshots: 120,
+        ..DemoConfig::default()
+    };
+    let report = run(config).unwrap();
+    // Singular values decay geometrically for this analytic solution.
+    let s = &report.singular_values;
+    assert!(
+        s.windows(2)
+            .all(|w| w[1] < 0.2 * w[0] || w[1] < 1e-12 * s[0]),
+        "{s:?}"
+    );
+    assert!(report.compared_rank >= 3);
+    // σ₁…σ_r with σ_r/σ₁ ≥ 1e-4: the method of snapshots squares the condition number
+    // (error ≈ ε σ₁²/σ_r² ≈ 1e-8), the others are at round-off.
+    assert!(
+        report.snapshots_vs_svd < 1e-7,
+        "{}",
+        report.snapshots_vs_svd
+    );
+    assert!(
+        report.randomized_vs_svd < 1e-10,
+        "{}",
+        report.randomized_vs_svd
+    );
+    assert!(
+        report.incremental_vs_svd < 1e-7,
+        "{}",
+        report.incremental_vs_svd
+    );
+    assert!(report.qr_orthogonality.0 < 1e-13 && report.qr_orthogonality.1 < 1e-13);
+    // DEIM / Q-DEIM within a modest factor of the optimal projection error.
+    let (deim, qdeim) = report.interpolation_errors;
+    assert!(
+        deim <= 50.0 * report.flux_projection_error,
+        "{deim} vs {}",
+        report.flux_projection_error
+    );
+    assert!(
+        qdeim <= 50.0 * report.flux_projection_error,
+        "{qdeim} vs {}",
+        report.flux_projection_error
+    );
+    assert!(report.to_string().contains("Q-DEIM"));
+}
