@@ -5,6 +5,7 @@
 //! and allocates nothing; ensembles give each trajectory its own clone.
 
 mod burgers;
+mod flux;
 mod kuramoto_sivashinsky;
 mod navier_stokes;
 

@@ -1,0 +1,63 @@
+//! The shared core of the 1-D conservation laws ∂ₜu = L u − ∂ₓ(u²/2) (Burgers, KS).
+
+use num_complex::Complex64;
+
+use super::{derivative_symbol, max_abs};
+use crate::dealias::{Dealias, ProductEvaluator};
+use crate::error::{invalid, Result};
+use crate::grid::Grid;
+
+/// L(k) given by a real symbol, N(u) = −(ik/2)·(u²)^ dealiased.
+#[derive(Debug, Clone)]
+pub(crate) struct QuadraticFlux {
+    grid: Grid,
+    linear: Vec<Complex64>,
+    half_ik: Vec<Complex64>,
+    products: ProductEvaluator,
+}
+
+impl QuadraticFlux {
+    /// The core on a 1-D `grid` with linear symbol `symbol(k)`.
+    pub(crate) fn new(grid: &Grid, symbol: impl Fn(f64) -> f64, dealias: Dealias) -> Result<Self> {
+        if grid.is_2d() {
+            return Err(invalid("grid", format!("{:?}", grid.shape()), "a 1-D grid"));
+        }
+        let linear = grid.spectral_symbol(|k, _| Complex64::new(symbol(k), 0.0));
+        let mut half_ik = Vec::with_capacity(grid.spectral_len());
+        grid.for_each_mode(|kx, _, _| {
+            half_ik.push(-0.5 * derivative_symbol(grid.kx(kx), grid.is_nyquist_x(kx)))
+        });
+        Ok(Self {
+            grid: grid.clone(),
+            linear,
+            half_ik,
+            products: ProductEvaluator::new(grid, dealias, 1)?,
+        })
+    }
+
+    pub(crate) fn grid(&self) -> &Grid {
+        &self.grid
+    }
+
+    pub(crate) fn linear(&self) -> &[Complex64] {
+        &self.linear
+    }
+
+    /// out = −(ik/2)·(u²)^, dealiased.
+    pub(crate) fn nonlinear(&mut self, u_hat: &[Complex64], out: &mut [Complex64]) {
+        self.products.to_physical(u_hat, 0);
+        let p = self.products.product_slot();
+        let (factors, product) = self.products.fields.split_at_mut(p);
+        for (q, u) in product[0].iter_mut().zip(&factors[0]) {
+            *q = u * u;
+        }
+        let coeff = &self.half_ik;
+        self.products.product_to_spectral(out, |k, p| coeff[k] * p);
+    }
+
+    /// max|u| of the state.
+    pub(crate) fn max_speed(&mut self, u_hat: &[Complex64]) -> f64 {
+        self.products.to_physical(u_hat, 0);
+        max_abs(&self.products.fields[0])
+    }
+}
