@@ -13,4 +13,5 @@
 #![warn(missing_docs)]
 
 pub mod basis;
+pub mod data;
 pub mod demo;

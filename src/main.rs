@@ -29,14 +29,42 @@ struct Cli {
     command: Command,
 }
 
+/// Arguments of `galerkin simulate`.
+#[derive(Debug, clap::Args)]
+struct SimulateArgs {
+    /// The recipe (TOML), e.g. datasets/burgers-fno-nu0.1.toml.
+    recipe: std::path::PathBuf,
+    /// Output file (overrides the recipe's `output`).
+    #[arg(short, long)]
+    output: Option<std::path::PathBuf>,
+    /// Number of trajectories (overrides `n_traj`).
+    #[arg(long)]
+    n_traj: Option<usize>,
+    /// Base seed (overrides `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Override any recipe key: --set time.dt=1e-4 --set parameters.viscosity=0.01
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    overrides: Vec<String>,
+    /// No progress bar (for scripts and logs).
+    #[arg(long)]
+    quiet: bool,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the end-to-end demo: exact Burgers snapshots → POD by four SVD routes →
     /// DEIM / Q-DEIM hyper-reduction, printing what was computed and how well it agrees.
     Demo,
     /// Generate a trajectory dataset from a recipe (TOML) into an HDF5 file.
-    /// [not built yet: arrives with the datasets-and-CLI issue #4]
-    Simulate,
+    ///
+    /// Trajectories run in parallel and stream into `<output>.partial`, renamed to the
+    /// output when complete. Re-running the same command after an interruption resumes
+    /// where it stopped (results are bit-identical to an uninterrupted run); a partial file
+    /// of a different recipe is refused. Presets live in datasets/ (see datasets/README.md).
+    ///
+    /// Example: galerkin simulate datasets/burgers-tiny.toml --n-traj 8 -o /tmp/b.h5
+    Simulate(SimulateArgs),
     /// Build a POD basis and a reduced-order model from trajectory files.
     /// [not built yet: arrives with the ROM-core issue #5]
     Reduce,
@@ -50,8 +78,10 @@ enum Command {
     /// [not built yet: arrives with the ROM-core issue #5]
     Figures,
     /// Print the schema, recipe and health summary of a trajectory file.
-    /// [not built yet: arrives with the datasets-and-CLI issue #4]
-    Info,
+    Info {
+        /// The trajectory file (.h5).
+        file: std::path::PathBuf,
+    },
     /// Export a trajectory file to the PDEBench or The Well layout.
     /// [not built yet: arrives with the datasets-and-CLI issue #4]
     Export,
@@ -62,8 +92,7 @@ impl Command {
     fn pending(&self) -> Option<(&'static str, u32)> {
         match self {
             Command::Demo => None,
-            Command::Simulate => Some(("simulate", 4)),
-            Command::Info => Some(("info", 4)),
+            Command::Simulate(_) | Command::Info { .. } => None,
             Command::Export => Some(("export", 4)),
             Command::Reduce => Some(("reduce", 5)),
             Command::Evaluate => Some(("evaluate", 5)),
@@ -103,6 +132,30 @@ fn run(command: Command) -> Result<()> {
             tracing::info!("running the basis-core demo");
             let report = galerkin::demo::run(galerkin::demo::DemoConfig::default())?;
             println!("{report}");
+            Ok(())
+        }
+        Command::Simulate(args) => {
+            let mut overrides = args.overrides.clone();
+            if let Some(o) = &args.output {
+                overrides.push(format!("output={:?}", o.display().to_string()));
+            }
+            if let Some(n) = args.n_traj {
+                overrides.push(format!("n_traj={n}"));
+            }
+            if let Some(seed) = args.seed {
+                overrides.push(format!("seed={seed}"));
+            }
+            let recipe = galerkin::data::Recipe::from_file(&args.recipe, &overrides)?;
+            let opts = galerkin::data::SimulateOptions {
+                quiet: args.quiet,
+                ..Default::default()
+            };
+            let summary = galerkin::data::simulate(&recipe, &opts)?;
+            println!("{summary}");
+            Ok(())
+        }
+        Command::Info { file } => {
+            print!("{}", galerkin::data::Dataset::open(&file)?.summary()?);
             Ok(())
         }
         other => unreachable!("pending subcommand {other:?} handled before dispatch"),

@@ -125,14 +125,22 @@ impl EnsemblePlan {
 /// simulation (PDE, parameters, initial condition from the member's rng), the schedule is
 /// run, and `sink` receives the member with its trajectory or the error that stopped it
 /// (blow-ups are data for the caller to flag, not a reason to stop the others). Returns the
-/// first error a sink returned.
-pub fn run_ensemble<B, S>(members: &[Member], schedule: &Schedule, build: B, sink: S) -> Result<()>
+/// first error a sink returned. The error type is the caller's, so a dataset writer can
+/// stop the ensemble with its own errors.
+pub fn run_ensemble<B, S, E>(
+    members: &[Member],
+    schedule: &Schedule,
+    build: B,
+    sink: S,
+) -> std::result::Result<(), E>
 where
-    B: Fn(&Member) -> Result<Simulation> + Sync,
-    S: Fn(&Member, Result<Trajectory>) -> Result<()> + Sync,
+    B: Fn(&Member) -> std::result::Result<Simulation, E> + Sync,
+    S: Fn(&Member, std::result::Result<Trajectory, E>) -> std::result::Result<(), E> + Sync,
+    E: From<crate::SolverError> + Send,
 {
     members.par_iter().try_for_each(|member| {
-        let trajectory = build(member).and_then(|mut sim| Trajectory::collect(&mut sim, schedule));
+        let trajectory = build(member)
+            .and_then(|mut sim| Trajectory::collect(&mut sim, schedule).map_err(E::from));
         sink(member, trajectory)
     })
 }

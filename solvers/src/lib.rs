@@ -35,4 +35,4 @@ pub use grid::Grid;
 pub use ic::InitialCondition;
 pub use integrators::Scheme;
 pub use pde::{Burgers, Forcing, KuramotoSivashinsky, NavierStokes, PdeKind, SemiLinearPde};
-pub use simulation::{Schedule, Simulation, Trajectory};
+pub use simulation::{Schedule, Simulation, Snapshot, Trajectory};

@@ -171,37 +171,53 @@ impl Simulation {
         Ok(())
     }
 
-    /// Runs `schedule`, handing each saved snapshot (index, time, physical field) to `sink`
-    /// as soon as it exists; a blow-up or CFL violation stops the run after the snapshots
-    /// already handed over.
+    /// Runs `schedule`, handing each saved snapshot to `sink` as soon as it exists; a
+    /// blow-up or CFL violation stops the run after the snapshots already handed over.
     pub fn run(
         &mut self,
         schedule: &Schedule,
-        mut sink: impl FnMut(usize, f64, &[f64]) -> Result<()>,
+        mut sink: impl FnMut(&Snapshot<'_>) -> Result<()>,
     ) -> Result<()> {
         let mut field = vec![0.0; self.pde.grid().len()];
         for save in 0..schedule.n_saves() {
             if save > 0 {
                 self.advance(schedule.save_every)?;
             }
-            if let Some(limit) = schedule.cfl_limit {
-                if let Some(cfl) = self.pde.cfl(&self.u_hat, schedule.dt) {
-                    if cfl > limit {
-                        return Err(SolverError::Cfl {
-                            time: self.time,
-                            step: self.steps,
-                            cfl,
-                            limit,
-                            safe_dt: schedule.dt * limit / cfl,
-                        });
-                    }
+            let cfl = self.pde.cfl(&self.u_hat, schedule.dt);
+            if let (Some(limit), Some(cfl)) = (schedule.cfl_limit, cfl) {
+                if cfl > limit {
+                    return Err(SolverError::Cfl {
+                        time: self.time,
+                        step: self.steps,
+                        cfl,
+                        limit,
+                        safe_dt: schedule.dt * limit / cfl,
+                    });
                 }
             }
             self.physical(&mut field);
-            sink(save, self.time, &field)?;
+            sink(&Snapshot {
+                index: save,
+                time: self.time,
+                field: &field,
+                cfl,
+            })?;
         }
         Ok(())
     }
+}
+
+/// One saved state, as handed to a sink.
+#[derive(Debug, Clone, Copy)]
+pub struct Snapshot<'a> {
+    /// Save index (0 = initial state).
+    pub index: usize,
+    /// Simulation time.
+    pub time: f64,
+    /// Physical field (layout of [`crate::grid`]).
+    pub field: &'a [f64],
+    /// Advective CFL number at this state, for equations that advect.
+    pub cfl: Option<f64>,
 }
 
 /// A whole trajectory in memory: `n_saves` snapshots of `grid.len()` values each.
@@ -211,6 +227,8 @@ pub struct Trajectory {
     pub times: Vec<f64>,
     /// Snapshots, concatenated (snapshot-major).
     pub data: Vec<f64>,
+    /// Largest CFL number seen at the saves (None for equations without advection).
+    pub max_cfl: Option<f64>,
 }
 
 impl Trajectory {
@@ -219,10 +237,14 @@ impl Trajectory {
         let mut traj = Self {
             times: Vec::with_capacity(schedule.n_saves()),
             data: Vec::with_capacity(schedule.n_saves() * sim.pde().grid().len()),
+            max_cfl: None,
         };
-        sim.run(schedule, |_, t, field| {
-            traj.times.push(t);
-            traj.data.extend_from_slice(field);
+        sim.run(schedule, |snap| {
+            traj.times.push(snap.time);
+            traj.data.extend_from_slice(snap.field);
+            if let Some(c) = snap.cfl {
+                traj.max_cfl = Some(traj.max_cfl.map_or(c, |m: f64| m.max(c)));
+            }
             Ok(())
         })?;
         Ok(traj)

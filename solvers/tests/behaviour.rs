@@ -153,7 +153,7 @@ fn ensemble_snapshots(threads: usize) -> Vec<(usize, Vec<f64>)> {
         .build()
         .unwrap();
     pool.install(|| {
-        run_ensemble(
+        run_ensemble::<_, _, SolverError>(
             &members,
             &schedule,
             |m| {
@@ -418,7 +418,7 @@ fn blow_up_and_cfl_violations_stop_the_run_with_what_was_saved() {
     let schedule = Schedule::from_t_end(0.05, 5.0, 1).unwrap();
     let mut saved = 0;
     let err = sim
-        .run(&schedule, |_, _, _| {
+        .run(&schedule, |_| {
             saved += 1;
             Ok(())
         })

@@ -30,7 +30,10 @@ impl SemiLinearPde for KuramotoSivashinsky {
         "ks"
     }
     fn equation(&self) -> String {
-        format!("u_t + u u_x + u_xx + u_xxxx = 0, L = {}", self.core.grid().lx())
+        format!(
+            "u_t + u u_x + u_xx + u_xxxx = 0, L = {}",
+            self.core.grid().lx()
+        )
     }
     fn grid(&self) -> &Grid {
         self.core.grid()

@@ -1,0 +1,160 @@
+//! Reading trajectory files lazily: one trajectory or one block of snapshots at a time.
+
+use std::path::{Path, PathBuf};
+
+use super::error::{hdf5_error, DataError, Result};
+use super::writer::read_string_attr;
+
+/// An open trajectory file. Nothing but metadata is read until asked.
+pub struct Dataset {
+    file: hdf5::File,
+    path: PathBuf,
+    shape: Vec<usize>,
+}
+
+impl Dataset {
+    /// Opens `path` and checks it has the native schema.
+    pub fn open(path: &Path) -> Result<Self> {
+        let file = hdf5::File::open(path).map_err(hdf5_error(path))?;
+        let not_ours = |reason: &str| DataError::NotATrajectoryFile {
+            path: path.to_path_buf(),
+            reason: reason.to_string(),
+        };
+        let u = file.dataset("u").map_err(|_| not_ours("no /u dataset"))?;
+        let shape = u.shape();
+        if shape.len() < 4 {
+            return Err(not_ours("/u must be [n_traj, n_t, space…, n_fields]"));
+        }
+        if read_string_attr(&file, "recipe").is_none() {
+            return Err(not_ours("no `recipe` attribute"));
+        }
+        Ok(Self {
+            file,
+            path: path.to_path_buf(),
+            shape,
+        })
+    }
+
+    /// Number of trajectories.
+    pub fn n_traj(&self) -> usize {
+        self.shape[0]
+    }
+
+    /// Shape of `/u`: [n_traj, n_t, space…, n_fields].
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// Values per snapshot (space × fields).
+    pub fn snapshot_len(&self) -> usize {
+        self.shape[2..].iter().product()
+    }
+
+    /// Save times.
+    pub fn times(&self) -> Result<Vec<f64>> {
+        self.read_vec("t")
+    }
+
+    /// A 1-D dataset of the file as f64.
+    pub fn read_vec(&self, name: &str) -> Result<Vec<f64>> {
+        self.file
+            .dataset(name)
+            .and_then(|d| d.read_raw::<f64>())
+            .map_err(hdf5_error(&self.path))
+    }
+
+    /// Snapshots `times` of trajectory `index`, as f64, each of [`Dataset::snapshot_len`]
+    /// values (x first).
+    pub fn snapshots(&self, index: usize, times: std::ops::Range<usize>) -> Result<Vec<f64>> {
+        if index >= self.n_traj() || times.end > self.shape[1] || times.start > times.end {
+            return Err(DataError::InvalidField {
+                field: "trajectory / time range".into(),
+                value: format!("{index} / {times:?}"),
+                allowed: format!(
+                    "index < {}, times within 0..{}",
+                    self.n_traj(),
+                    self.shape[1]
+                ),
+            });
+        }
+        let u = self.file.dataset("u").map_err(hdf5_error(&self.path))?;
+        let mut sel: Vec<hdf5::SliceOrIndex> = vec![index.into(), (times.start..times.end).into()];
+        sel.extend(std::iter::repeat_n(
+            hdf5::SliceOrIndex::from(..),
+            self.shape.len() - 2,
+        ));
+        let block = u
+            .read_slice::<f64, _, ndarray::IxDyn>(hdf5::Hyperslab::from(sel))
+            .map_err(hdf5_error(&self.path))?;
+        Ok(block.iter().copied().collect())
+    }
+
+    /// The whole trajectory `index`.
+    pub fn trajectory(&self, index: usize) -> Result<Vec<f64>> {
+        self.snapshots(index, 0..self.shape[1])
+    }
+
+    /// Root string attribute.
+    pub fn attribute(&self, name: &str) -> Option<String> {
+        read_string_attr(&self.file, name)
+    }
+
+    /// Which trajectories are complete.
+    pub fn done(&self) -> Result<Vec<u8>> {
+        self.file
+            .dataset("done")
+            .and_then(|d| d.read_raw::<u8>())
+            .map_err(hdf5_error(&self.path))
+    }
+
+    /// A human-readable summary: schema, recipe, health (`galerkin info`).
+    pub fn summary(&self) -> Result<String> {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let attr = |n: &str| self.attribute(n).unwrap_or_else(|| "?".into());
+        let _ = writeln!(s, "file      {}", self.path.display());
+        let _ = writeln!(s, "pde       {}: {}", attr("pde"), attr("equation"));
+        let _ = writeln!(
+            s,
+            "scheme    {} (dealias {})",
+            attr("integrator"),
+            attr("dealias")
+        );
+        let _ = writeln!(
+            s,
+            "/u        {:?} = [n_traj, n_t, space (x first), n_fields]",
+            self.shape
+        );
+        let times = self.times()?;
+        let _ = writeln!(
+            s,
+            "time      {} saves, t = {} … {}",
+            times.len(),
+            times.first().copied().unwrap_or(0.0),
+            times.last().copied().unwrap_or(0.0)
+        );
+        let done = self.done()?;
+        let n_done = done.iter().filter(|&&d| d == 1).count();
+        let _ = writeln!(s, "complete  {n_done}/{} trajectories", done.len());
+        let status = self
+            .file
+            .dataset("health/status")
+            .and_then(|d| d.read_raw::<u8>())
+            .map_err(hdf5_error(&self.path))?;
+        let energy = self.read_vec("health/energy")?;
+        let finite: Vec<f64> = energy.iter().copied().filter(|e| e.is_finite()).collect();
+        let mean_energy = finite.iter().sum::<f64>() / finite.len().max(1) as f64;
+        let flagged: Vec<usize> = (0..status.len()).filter(|&i| status[i] != 0).collect();
+        let _ = writeln!(
+            s,
+            "health    mean final energy {mean_energy:.4e}; flagged: {}",
+            if flagged.is_empty() {
+                "none".to_string()
+            } else {
+                format!("{flagged:?}")
+            }
+        );
+        let _ = writeln!(s, "recipe:\n{}", attr("recipe"));
+        Ok(s)
+    }
+}

@@ -1,0 +1,16 @@
+//! Datasets: recipes (TOML), the native HDF5 trajectory file (DESIGN §5) written atomically
+//! and resumably, lazy reading, and per-trajectory health.
+
+mod dataset;
+mod error;
+mod health;
+mod recipe;
+mod simulate;
+mod writer;
+
+pub use dataset::Dataset;
+pub use error::{DataError, Result};
+pub use health::{Health, TAIL_RATIO_LIMIT};
+pub use recipe::{ForcingSpec, GridSpec, IcSpec, ParameterValues, Precision, Recipe, TimeSpec};
+pub use simulate::{simulate, SimulateOptions, SimulateSummary};
+pub use writer::{partial_path, SCHEMA_VERSION};

@@ -1,0 +1,268 @@
+//! `galerkin simulate`: a recipe's ensemble streamed into a trajectory file.
+//!
+//! Workers (rayon, one trajectory each) send finished trajectories through a bounded
+//! channel to the writing thread, so memory stays at a few trajectories whatever `n_traj`
+//! is. Trajectories already marked done in a partial file are skipped, and every
+//! trajectory depends only on (recipe, seed, index): an interrupted run, re-run, produces
+//! the same bytes as an uninterrupted one.
+
+use std::path::PathBuf;
+use std::sync::mpsc::sync_channel;
+use std::time::Instant;
+
+use galerkin_solvers::ensemble::{run_ensemble, Member};
+use galerkin_solvers::{PdeKind, SolverError, Trajectory};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::error::{DataError, Result};
+use super::health::Health;
+use super::recipe::Recipe;
+use super::writer::{read_string_attr, FileMetadata, Layout, TrajectoryWriter};
+
+/// Options of [`simulate`].
+#[derive(Debug, Clone, Default)]
+pub struct SimulateOptions {
+    /// No progress bar.
+    pub quiet: bool,
+    /// Fault injection for tests: fail with an I/O error after this many trajectories are
+    /// written in this run (the file must then stay partial and resumable).
+    pub fail_after: Option<usize>,
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct SimulateSummary {
+    /// The finished file.
+    pub output: PathBuf,
+    /// Trajectories computed in this run.
+    pub written: usize,
+    /// Trajectories found already done (resumed run), or all of them if the file was
+    /// already complete.
+    pub skipped: usize,
+    /// Unhealthy trajectories: (index, status, reason).
+    pub unhealthy: Vec<(usize, u8, String)>,
+    /// Wall time.
+    pub seconds: f64,
+}
+
+impl std::fmt::Display for SimulateSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "{}: {} trajectories computed, {} already present, in {:.1} s",
+            self.output.display(),
+            self.written,
+            self.skipped,
+            self.seconds
+        )?;
+        if self.unhealthy.is_empty() {
+            write!(f, "all trajectories healthy")
+        } else {
+            writeln!(f, "{} unhealthy trajectories:", self.unhealthy.len())?;
+            for (i, status, reason) in &self.unhealthy {
+                writeln!(f, "  #{i}: status {status}: {reason}")?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The equation of a PDE family, with its parameters as symbols.
+fn equation(kind: PdeKind) -> &'static str {
+    match kind {
+        PdeKind::Burgers => "u_t + (u^2/2)_x = nu u_xx",
+        PdeKind::KuramotoSivashinsky => "u_t + u u_x + u_xx + u_xxxx = 0",
+        PdeKind::NavierStokes => {
+            "w_t + u.grad(w) = nu lap(w) - drag w + f, -lap(psi) = w, u = (psi_y, -psi_x)"
+        }
+    }
+}
+
+/// Runs (or resumes, or confirms) the dataset of `recipe`.
+pub fn simulate(recipe: &Recipe, opts: &SimulateOptions) -> Result<SimulateSummary> {
+    let start = Instant::now();
+    let output = recipe.output.clone();
+    if output.exists() {
+        return confirm_complete(recipe, start);
+    }
+    let grid = recipe.solver_grid()?;
+    let schedule = recipe.schedule()?;
+    let (sx, sy) = recipe.save_strides()?;
+    let plan = recipe.plan()?;
+    let first = plan.member(0);
+    let parameters: Vec<String> = recipe
+        .member_parameters(&first, &mut first.rng())?
+        .into_keys()
+        .collect();
+    let layout = Layout {
+        n_traj: plan.len(),
+        times: schedule.save_times(),
+        x: grid.x().into_iter().step_by(sx).collect(),
+        y: if grid.is_2d() {
+            grid.y().into_iter().step_by(sy).collect()
+        } else {
+            Vec::new()
+        },
+        parameters,
+    };
+    let meta = FileMetadata {
+        pde: recipe.pde.clone(),
+        equation: equation(recipe.pde_kind()?).to_string(),
+        integrator: recipe.time.integrator.clone(),
+        dt: recipe.time.dt,
+        save_every: recipe.time.save_every,
+        dealias: recipe.time.dealias.clone(),
+    };
+    // Configuration errors (an unreadable initial-condition file, say) stop the run before
+    // any file is made; only blow-ups and CFL stops are per-trajectory outcomes.
+    recipe.simulation(&first)?;
+    let mut writer = TrajectoryWriter::create_or_resume(recipe, layout, &meta)?;
+    let todo: Vec<Member> = (0..plan.len())
+        .filter(|&i| writer.done()[i] == 0)
+        .map(|i| plan.member(i))
+        .collect();
+    let skipped = plan.len() - todo.len();
+    let progress = progress_bar(todo.len() as u64, opts.quiet);
+    let (tx, rx) = sync_channel::<(Member, Result<Trajectory>)>(2 * rayon::current_num_threads());
+    let mut unhealthy = Vec::new();
+    let mut written = 0;
+    let stored_len = writer_len(&grid, sx, sy);
+    let write_result = std::thread::scope(|scope| -> Result<()> {
+        let todo = &todo;
+        let schedule = &schedule;
+        // The sender moves into the worker, so the channel closes when the ensemble ends.
+        let worker = scope.spawn(move || {
+            run_ensemble(
+                todo,
+                schedule,
+                |m| recipe.simulation(m).map(|(sim, _)| sim),
+                |m, traj| {
+                    tx.send((m.clone(), traj))
+                        .map_err(|_| DataError::Interrupted("the writer stopped".into()))
+                },
+            )
+        });
+        let mut outcome = Ok(());
+        for (member, traj) in rx.iter() {
+            if opts.fail_after == Some(written) {
+                outcome = Err(DataError::Interrupted(format!(
+                    "injected I/O failure after {written} trajectories"
+                )));
+                break;
+            }
+            let params = recipe.member_parameters(&member, &mut member.rng())?;
+            let (data, health) = match traj {
+                Ok(t) => (subsample(&t, &grid, sx, sy), Health::measure(&grid, &t)),
+                Err(
+                    e @ DataError::Solver(SolverError::BlowUp { .. } | SolverError::Cfl { .. }),
+                ) => {
+                    unhealthy.push((member.index, 2, e.to_string()));
+                    (
+                        vec![f64::NAN; stored_len * schedule.n_saves()],
+                        Health::failed(),
+                    )
+                }
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            };
+            if health.status == 1 {
+                unhealthy.push((
+                    member.index,
+                    1,
+                    format!(
+                        "under-resolved: spectral tail ratio {:.2e}",
+                        health.tail_ratio
+                    ),
+                ));
+            }
+            if let Err(e) = writer.write(member.index, &data, &params, member.seed, &health) {
+                outcome = Err(e);
+                break;
+            }
+            written += 1;
+            progress.inc(1);
+        }
+        drop(rx);
+        let worker_result = worker.join().expect("ensemble thread panicked");
+        outcome.and(match worker_result {
+            Err(DataError::Interrupted(_)) | Ok(()) => Ok(()),
+            Err(e) => Err(e),
+        })
+    });
+    progress.finish_and_clear();
+    write_result?;
+    let output = writer.finish()?;
+    unhealthy.sort_by_key(|u| u.0);
+    Ok(SimulateSummary {
+        output,
+        written,
+        skipped,
+        unhealthy,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+fn writer_len(grid: &galerkin_solvers::Grid, sx: usize, sy: usize) -> usize {
+    grid.nx().div_ceil(sx)
+        * if grid.is_2d() {
+            grid.ny().div_ceil(sy)
+        } else {
+            1
+        }
+}
+
+/// Snapshots [t][y][x] at full resolution → stored [t][x][y] every (sx, sy) points.
+fn subsample(traj: &Trajectory, grid: &galerkin_solvers::Grid, sx: usize, sy: usize) -> Vec<f64> {
+    let (nx, ny) = (grid.nx(), grid.ny());
+    let mut out = Vec::with_capacity(traj.times.len() * writer_len(grid, sx, sy));
+    for t in 0..traj.times.len() {
+        let snap = traj.snapshot(t);
+        for i in (0..nx).step_by(sx) {
+            for j in (0..ny).step_by(sy) {
+                out.push(snap[j * nx + i]);
+            }
+        }
+    }
+    out
+}
+
+fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} trajectories  {per_sec}  elapsed {elapsed}  ETA {eta}",
+        )
+        .expect("valid template"),
+    );
+    bar
+}
+
+/// The output already exists: fine if it is this recipe's complete file, refused otherwise.
+fn confirm_complete(recipe: &Recipe, start: Instant) -> Result<SimulateSummary> {
+    let output = recipe.output.clone();
+    let same = hdf5::File::open(&output)
+        .ok()
+        .and_then(|f| read_string_attr(&f, "recipe"))
+        .is_some_and(|text| text == recipe.canonical_text());
+    if !same {
+        return Err(DataError::InvalidField {
+            field: "output".into(),
+            value: output.display().to_string(),
+            allowed: "a path that does not exist yet (the file there is not this recipe's \
+                      dataset, and it is never overwritten)"
+                .into(),
+        });
+    }
+    Ok(SimulateSummary {
+        output,
+        written: 0,
+        skipped: recipe.n_traj,
+        unhealthy: Vec::new(),
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
