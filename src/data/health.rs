@@ -6,7 +6,7 @@ use galerkin_solvers::{Grid, Trajectory};
 use num_complex::Complex64;
 
 /// Spectral tail ratio above which a trajectory is flagged as under-resolved: more than
-/// 1e-6 of the energy in the upper half of the resolved band.
+/// 1e-6 of the energy in the top third of the resolved (dealiased) band.
 pub const TAIL_RATIO_LIMIT: f64 = 1e-6;
 
 /// Health of one trajectory, from its final state (and CFL over all saves).
@@ -18,8 +18,8 @@ pub struct Health {
     pub energy: f64,
     /// Largest advective CFL number at the saves (NaN for KS, which has none).
     pub max_cfl: f64,
-    /// Energy in the modes between half the dealiasing cutoff and the cutoff, over the
-    /// total: large values mean the grid does not resolve the solution.
+    /// Energy in the modes above two thirds of the dealiasing cutoff K (|m| > 2K/3 on an
+    /// axis), over the total: large values mean the grid does not resolve the solution.
     pub tail_ratio: f64,
     /// 0 healthy, 1 under-resolved, 2 failed (blow-up or CFL stop).
     pub status: u8,
@@ -52,7 +52,7 @@ impl Health {
             let weight = if kx == 0 { 1.0 } else { 2.0 };
             let e = weight * spec[idx].norm_sqr();
             total += e;
-            if 2 * mx > cx || (grid.is_2d() && 2 * my > cy) {
+            if 3 * mx > 2 * cx || (grid.is_2d() && 3 * my > 2 * cy) {
                 tail += e;
             }
         });
