@@ -15,3 +15,4 @@
 pub mod basis;
 pub mod data;
 pub mod demo;
+pub mod plot;

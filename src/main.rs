@@ -53,9 +53,14 @@ struct SimulateArgs {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the end-to-end demo: exact Burgers snapshots → POD by four SVD routes →
-    /// DEIM / Q-DEIM hyper-reduction, printing what was computed and how well it agrees.
-    Demo,
+    /// Run the end-to-end demo (about 10 s): exact Burgers snapshots → POD by four SVD
+    /// routes → DEIM / Q-DEIM; then a Burgers ensemble simulated into data/demo-burgers.h5,
+    /// its summary, and the space–time figure figures/demo-burgers.png.
+    Demo {
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Generate a trajectory dataset from a recipe (TOML) into an HDF5 file.
     ///
     /// Trajectories run in parallel and stream into `<output>.partial`, renamed to the
@@ -91,7 +96,7 @@ impl Command {
     /// For a subcommand that does not exist yet: its name and the issue that brings it.
     fn pending(&self) -> Option<(&'static str, u32)> {
         match self {
-            Command::Demo => None,
+            Command::Demo { .. } => None,
             Command::Simulate(_) | Command::Info { .. } => None,
             Command::Export => Some(("export", 4)),
             Command::Reduce => Some(("reduce", 5)),
@@ -128,10 +133,22 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<()> {
     match command {
-        Command::Demo => {
-            tracing::info!("running the basis-core demo");
+        Command::Demo { quiet } => {
+            println!("== 1. The basis core on exact snapshots ==\n");
             let report = galerkin::demo::run(galerkin::demo::DemoConfig::default())?;
             println!("{report}");
+            println!("\n== 2. Simulate a Burgers ensemble → HDF5 → summary → figure ==\n");
+            let pipeline = galerkin::demo::run_pipeline(
+                std::path::Path::new("data"),
+                std::path::Path::new("figures/demo-burgers.png"),
+                quiet,
+            )?;
+            println!(
+                "{}\n\n{}\n\nfigure: {}",
+                pipeline.simulation,
+                pipeline.info,
+                pipeline.figure.display()
+            );
             Ok(())
         }
         Command::Simulate(args) => {

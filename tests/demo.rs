@@ -50,3 +50,28 @@ fn demo_routes_agree_on_exact_burgers_snapshots() {
     );
     assert!(report.to_string().contains("Q-DEIM"));
 }
+
+#[test]
+fn demo_pipeline_simulates_summarizes_and_draws() {
+    let dir = std::env::temp_dir().join(format!("galerkin-demo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let figure = dir.join("figures/demo-burgers.png");
+    let report = galerkin::demo::run_pipeline(&dir.join("data"), &figure, true).unwrap();
+    assert!(
+        report.simulation.contains("8 trajectories computed"),
+        "{}",
+        report.simulation
+    );
+    assert!(report.info.contains("complete  8/8"), "{}", report.info);
+    let png = std::fs::read(&figure).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    assert!(png.len() > 20_000, "a real plot, not an empty canvas");
+    // A second run finds the complete file and does not recompute it.
+    let again = galerkin::demo::run_pipeline(&dir.join("data"), &figure, true).unwrap();
+    assert!(
+        again.simulation.contains("0 trajectories computed"),
+        "{}",
+        again.simulation
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
