@@ -88,8 +88,21 @@ enum Command {
         file: std::path::PathBuf,
     },
     /// Export a trajectory file to the PDEBench or The Well layout.
-    /// [not built yet: arrives with the datasets-and-CLI issue #4]
-    Export,
+    ///
+    /// PDEBench: 1-D files get the `tensor` / `x-coordinate` / `t-coordinate` layout,
+    /// 2-D files the per-sample group layout. The Well: its HDF5 schema (t0_fields,
+    /// dimensions, boundary_conditions, scalars). Example:
+    /// galerkin export --format the-well data/ks-l22.h5 -o ks_l22.hdf5
+    Export {
+        /// `pdebench` or `the-well`.
+        #[arg(long)]
+        format: String,
+        /// The native trajectory file.
+        input: std::path::PathBuf,
+        /// Where to write the export.
+        #[arg(short, long)]
+        output: std::path::PathBuf,
+    },
 }
 
 impl Command {
@@ -98,7 +111,7 @@ impl Command {
         match self {
             Command::Demo { .. } => None,
             Command::Simulate(_) | Command::Info { .. } => None,
-            Command::Export => Some(("export", 4)),
+            Command::Export { .. } => None,
             Command::Reduce => Some(("reduce", 5)),
             Command::Evaluate => Some(("evaluate", 5)),
             Command::Figures => Some(("figures", 5)),
@@ -169,6 +182,16 @@ fn run(command: Command) -> Result<()> {
             };
             let summary = galerkin::data::simulate(&recipe, &opts)?;
             println!("{summary}");
+            Ok(())
+        }
+        Command::Export {
+            format,
+            input,
+            output,
+        } => {
+            let format = galerkin::data::ExportFormat::parse(&format)?;
+            galerkin::data::export(&input, &output, format)?;
+            println!("wrote {}", output.display());
             Ok(())
         }
         Command::Info { file } => {

@@ -94,6 +94,14 @@ impl Dataset {
         self.snapshots(index, 0..self.shape[1])
     }
 
+    /// Names of the stored parameters (`/params/*`).
+    pub fn parameter_names(&self) -> Result<Vec<String>> {
+        let group = self.file.group("params").map_err(hdf5_error(&self.path))?;
+        let mut names = group.member_names().map_err(hdf5_error(&self.path))?;
+        names.sort();
+        Ok(names)
+    }
+
     /// Root string attribute.
     pub fn attribute(&self, name: &str) -> Option<String> {
         read_string_attr(&self.file, name)

@@ -3,6 +3,7 @@
 
 mod dataset;
 mod error;
+mod export;
 mod health;
 mod recipe;
 mod simulate;
@@ -10,6 +11,7 @@ mod writer;
 
 pub use dataset::Dataset;
 pub use error::{DataError, Result};
+pub use export::{export, ExportFormat};
 pub use health::{Health, TAIL_RATIO_LIMIT};
 pub use recipe::{ForcingSpec, GridSpec, IcSpec, ParameterValues, Precision, Recipe, TimeSpec};
 pub use simulate::{simulate, SimulateOptions, SimulateSummary};
