@@ -1,16 +1,13 @@
 //! `galerkin simulate` end to end: files, resume, refusal, bad input.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use galerkin::data::{partial_path, simulate, DataError, Dataset, Recipe, SimulateOptions};
 use galerkin_solvers::{Schedule, Trajectory};
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("galerkin-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{all_data, temp_dir};
 
 fn recipe(path: &str, output: &Path, extra: &[&str]) -> Recipe {
     let mut overrides = vec![format!("output={:?}", output.display().to_string())];
@@ -23,14 +20,6 @@ fn quiet() -> SimulateOptions {
         quiet: true,
         ..Default::default()
     }
-}
-
-fn all_data(path: &Path) -> Vec<u64> {
-    let ds = Dataset::open(path).unwrap();
-    (0..ds.n_traj())
-        .flat_map(|i| ds.trajectory(i).unwrap())
-        .map(f64::to_bits)
-        .collect()
 }
 
 #[test]

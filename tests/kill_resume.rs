@@ -1,12 +1,18 @@
-//! SIGKILL in the middle of `galerkin simulate`, then the same command again: the run
-//! resumes and the file is bit-identical to an uninterrupted run.
+//! SIGKILL in the middle of `galerkin simulate`, then the same command again. A separate
+//! test binary: a child process inherits the parent's open HDF5 file descriptors (and
+//! their locks), so it must not run beside tests that hold files open.
+
+mod common;
 
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use galerkin::data::{partial_path, Dataset};
+use galerkin::data::partial_path;
 
+use common::{all_data, temp_dir};
+
+/// `galerkin simulate` of a run lasting about a second, as a child process.
 fn simulate_cmd(output: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_galerkin"));
     cmd.args([
@@ -27,22 +33,14 @@ fn simulate_cmd(output: &Path) -> Command {
     cmd
 }
 
-fn bits(path: &Path) -> Vec<u64> {
-    let ds = Dataset::open(path).unwrap();
-    (0..ds.n_traj())
-        .flat_map(|i| ds.trajectory(i).unwrap())
-        .map(f64::to_bits)
-        .collect()
-}
-
+/// SIGKILL in the middle of `galerkin simulate`, then the same command again: the run
+/// resumes and the file is bit-identical to an uninterrupted run.
 #[test]
 fn killed_runs_resume_to_identical_files() {
-    let dir = std::env::temp_dir().join(format!("galerkin-kill-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = temp_dir("kill");
     let reference = dir.join("reference.h5");
     assert!(simulate_cmd(&reference).status().unwrap().success());
-    let expected = bits(&reference);
+    let expected = all_data(&reference);
     let mut interrupted = 0;
     for (k, delay_ms) in [100u64, 300, 500].into_iter().enumerate() {
         let out = dir.join(format!("killed-{k}.h5"));
@@ -63,7 +61,7 @@ fn killed_runs_resume_to_identical_files() {
             "{}",
             String::from_utf8_lossy(&rerun.stderr)
         );
-        assert_eq!(bits(&out), expected, "kill after {delay_ms} ms");
+        assert_eq!(all_data(&out), expected, "kill after {delay_ms} ms");
     }
     // The run takes about a second, so the kills land mid-run.
     assert!(
