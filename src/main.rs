@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 /// galerkin — simulate PDEs, reduce them to fast reduced-order models, train neural
 /// operators against the same solvers, and reproduce the benchmark figures.
 ///
-/// A typical workflow: `galerkin simulate datasets/burgers.toml` writes trajectories to HDF5,
+/// A typical workflow: `galerkin simulate datasets/ks-l22.toml` writes trajectories to HDF5,
 /// `galerkin reduce` builds a POD-Galerkin ROM from them, `galerkin evaluate` compares the ROM
 /// with the full model, `galerkin figures` regenerates every figure in figures/.
 /// Start with `galerkin demo`.
@@ -53,7 +53,7 @@ struct SimulateArgs {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the end-to-end demo (about 10 s): exact Burgers snapshots → POD by four SVD
+    /// Run the end-to-end demo (a few seconds): exact Burgers snapshots → POD by four SVD
     /// routes → DEIM / Q-DEIM; then a Burgers ensemble simulated into data/demo-burgers.h5,
     /// its summary, and the space–time figure figures/demo-burgers.png.
     Demo {
