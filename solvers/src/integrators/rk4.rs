@@ -26,40 +26,33 @@ impl Rk4 {
             k: [buffer(n), buffer(n), buffer(n), buffer(n)],
         }
     }
-
-    /// out = L·v + N(v).
-    fn rhs(
-        linear: &[Complex64],
-        pde: &mut dyn SemiLinearPde,
-        v: &[Complex64],
-        t: f64,
-        out: &mut [Complex64],
-    ) {
-        pde.nonlinear(v, t, out);
-        for ((o, l), x) in out.iter_mut().zip(linear).zip(v) {
-            *o += l * x;
-        }
-    }
 }
 
 impl Integrator for Rk4 {
     fn step(&mut self, pde: &mut dyn SemiLinearPde, u: &mut [Complex64], t: f64) {
+        // Each stage: k = N(x) from the PDE, then one fused pass adds L·x and forms the
+        // next stage's argument (no separate pass for the linear part).
         let h = self.dt;
+        let l = &self.linear;
         let [k1, k2, k3, k4] = &mut self.k;
-        Self::rhs(&self.linear, pde, u, t, k1);
+        pde.nonlinear(u, t, k1);
         for i in 0..u.len() {
+            k1[i] += l[i] * u[i];
             self.stage[i] = u[i] + 0.5 * h * k1[i];
         }
-        Self::rhs(&self.linear, pde, &self.stage, t + 0.5 * h, k2);
+        pde.nonlinear(&self.stage, t + 0.5 * h, k2);
         for i in 0..u.len() {
+            k2[i] += l[i] * self.stage[i];
             self.stage[i] = u[i] + 0.5 * h * k2[i];
         }
-        Self::rhs(&self.linear, pde, &self.stage, t + 0.5 * h, k3);
+        pde.nonlinear(&self.stage, t + 0.5 * h, k3);
         for i in 0..u.len() {
+            k3[i] += l[i] * self.stage[i];
             self.stage[i] = u[i] + h * k3[i];
         }
-        Self::rhs(&self.linear, pde, &self.stage, t + h, k4);
+        pde.nonlinear(&self.stage, t + h, k4);
         for i in 0..u.len() {
+            k4[i] += l[i] * self.stage[i];
             u[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
         }
     }
