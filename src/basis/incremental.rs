@@ -1,18 +1,23 @@
-//! Incremental (streaming) SVD by Brand's rank-one updates with a lazily applied rotation.
+//! Incremental (streaming) SVD by Brand's updates with a lazily applied rotation.
 //!
 //! M. Brand, "Fast low-rank modifications of the thin singular value decomposition",
 //! Linear Algebra Appl. 415(1), 2006. The left factor is kept as U = U_store · M with a small
-//! r′×r mixing matrix M: a new column only appends one vector to U_store and multiplies M by
-//! an (r+1)×(r+1) rotation, so it costs O(n·r′ + r³) instead of rotating all n rows
-//! (O(n·r²)). When U_store grows past about twice the rank it is materialized, and then
-//! re-orthonormalized by a QR whose R is folded back into the small SVD, which bounds the
-//! slow loss of orthogonality that rank-one updates accumulate (as in libROM's
+//! r′×r mixing matrix M: a block of s new columns only appends s orthonormal vectors to
+//! U_store and multiplies M by an (r+s)×(r+s) rotation, so it costs O(n·r′·s + (r+s)³)
+//! instead of rotating all n rows (O(n·r²) per update), i.e. O(n·r) per column. Columns are
+//! taken in blocks so U_store is read once per block rather than once per column (a single
+//! column at a time is memory-bound). When U_store grows past about twice the rank it is
+//! materialized and re-orthonormalized by a QR whose R is folded back into the small SVD,
+//! which bounds the slow loss of orthogonality that the updates accumulate (as in libROM's
 //! `IncrementalSVDBrand`).
 
-use faer::{linalg::matmul::matmul, Accum, Mat, MatMut, MatRef, Par};
+use faer::{linalg::matmul::matmul, Accum, Mat, MatRef, Par};
 
 use super::error::{ensure_finite, ensure_tolerance, BasisError, Result};
 use super::svd::ThinSvd;
+
+/// Columns per block update in [`IncrementalSvd::push_columns`].
+pub const BLOCK_COLUMNS: usize = 32;
 
 /// Parameters of [`IncrementalSvd`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -50,7 +55,6 @@ pub struct IncrementalSvd {
     v: Mat<f64>,
     columns_seen: usize,
     store_capacity: usize,
-    scratch: Vec<f64>,
 }
 
 impl IncrementalSvd {
@@ -73,7 +77,6 @@ impl IncrementalSvd {
             v: Mat::zeros(0, 0),
             columns_seen: 0,
             store_capacity: 0,
-            scratch: vec![0.0; n],
         })
     }
 
@@ -92,74 +95,89 @@ impl IncrementalSvd {
         &self.s
     }
 
-    /// Adds every column of `a` in order.
+    /// Adds every column of `a` in order, in blocks of up to [`BLOCK_COLUMNS`] columns
+    /// (one block update reads U once for the whole block, which is what bounds the cost).
     pub fn push_columns(&mut self, a: MatRef<'_, f64>) -> Result<()> {
-        for j in 0..a.ncols() {
-            let col: Vec<f64> = a.col(j).iter().copied().collect();
-            self.push(&col)?;
+        let block = BLOCK_COLUMNS.min(self.u_store.nrows()).max(1);
+        let mut start = 0;
+        while start < a.ncols() {
+            let width = block.min(a.ncols() - start);
+            self.push_block(a.subcols(start, width))?;
+            start += width;
         }
         Ok(())
     }
 
-    /// Brand's update with one new column c: m = Uᵀc, p = c − Um (twice, CGS2), ρ = ‖p‖;
-    /// the (r+1)×(r+1) core K = [[Σ, m], [0, ρ]] (or r×(r+1) [Σ, m] if ρ is negligible) is
-    /// re-diagonalized, K = FΘGᵀ, and U ← [U, p/ρ]F, Σ ← Θ, V ← blkdiag(V, 1)G.
+    /// Adds one column (a block of width 1).
     pub fn push(&mut self, c: &[f64]) -> Result<()> {
+        self.push_block(MatRef::from_column_major_slice(c, c.len(), 1))
+    }
+
+    /// Brand's update with a block E of s new columns (Brand 2006, §3; the block form of
+    /// Zha & Simon, SIAM J. Sci. Comput. 21, 1999): C = UᵀE and Ê = E − UC (twice, CGS2);
+    /// columns of Ê below `linear_dependence_tol` × their original norm are zeroed (they
+    /// lie in the span); Ê = Q_E R_E; the (r+s)×(r+s) core K = [[Σ, C], [0, R_E]] is
+    /// re-diagonalized, K = FΘGᵀ, and U ← [U, Q_E]F (lazily: U_store gains Q_E, M ←
+    /// blkdiag(M, I)F), Σ ← Θ, V ← blkdiag(V, I)G. Needs s ≤ n.
+    pub fn push_block(&mut self, e: MatRef<'_, f64>) -> Result<()> {
         let n = self.u_store.nrows();
-        if c.len() != n {
+        if e.nrows() != n {
             return Err(BasisError::DimensionMismatch {
                 field: "column",
                 expected: n,
-                got: c.len(),
+                got: e.nrows(),
             });
         }
-        ensure_finite("column", MatRef::from_column_major_slice(c, n, 1))?;
-        let c_norm = MatRef::from_column_major_slice(c, n, 1).norm_l2();
-        self.scratch.copy_from_slice(c);
-        let mut coeffs = self.orthogonalize_scratch();
-        let again = self.orthogonalize_scratch();
-        for (a, b) in coeffs.iter_mut().zip(&again) {
-            *a += b;
+        let s = e.ncols();
+        if s == 0 {
+            return Ok(());
         }
-        let rho = MatRef::from_column_major_slice(&self.scratch, n, 1).norm_l2();
+        if s > n {
+            return Err(BasisError::InvalidParameter {
+                field: "block",
+                value: format!("{s} columns of length {n}"),
+                allowed: "at most as many columns as rows per block",
+            });
+        }
+        ensure_finite("column", e)?;
+        let norms: Vec<f64> = (0..s).map(|j| e.col(j).norm_l2()).collect();
+        let mut rest = e.to_owned();
+        let mut coeffs = self.project_out(&mut rest);
+        coeffs += self.project_out(&mut rest);
+        for (j, norm) in norms.iter().enumerate() {
+            let remainder = rest.col(j).norm_l2();
+            if remainder <= self.opts.linear_dependence_tol * norm || remainder == 0.0 {
+                rest.col_mut(j).fill(0.0);
+            }
+        }
+        let qr = rest.qr();
+        let (q_e, r_e) = (qr.compute_thin_Q(), qr.thin_R());
         let r = self.rank();
-        let new_direction = rho > self.opts.linear_dependence_tol * c_norm && rho > 0.0;
-        let rows = if new_direction { r + 1 } else { r };
-        let core = Mat::from_fn(rows, r + 1, |i, j| match (i, j) {
-            (i, j) if i == j && i < r => self.s[i],
-            (i, j) if j == r && i < r => coeffs[i],
-            (i, j) if i == r && j == r => rho,
+        let core = Mat::from_fn(r + s, r + s, |i, j| match (i < r, j < r) {
+            (true, true) if i == j => self.s[i],
+            (true, false) => coeffs[(i, j - r)],
+            (false, false) if i <= j => r_e[(i - r, j - r)],
             _ => 0.0,
         });
         let svd = core.thin_svd().map_err(|_| BasisError::NoConvergence {
             what: "incremental SVD core",
         })?;
-        let (f, g) = (svd.U(), svd.V());
-        let theta: Vec<f64> = svd.S().column_vector().iter().copied().collect();
-
-        if new_direction {
-            let new_col = self.u_store.ncols();
-            if new_col == self.store_capacity {
-                // Amortized doubling: appending stays O(n) per column on average.
-                self.store_capacity = (2 * new_col).max(8);
-                self.u_store.reserve(n, self.store_capacity);
-            }
-            let inv = 1.0 / rho;
-            let scratch = &self.scratch;
-            self.u_store
-                .resize_with(n, new_col + 1, |i, _| scratch[i] * inv);
-            let mix_ext = block_diag_one(self.mix.as_ref());
-            self.mix = &mix_ext * f;
-        } else {
-            self.mix = &self.mix * f;
+        let stored = self.u_store.ncols();
+        if stored + s > self.store_capacity {
+            // Amortized doubling: appending stays O(n) per column on average.
+            self.store_capacity = (2 * (stored + s)).max(8);
+            self.u_store.reserve(n, self.store_capacity);
         }
+        self.u_store
+            .resize_with(n, stored + s, |i, j| q_e[(i, j - stored)]);
+        self.mix = &block_diag_identity(self.mix.as_ref(), s) * svd.U();
         if self.opts.track_right_vectors {
-            self.v = &block_diag_one(self.v.as_ref()) * g;
+            self.v = &block_diag_identity(self.v.as_ref(), s) * svd.V();
         }
-        self.s = theta;
-        self.columns_seen += 1;
+        self.s = svd.S().column_vector().iter().copied().collect();
+        self.columns_seen += s;
         self.truncate_small();
-        if self.u_store.ncols() > 2 * self.rank() + 8 {
+        if self.u_store.ncols() > 2 * (self.rank() + s) + 8 {
             self.materialize()?;
         }
         Ok(())
@@ -185,23 +203,30 @@ impl IncrementalSvd {
         }
     }
 
-    /// scratch ← scratch − U(Uᵀ scratch); returns Uᵀ scratch. Two matrix–vector products
-    /// with U_store (O(n·r′), SIMD through faer) and two with the small M.
-    fn orthogonalize_scratch(&mut self) -> Vec<f64> {
-        let n = self.scratch.len();
-        let stored =
-            self.u_store.transpose() * MatRef::from_column_major_slice(&self.scratch, n, 1);
+    /// X ← X − U(UᵀX); returns UᵀX (r×s). Products with U_store (O(n·r′·s)) and the small
+    /// M, sequential so that results do not depend on the thread count.
+    fn project_out(&self, x: &mut Mat<f64>) -> Mat<f64> {
+        let s = x.ncols();
+        let mut stored = Mat::zeros(self.u_store.ncols(), s);
+        matmul(
+            stored.as_mut(),
+            Accum::Replace,
+            self.u_store.transpose(),
+            x.as_ref(),
+            1.0,
+            Par::Seq,
+        );
         let coeffs = self.mix.transpose() * &stored;
         let back = &self.mix * &coeffs;
         matmul(
-            MatMut::from_column_major_slice_mut(&mut self.scratch, n, 1),
+            x.as_mut(),
             Accum::Add,
             self.u_store.as_ref(),
             back.as_ref(),
             -1.0,
             Par::Seq,
         );
-        coeffs.col(0).iter().copied().collect()
+        coeffs
     }
 
     /// Drops singular values below the relative tolerance and beyond `max_rank`.
@@ -244,12 +269,12 @@ impl IncrementalSvd {
     }
 }
 
-/// [[A, 0], [0, 1]].
-fn block_diag_one(a: MatRef<'_, f64>) -> Mat<f64> {
+/// [[A, 0], [0, I_s]].
+fn block_diag_identity(a: MatRef<'_, f64>, s: usize) -> Mat<f64> {
     let (r, c) = (a.nrows(), a.ncols());
-    Mat::from_fn(r + 1, c + 1, |i, j| match (i < r, j < c) {
+    Mat::from_fn(r + s, c + s, |i, j| match (i < r, j < c) {
         (true, true) => a[(i, j)],
-        (false, false) => 1.0,
+        (false, false) if i - r == j - c => 1.0,
         _ => 0.0,
     })
 }

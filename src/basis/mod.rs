@@ -25,7 +25,7 @@ mod svd;
 mod truncation;
 
 pub use error::{BasisError, Result};
-pub use incremental::{IncrementalSvd, IncrementalSvdOptions};
+pub use incremental::{IncrementalSvd, IncrementalSvdOptions, BLOCK_COLUMNS};
 pub use inner::InnerProduct;
 pub use interpolation::{deim, qdeim, qdeim_bound, Eim, Interpolator};
 pub use newton_schulz::{
