@@ -99,6 +99,14 @@ impl InnerProduct {
         self.scale_rows(a, |w| 1.0 / w.sqrt())
     }
 
+    /// [`InnerProduct::unwhiten`] taking ownership: no copy for the Euclidean product.
+    pub fn unwhiten_owned(&self, a: Mat<f64>) -> Mat<f64> {
+        match self {
+            Self::Euclidean => a,
+            Self::Diagonal(_) => self.unwhiten(a.as_ref()),
+        }
+    }
+
     fn scale_rows(&self, a: MatRef<'_, f64>, f: impl Fn(f64) -> f64) -> Mat<f64> {
         match self {
             Self::Euclidean => a.to_owned(),

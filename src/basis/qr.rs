@@ -37,10 +37,12 @@ pub struct ThinQr {
 pub fn householder_qr(a: MatRef<'_, f64>, ip: &InnerProduct) -> Result<ThinQr> {
     ensure_finite("a", a)?;
     ip.check_dim(a.nrows())?;
-    let whitened = ip.whiten(a);
-    let qr = whitened.qr();
+    let qr = match ip {
+        InnerProduct::Euclidean => a.qr(),
+        InnerProduct::Diagonal(_) => ip.whiten(a).qr(),
+    };
     Ok(ThinQr {
-        q: ip.unwhiten(qr.compute_thin_Q().as_ref()),
+        q: ip.unwhiten_owned(qr.compute_thin_Q()),
         r: qr.thin_R().to_owned(),
     })
 }
@@ -54,10 +56,10 @@ struct Reflectors {
 
 impl Reflectors {
     /// Q·[C; 0] for a k×p matrix C: applies the reflectors to C padded with zero rows,
-    /// which forms only the needed combination of Q's columns.
+    /// which forms only the needed combination of Q's columns. `out` must be zero on entry
+    /// (callers allocate it with `Mat::zeros`, so it is not cleared twice).
     fn apply_to_padded(&self, c: MatRef<'_, f64>, mut out: faer::MatMut<'_, f64>, par: Par) {
         let (m, k) = (self.basis.nrows(), self.basis.ncols());
-        out.fill(0.0);
         out.as_mut().subrows_mut(0, k).copy_from(c);
         apply_block_householder_sequence_on_the_left_in_place_with_conj(
             self.basis.as_ref(),

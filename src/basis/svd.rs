@@ -87,7 +87,7 @@ pub fn thin_svd(a: MatRef<'_, f64>, ip: &InnerProduct) -> Result<ThinSvd> {
     let tree = Tsqr::new(whitened, leaves);
     let small = tree.r().thin_svd().map_err(no_convergence)?;
     Ok(ThinSvd {
-        u: ip.unwhiten(tree.q_times(small.U()).as_ref()),
+        u: ip.unwhiten_owned(tree.q_times(small.U())),
         s: small.S().column_vector().iter().copied().collect(),
         v: small.V().to_owned(),
     })
