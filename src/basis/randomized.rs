@@ -83,12 +83,11 @@ fn fill_gaussian(mut omega: Mat<f64>, rng: &mut ChaCha8Rng) -> Mat<f64> {
 }
 
 /// Q of a thin QR: TSQR with parallel leaves for tall sketches, faer's Householder QR
-/// otherwise. The leaf count depends on the shape only (reproducible across thread counts).
+/// otherwise.
 fn orthonormal_factor(y: Mat<f64>) -> Mat<f64> {
     let (n, l) = (y.nrows(), y.ncols());
     if n < 16 * l {
         return y.qr().compute_thin_Q();
     }
-    let leaves = 1 << (n / (16 * l)).clamp(1, 4).ilog2();
-    Tsqr::new(y.as_ref(), leaves).q_times(Mat::<f64>::identity(l, l).as_ref())
+    Tsqr::new(y.as_ref(), Tsqr::leaves_for(n, l)).q_times(Mat::<f64>::identity(l, l).as_ref())
 }

@@ -80,11 +80,7 @@ pub fn thin_svd(a: MatRef<'_, f64>, ip: &InnerProduct) -> Result<ThinSvd> {
             v: svd.V().to_owned(),
         });
     }
-    // Leaves: a power of two, at most 4, each with at least 16m rows (measured best on
-    // 16384×400 and 65536×200; fixed by the shape so results never depend on threads).
-    let leaves = (n / (16 * m)).clamp(1, 4);
-    let leaves = 1 << leaves.ilog2();
-    let tree = Tsqr::new(whitened, leaves);
+    let tree = Tsqr::new(whitened, Tsqr::leaves_for(n, m));
     let small = tree.r().thin_svd().map_err(no_convergence)?;
     Ok(ThinSvd {
         u: ip.unwhiten_owned(tree.q_times(small.U())),
