@@ -243,13 +243,24 @@ pub struct PipelineReport {
     pub figure: std::path::PathBuf,
 }
 
+/// Why the dataset stage of the demo failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// Simulating, writing or reading the dataset.
+    #[error(transparent)]
+    Data(#[from] crate::data::DataError),
+    /// Drawing the figure.
+    #[error(transparent)]
+    Plot(#[from] crate::plot::PlotError),
+}
+
 /// Simulates the demo Burgers ensemble into `data_dir`, summarizes the file, and draws the
 /// space–time plot of trajectory 0 into `figure`.
 pub fn run_pipeline(
     data_dir: &std::path::Path,
     figure: &std::path::Path,
     quiet: bool,
-) -> anyhow::Result<PipelineReport> {
+) -> std::result::Result<PipelineReport, DemoError> {
     let output = data_dir.join("demo-burgers.h5");
     let recipe = crate::data::Recipe::parse(
         DEMO_RECIPE,
@@ -273,7 +284,11 @@ pub fn run_pipeline(
     let t = dataset.times()?;
     let u = dataset.trajectory(0)?;
     if let Some(dir) = figure.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+        std::fs::create_dir_all(dir).map_err(|source| crate::data::DataError::Io {
+            action: "create the figure directory",
+            path: dir.to_path_buf(),
+            source,
+        })?;
     }
     crate::plot::space_time(
         figure,

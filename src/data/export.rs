@@ -110,23 +110,22 @@ fn pdebench_1d(ds: &Dataset, path: &Path) -> Result<()> {
     let t_coord: Vec<f32> = (0..=nt)
         .map(|k| (times[0] + k as f64 * dt_save) as f32)
         .collect();
+    let tensor = ndarray::Array3::from_shape_vec((n, nt, nx), all_f32(ds)?).expect("shape");
+    let x = f32s(&ds.read_vec("x")?);
+    let params = parameters(ds)?;
     let write = || -> hdf5::Result<()> {
         let f = hdf5::File::create(path)?;
-        let tensor = all_f32(ds).map_err(|e| hdf5::Error::from(e.to_string()))?;
         f.new_dataset_builder()
-            .with_data(&ndarray::Array3::from_shape_vec((n, nt, nx), tensor).expect("shape"))
+            .with_data(&tensor)
             .create("tensor")?;
         f.new_dataset_builder()
-            .with_data(&f32s(
-                &ds.read_vec("x")
-                    .map_err(|e| hdf5::Error::from(e.to_string()))?,
-            ))
+            .with_data(&x)
             .create("x-coordinate")?;
         f.new_dataset_builder()
             .with_data(&t_coord)
             .create("t-coordinate")?;
-        for (name, values) in parameters(ds).map_err(|e| hdf5::Error::from(e.to_string()))? {
-            if let Some(v) = constant(&values) {
+        for (name, values) in &params {
+            if let Some(v) = constant(values) {
                 if name == "viscosity" {
                     f.new_attr::<f64>()
                         .create("Nu")?
@@ -137,17 +136,23 @@ fn pdebench_1d(ds: &Dataset, path: &Path) -> Result<()> {
                     .write_scalar(&v)?;
             } else {
                 f.new_dataset_builder()
-                    .with_data(&values)
+                    .with_data(values)
                     .create(name.as_str())?;
             }
         }
         write_string_attr(&f, "source", "galerkin export --format pdebench")?;
-        for key in ["pde", "equation", "recipe"] {
-            write_string_attr(&f, key, &ds.attribute(key).unwrap_or_default())?;
-        }
+        write_root_provenance(&f, ds)?;
         f.flush()
     };
     write().map_err(hdf5_error(path))
+}
+
+/// The native file's `pde`, `equation` and `recipe` attributes, copied.
+fn write_root_provenance(f: &hdf5::File, ds: &Dataset) -> hdf5::Result<()> {
+    for key in ["pde", "equation", "recipe"] {
+        write_string_attr(f, key, &ds.attribute(key).unwrap_or_default())?;
+    }
+    Ok(())
 }
 
 fn pdebench_2d(ds: &Dataset, path: &Path) -> Result<()> {
@@ -178,9 +183,7 @@ fn pdebench_2d(ds: &Dataset, path: &Path) -> Result<()> {
                 .with_data(&f32s(&t))
                 .create("t")?;
         }
-        for key in ["pde", "equation", "recipe"] {
-            write_string_attr(&f, key, &ds.attribute(key).unwrap_or_default())?;
-        }
+        write_root_provenance(&f, ds)?;
         f.flush()
     };
     write().map_err(hdf5_error(path))
@@ -218,8 +221,13 @@ fn the_well(ds: &Dataset, path: &Path) -> Result<()> {
         .and_then(|r| r.parse::<toml::Table>().ok())
         .and_then(|t| t.get("name").and_then(|v| v.as_str()).map(str::to_string))
         .unwrap_or_else(|| "galerkin".into());
+    let times = f32s(&ds.times()?);
+    let coords = dims
+        .iter()
+        .map(|d| ds.read_vec(d).map(|v| f32s(&v)))
+        .collect::<Result<Vec<_>>>()?;
+    let data = all_f32(ds)?;
     let write = || -> hdf5::Result<()> {
-        let e = |err: super::error::DataError| hdf5::Error::from(err.to_string());
         let f = hdf5::File::create(path)?;
         write_string_attr(&f, "dataset_name", &recipe_name)?;
         write_string_attr(&f, "grid_type", "cartesian")?;
@@ -245,17 +253,10 @@ fn the_well(ds: &Dataset, path: &Path) -> Result<()> {
         dg.new_attr_builder()
             .with_data(&strings(&dims))
             .create("spatial_dims")?;
-        let time = dg
-            .new_dataset_builder()
-            .with_data(&f32s(&ds.times().map_err(e)?))
-            .create("time")?;
+        let time = dg.new_dataset_builder().with_data(&times).create("time")?;
         flags(&time, false, true)?;
-        for d in &dims {
-            let coords = ds.read_vec(d).map_err(e)?;
-            let c = dg
-                .new_dataset_builder()
-                .with_data(&f32s(&coords))
-                .create(*d)?;
+        for (d, coord) in dims.iter().zip(&coords) {
+            let c = dg.new_dataset_builder().with_data(coord).create(*d)?;
             flags(&c, false, false)?;
         }
         // boundary conditions: periodic on every axis
@@ -300,7 +301,6 @@ fn the_well(ds: &Dataset, path: &Path) -> Result<()> {
         t0.new_attr_builder()
             .with_data(&strings(&[field]))
             .create("field_names")?;
-        let data = all_f32(ds).map_err(e)?;
         let u = if two_d {
             t0.new_dataset_builder()
                 .with_data(

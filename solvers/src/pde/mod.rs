@@ -72,30 +72,6 @@ impl Clone for Box<dyn SemiLinearPde> {
     }
 }
 
-impl SemiLinearPde for Box<dyn SemiLinearPde> {
-    fn name(&self) -> &'static str {
-        (**self).name()
-    }
-    fn equation(&self) -> String {
-        (**self).equation()
-    }
-    fn grid(&self) -> &Grid {
-        (**self).grid()
-    }
-    fn linear(&self) -> &[Complex64] {
-        (**self).linear()
-    }
-    fn nonlinear(&mut self, u_hat: &[Complex64], t: f64, out: &mut [Complex64]) {
-        (**self).nonlinear(u_hat, t, out)
-    }
-    fn cfl(&mut self, u_hat: &[Complex64], dt: f64) -> Option<f64> {
-        (**self).cfl(u_hat, dt)
-    }
-    fn boxed_clone(&self) -> Box<dyn SemiLinearPde> {
-        (**self).boxed_clone()
-    }
-}
-
 /// i·k for a first derivative along an axis, with the Nyquist mode's derivative set to 0.
 pub(crate) fn derivative_symbol(k: f64, nyquist: bool) -> Complex64 {
     if nyquist {
