@@ -7,6 +7,7 @@
 //! - [`dealias`]: quadratic products with the 2/3 rule or 3/2 padding;
 //! - [`pde`]: [`Burgers`], [`KuramotoSivashinsky`], [`NavierStokes`];
 //! - [`integrators`]: ETDRK4, ETDRK2, IMEX ARS(2,3,3), RK4;
+//! - [`fom`]: the full-order model in physical space, as the ROM layer sees it;
 //! - [`simulation`]: fixed-step runs with blow-up and CFL checks;
 //! - [`ic`]: Gaussian random fields (FNO presets), random Fourier series, expressions, files;
 //! - [`ensemble`]: deterministic parallel ensembles over seeds × parameters;
@@ -21,6 +22,7 @@ pub mod ensemble;
 pub mod error;
 pub mod expr;
 pub mod fft;
+pub mod fom;
 pub mod grid;
 pub mod ic;
 pub mod integrators;
@@ -31,8 +33,12 @@ pub mod simulation;
 
 pub use dealias::Dealias;
 pub use error::{Result, SolverError};
+pub use fom::{FullOrderModel, SpectralModel};
 pub use grid::Grid;
 pub use ic::InitialCondition;
 pub use integrators::Scheme;
-pub use pde::{Burgers, Forcing, KuramotoSivashinsky, NavierStokes, PdeKind, SemiLinearPde};
+pub use pde::{
+    Burgers, FluxForm, Forcing, KuramotoSivashinsky, LinearTerm, NavierStokes, PdeKind,
+    SemiLinearPde,
+};
 pub use simulation::{Schedule, Simulation, Snapshot, Trajectory};

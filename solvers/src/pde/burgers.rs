@@ -2,8 +2,8 @@
 
 use num_complex::Complex64;
 
-use super::flux::QuadraticFlux;
-use super::SemiLinearPde;
+use super::flux::{half_product, half_square, QuadraticFlux};
+use super::{FluxForm, LinearTerm, SemiLinearPde};
 use crate::dealias::Dealias;
 use crate::error::{positive, Result};
 use crate::grid::Grid;
@@ -53,5 +53,20 @@ impl SemiLinearPde for Burgers {
     }
     fn boxed_clone(&self) -> Box<dyn SemiLinearPde> {
         Box::new(self.clone())
+    }
+    fn linear_terms(&self) -> Vec<LinearTerm> {
+        vec![self.core.linear_term(Some("viscosity"), self.viscosity, |k| -k * k)]
+    }
+    fn flux_form(&self) -> FluxForm {
+        self.core.flux_form()
+    }
+    fn flux(&self, factors: &[f64]) -> f64 {
+        half_square(factors)
+    }
+    fn flux_bilinear(&self, a: &[f64], b: &[f64]) -> Option<f64> {
+        Some(half_product(a, b))
+    }
+    fn dealias(&self) -> Dealias {
+        self.core.dealias()
     }
 }

@@ -2,7 +2,7 @@
 
 use num_complex::Complex64;
 
-use super::{derivative_symbol, max_abs};
+use super::{derivative_symbol, max_abs, FluxForm, LinearTerm};
 use crate::dealias::{Dealias, ProductEvaluator};
 use crate::error::{invalid, Result};
 use crate::grid::Grid;
@@ -55,9 +55,48 @@ impl QuadraticFlux {
         self.products.product_to_spectral(out, |k, p| coeff[k] * p);
     }
 
+    /// The flux form N(u) = −∂ₓ(u²/2): K₁ = I, A = −ik.
+    pub(crate) fn flux_form(&self) -> FluxForm {
+        FluxForm {
+            factors: vec![vec![Complex64::new(1.0, 0.0); self.half_ik.len()]],
+            outer: self.half_ik.iter().map(|c| 2.0 * c).collect(),
+        }
+    }
+
+    /// The dealiasing of the product u².
+    pub(crate) fn dealias(&self) -> Dealias {
+        self.products.dealias()
+    }
+
+    /// The linear term with a parameter-free symbol `symbol(k)` scaled by `coefficient`.
+    pub(crate) fn linear_term(
+        &self,
+        parameter: Option<&'static str>,
+        coefficient: f64,
+        symbol: impl Fn(f64) -> f64,
+    ) -> LinearTerm {
+        LinearTerm {
+            parameter,
+            coefficient,
+            symbol: self
+                .grid
+                .spectral_symbol(|k, _| Complex64::new(symbol(k), 0.0)),
+        }
+    }
+
     /// max|u| of the state.
     pub(crate) fn max_speed(&mut self, u_hat: &[Complex64]) -> f64 {
         self.products.to_physical(u_hat, 0);
         max_abs(&self.products.fields[0])
     }
+}
+
+/// g(u) = u²/2 at a point.
+pub(crate) fn half_square(factors: &[f64]) -> f64 {
+    0.5 * factors[0] * factors[0]
+}
+
+/// b(a, b) = a·b/2, the bilinear form of u²/2.
+pub(crate) fn half_product(a: &[f64], b: &[f64]) -> f64 {
+    0.5 * a[0] * b[0]
 }

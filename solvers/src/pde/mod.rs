@@ -15,6 +15,7 @@ pub use navier_stokes::{Forcing, NavierStokes};
 
 use num_complex::Complex64;
 
+use crate::dealias::Dealias;
 use crate::error::{invalid, Result};
 use crate::grid::Grid;
 
@@ -64,6 +65,47 @@ pub trait SemiLinearPde: Send {
     }
     /// A boxed copy with fresh scratch (for ensembles).
     fn boxed_clone(&self) -> Box<dyn SemiLinearPde>;
+    /// The affine decomposition L = Σ_q θ_q L_q of the linear part by parameter, so a
+    /// reduced model can re-weight its projected terms for a new parameter value.
+    fn linear_terms(&self) -> Vec<LinearTerm>;
+    /// The flux form of the nonlinearity, N(u) = A·g(K₁u, …, K_Q u) + f (see [`FluxForm`]).
+    fn flux_form(&self) -> FluxForm;
+    /// The pointwise flux g at one point, from the factor values (K₁u, …, K_Q u) there.
+    fn flux(&self, factors: &[f64]) -> f64;
+    /// The symmetric bilinear form b with g(k) = b(k, k), for quadratic fluxes; `None`
+    /// for non-polynomial ones.
+    fn flux_bilinear(&self, a: &[f64], b: &[f64]) -> Option<f64>;
+    /// The spectral forcing f̂ (time-independent), if any.
+    fn forcing_hat(&self) -> Option<&[Complex64]> {
+        None
+    }
+    /// The dealiasing of products.
+    fn dealias(&self) -> Dealias;
+}
+
+/// One term θ_q L_q of the affine decomposition of the linear part.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearTerm {
+    /// The recipe parameter θ_q is (`viscosity`, `drag`), or `None` for a fixed term.
+    pub parameter: Option<&'static str>,
+    /// The coefficient θ_q at this PDE's parameter values (1 for fixed terms).
+    pub coefficient: f64,
+    /// The symbol of L_q, one entry per spectral coefficient.
+    pub symbol: Vec<Complex64>,
+}
+
+/// The nonlinearity as a linear operator of a pointwise function of linear operators of
+/// the state: N(u) = A·g(K₁u, …, K_Q u) + f, with A and every K_j Fourier multipliers and A
+/// including the dealiasing mask. Burgers/KS: K₁ = I, g = u²/2, A = −∂ₓ; Navier–Stokes:
+/// K = (∂_y ψ, −∂_x ψ, ∂_x ω, ∂_y ω) with ψ = (−Δ)⁻¹ω, g = u ω_x + v ω_y, A = −I.
+/// This is what DEIM needs: g is local, so its value at m points costs O(m) once the
+/// factors there are known (Chaturantabut & Sorensen, SIAM J. Sci. Comput. 32, 2010, §3.5).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FluxForm {
+    /// The symbols of K₁ … K_Q.
+    pub factors: Vec<Vec<Complex64>>,
+    /// The symbol of A (before the dealiasing mask, which the caller applies).
+    pub outer: Vec<Complex64>,
 }
 
 impl Clone for Box<dyn SemiLinearPde> {

@@ -5,7 +5,7 @@ use std::f64::consts::PI;
 
 use num_complex::Complex64;
 
-use super::{derivative_symbol, max_abs, SemiLinearPde};
+use super::{derivative_symbol, max_abs, FluxForm, LinearTerm, SemiLinearPde};
 use crate::dealias::{Dealias, ProductEvaluator};
 use crate::error::{invalid, non_negative, positive, Result};
 use crate::fft::SpectralTransform;
@@ -222,5 +222,56 @@ impl SemiLinearPde for NavierStokes {
     }
     fn boxed_clone(&self) -> Box<dyn SemiLinearPde> {
         Box::new(self.clone())
+    }
+    fn linear_terms(&self) -> Vec<LinearTerm> {
+        let term = |parameter, coefficient, symbol: Vec<Complex64>| LinearTerm {
+            parameter: Some(parameter),
+            coefficient,
+            symbol,
+        };
+        vec![
+            term(
+                "viscosity",
+                self.viscosity,
+                self.grid
+                    .spectral_symbol(|kx, ky| Complex64::new(-(kx * kx + ky * ky), 0.0)),
+            ),
+            term(
+                "drag",
+                self.drag,
+                vec![Complex64::new(-1.0, 0.0); self.grid.spectral_len()],
+            ),
+        ]
+    }
+    fn flux_form(&self) -> FluxForm {
+        let symbol = |k: &[f64], inv: Option<&[f64]>| -> Vec<Complex64> {
+            k.iter()
+                .enumerate()
+                .map(|(idx, &k)| Complex64::new(0.0, k * inv.map_or(1.0, |v| v[idx])))
+                .collect()
+        };
+        let inv = Some(self.inv_laplacian.as_slice());
+        let minus_kx: Vec<f64> = self.kx.iter().map(|k| -k).collect();
+        FluxForm {
+            factors: vec![
+                symbol(&self.ky, inv),
+                symbol(&minus_kx, inv),
+                symbol(&self.kx, None),
+                symbol(&self.ky, None),
+            ],
+            outer: vec![Complex64::new(-1.0, 0.0); self.grid.spectral_len()],
+        }
+    }
+    fn flux(&self, f: &[f64]) -> f64 {
+        f[0] * f[2] + f[1] * f[3]
+    }
+    fn flux_bilinear(&self, a: &[f64], b: &[f64]) -> Option<f64> {
+        Some(0.5 * (a[0] * b[2] + a[1] * b[3] + b[0] * a[2] + b[1] * a[3]))
+    }
+    fn forcing_hat(&self) -> Option<&[Complex64]> {
+        (self.forcing != Forcing::None).then_some(self.forcing_hat.as_slice())
+    }
+    fn dealias(&self) -> Dealias {
+        self.products.dealias()
     }
 }
