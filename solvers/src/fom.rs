@@ -9,7 +9,7 @@ use crate::error::{invalid, Result, SolverError};
 use crate::fft::SpectralTransform;
 use crate::grid::Grid;
 use crate::integrators::{Integrator, Scheme};
-use crate::pde::{FluxForm, LinearTerm, SemiLinearPde};
+use crate::pde::{FluxForm, LinearTerm, PointwiseFlux, SemiLinearPde};
 
 /// A full-order model du/dt = Σ_q θ_q L_q u + A·g(K₁u, …, K_Q u) + f on n grid values
 /// (physical space, layout of [`crate::grid`]). For quadratic g, N(u) = B(u, u) with a
@@ -36,10 +36,12 @@ pub trait FullOrderModel: Send {
     fn apply_quadratic(&mut self, u: &[f64], v: &[f64], out: &mut [f64]) -> Result<()>;
     /// Q, the number of factor fields K_j u the pointwise flux g reads.
     fn flux_factor_count(&self) -> usize;
+    /// A copy with its own scratch, for parallel offline assembly.
+    fn boxed_clone(&self) -> Box<dyn FullOrderModel>;
     /// The factor fields K_j v, j = 1..Q, each of length n (linear in `v`).
     fn flux_factors(&mut self, v: &[f64], out: &mut [Vec<f64>]);
-    /// g at one point from the Q factor values there.
-    fn flux_at(&self, factors: &[f64]) -> f64;
+    /// The pointwise flux g.
+    fn flux(&self) -> PointwiseFlux;
     /// out = A g for a flux field `g` (A includes the dealiasing mask).
     fn apply_flux_outer(&mut self, g: &[f64], out: &mut [f64]);
     /// g(K u) at the grid indices `points` (the DEIM samples of the nonlinearity).
@@ -140,7 +142,12 @@ impl FullOrderModel for SpectralModel {
     fn rhs(&mut self, u: &[f64], t: f64, out: &mut [f64]) {
         self.transform.forward(u, &mut self.spec);
         self.pde.nonlinear(&self.spec, t, &mut self.spec_out);
-        for ((o, c), l) in self.spec_out.iter_mut().zip(&self.spec).zip(self.pde.linear()) {
+        for ((o, c), l) in self
+            .spec_out
+            .iter_mut()
+            .zip(&self.spec)
+            .zip(self.pde.linear())
+        {
             *o += l * c;
         }
         self.transform.inverse_in_place(&mut self.spec_out, out);
@@ -193,7 +200,7 @@ impl FullOrderModel for SpectralModel {
     fn apply_quadratic(&mut self, u: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
         let q = self.flux.factors.len();
         let (mut a, mut b) = (vec![0.0; q], vec![0.0; q]);
-        if self.pde.flux_bilinear(&a, &b).is_none() {
+        if self.flux.flux.bilinear(&a, &b).is_none() {
             return Err(invalid(
                 "nonlinearity",
                 self.pde.name(),
@@ -209,7 +216,7 @@ impl FullOrderModel for SpectralModel {
                 a[j] = factors[j][i];
                 b[j] = factors[q + j][i];
             }
-            *p = self.pde.flux_bilinear(&a, &b).unwrap_or(f64::NAN);
+            *p = self.flux.flux.bilinear(&a, &b).unwrap_or(f64::NAN);
         }
         let outer = &self.flux.outer;
         self.products
@@ -222,6 +229,13 @@ impl FullOrderModel for SpectralModel {
         self.flux.factors.len()
     }
 
+    fn boxed_clone(&self) -> Box<dyn FullOrderModel> {
+        Box::new(
+            Self::new(self.pde.boxed_clone(), self.scheme)
+                .expect("a model that was built once builds again"),
+        )
+    }
+
     fn flux_factors(&mut self, v: &[f64], out: &mut [Vec<f64>]) {
         self.transform.forward(v, &mut self.spec);
         for (symbol, field) in self.flux.factors.iter().zip(out.iter_mut()) {
@@ -232,8 +246,8 @@ impl FullOrderModel for SpectralModel {
         }
     }
 
-    fn flux_at(&self, factors: &[f64]) -> f64 {
-        self.pde.flux(factors)
+    fn flux(&self) -> PointwiseFlux {
+        self.flux.flux
     }
 
     fn apply_flux_outer(&mut self, g: &[f64], out: &mut [f64]) {
@@ -255,7 +269,7 @@ impl FullOrderModel for SpectralModel {
             for (f, field) in self.point_factors.iter_mut().zip(&fields) {
                 *f = field[p];
             }
-            *o = self.pde.flux(&self.point_factors);
+            *o = self.flux.flux.eval(&self.point_factors);
         }
         self.factor_fields = fields;
     }

@@ -39,6 +39,6 @@ pub use ic::InitialCondition;
 pub use integrators::Scheme;
 pub use pde::{
     Burgers, FluxForm, Forcing, KuramotoSivashinsky, LinearTerm, NavierStokes, PdeKind,
-    SemiLinearPde,
+    PointwiseFlux, SemiLinearPde,
 };
 pub use simulation::{Schedule, Simulation, Snapshot, Trajectory};

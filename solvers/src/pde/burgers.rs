@@ -2,7 +2,7 @@
 
 use num_complex::Complex64;
 
-use super::flux::{half_product, half_square, QuadraticFlux};
+use super::flux::QuadraticFlux;
 use super::{FluxForm, LinearTerm, SemiLinearPde};
 use crate::dealias::Dealias;
 use crate::error::{positive, Result};
@@ -55,16 +55,12 @@ impl SemiLinearPde for Burgers {
         Box::new(self.clone())
     }
     fn linear_terms(&self) -> Vec<LinearTerm> {
-        vec![self.core.linear_term(Some("viscosity"), self.viscosity, |k| -k * k)]
+        vec![self
+            .core
+            .linear_term(Some("viscosity"), self.viscosity, |k| -k * k)]
     }
     fn flux_form(&self) -> FluxForm {
         self.core.flux_form()
-    }
-    fn flux(&self, factors: &[f64]) -> f64 {
-        half_square(factors)
-    }
-    fn flux_bilinear(&self, a: &[f64], b: &[f64]) -> Option<f64> {
-        Some(half_product(a, b))
     }
     fn dealias(&self) -> Dealias {
         self.core.dealias()

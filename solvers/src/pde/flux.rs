@@ -2,7 +2,7 @@
 
 use num_complex::Complex64;
 
-use super::{derivative_symbol, max_abs, FluxForm, LinearTerm};
+use super::{derivative_symbol, max_abs, FluxForm, LinearTerm, PointwiseFlux};
 use crate::dealias::{Dealias, ProductEvaluator};
 use crate::error::{invalid, Result};
 use crate::grid::Grid;
@@ -60,6 +60,7 @@ impl QuadraticFlux {
         FluxForm {
             factors: vec![vec![Complex64::new(1.0, 0.0); self.half_ik.len()]],
             outer: self.half_ik.iter().map(|c| 2.0 * c).collect(),
+            flux: PointwiseFlux::HalfSquare,
         }
     }
 
@@ -89,14 +90,4 @@ impl QuadraticFlux {
         self.products.to_physical(u_hat, 0);
         max_abs(&self.products.fields[0])
     }
-}
-
-/// g(u) = u²/2 at a point.
-pub(crate) fn half_square(factors: &[f64]) -> f64 {
-    0.5 * factors[0] * factors[0]
-}
-
-/// b(a, b) = a·b/2, the bilinear form of u²/2.
-pub(crate) fn half_product(a: &[f64], b: &[f64]) -> f64 {
-    0.5 * a[0] * b[0]
 }

@@ -70,11 +70,6 @@ pub trait SemiLinearPde: Send {
     fn linear_terms(&self) -> Vec<LinearTerm>;
     /// The flux form of the nonlinearity, N(u) = A·g(K₁u, …, K_Q u) + f (see [`FluxForm`]).
     fn flux_form(&self) -> FluxForm;
-    /// The pointwise flux g at one point, from the factor values (K₁u, …, K_Q u) there.
-    fn flux(&self, factors: &[f64]) -> f64;
-    /// The symmetric bilinear form b with g(k) = b(k, k), for quadratic fluxes; `None`
-    /// for non-polynomial ones.
-    fn flux_bilinear(&self, a: &[f64], b: &[f64]) -> Option<f64>;
     /// The spectral forcing f̂ (time-independent), if any.
     fn forcing_hat(&self) -> Option<&[Complex64]> {
         None
@@ -106,6 +101,77 @@ pub struct FluxForm {
     pub factors: Vec<Vec<Complex64>>,
     /// The symbol of A (before the dealiasing mask, which the caller applies).
     pub outer: Vec<Complex64>,
+    /// The pointwise function g.
+    pub flux: PointwiseFlux,
+}
+
+/// The pointwise flux g of a [`FluxForm`], named so a reduced model can evaluate it without
+/// the full model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PointwiseFlux {
+    /// g(u) = u²/2 (one factor): Burgers, KS.
+    HalfSquare,
+    /// g(u, v, ω_x, ω_y) = u ω_x + v ω_y (four factors): 2-D vorticity advection.
+    Advection2d,
+}
+
+impl PointwiseFlux {
+    /// The name stored in files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::HalfSquare => "half-square",
+            Self::Advection2d => "advection-2d",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "half-square" => Ok(Self::HalfSquare),
+            "advection-2d" => Ok(Self::Advection2d),
+            other => Err(invalid("flux", other, "`half-square` or `advection-2d`")),
+        }
+    }
+
+    /// Q, the number of factors g reads.
+    pub fn factor_count(&self) -> usize {
+        match self {
+            Self::HalfSquare => 1,
+            Self::Advection2d => 4,
+        }
+    }
+
+    /// g at one point.
+    pub fn eval(&self, f: &[f64]) -> f64 {
+        match self {
+            Self::HalfSquare => 0.5 * f[0] * f[0],
+            Self::Advection2d => f[0] * f[2] + f[1] * f[3],
+        }
+    }
+
+    /// ∂g/∂f_j at one point, into `out` (Q values): the Jacobian of a hyper-reduced model.
+    pub fn gradient(&self, f: &[f64], out: &mut [f64]) {
+        match self {
+            Self::HalfSquare => out[0] = f[0],
+            Self::Advection2d => {
+                out[0] = f[2];
+                out[1] = f[3];
+                out[2] = f[0];
+                out[3] = f[1];
+            }
+        }
+    }
+
+    /// The symmetric bilinear form b with g(f) = b(f, f), for quadratic fluxes (`None`
+    /// for non-polynomial ones).
+    pub fn bilinear(&self, a: &[f64], b: &[f64]) -> Option<f64> {
+        match self {
+            Self::HalfSquare => Some(0.5 * a[0] * b[0]),
+            Self::Advection2d => {
+                Some(0.5 * (a[0] * b[2] + a[1] * b[3] + b[0] * a[2] + b[1] * a[3]))
+            }
+        }
+    }
 }
 
 impl Clone for Box<dyn SemiLinearPde> {

@@ -5,7 +5,7 @@ use std::f64::consts::PI;
 
 use num_complex::Complex64;
 
-use super::{derivative_symbol, max_abs, FluxForm, LinearTerm, SemiLinearPde};
+use super::{derivative_symbol, max_abs, FluxForm, LinearTerm, PointwiseFlux, SemiLinearPde};
 use crate::dealias::{Dealias, ProductEvaluator};
 use crate::error::{invalid, non_negative, positive, Result};
 use crate::fft::SpectralTransform;
@@ -260,13 +260,8 @@ impl SemiLinearPde for NavierStokes {
                 symbol(&self.ky, None),
             ],
             outer: vec![Complex64::new(-1.0, 0.0); self.grid.spectral_len()],
+            flux: PointwiseFlux::Advection2d,
         }
-    }
-    fn flux(&self, f: &[f64]) -> f64 {
-        f[0] * f[2] + f[1] * f[3]
-    }
-    fn flux_bilinear(&self, a: &[f64], b: &[f64]) -> Option<f64> {
-        Some(0.5 * (a[0] * b[2] + a[1] * b[3] + b[0] * a[2] + b[1] * a[3]))
     }
     fn forcing_hat(&self) -> Option<&[Complex64]> {
         (self.forcing != Forcing::None).then_some(self.forcing_hat.as_slice())
