@@ -16,3 +16,4 @@ pub mod basis;
 pub mod data;
 pub mod demo;
 pub mod plot;
+pub mod rom;

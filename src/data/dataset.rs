@@ -89,6 +89,55 @@ impl Dataset {
         Ok(block.iter().copied().collect())
     }
 
+    /// Like [`Dataset::snapshots`], in the solvers' layout ([y][x], x fastest), which is
+    /// what full-order models and reduced bases use.
+    pub fn solver_snapshots(
+        &self,
+        index: usize,
+        times: std::ops::Range<usize>,
+    ) -> Result<Vec<f64>> {
+        let file_order = self.snapshots(index, times)?;
+        if self.shape.len() < 5 {
+            return Ok(file_order);
+        }
+        let (nx, ny) = (self.shape[2], self.shape[3]);
+        let mut out = vec![0.0; file_order.len()];
+        for (src, dst) in file_order
+            .chunks_exact(nx * ny)
+            .zip(out.chunks_exact_mut(nx * ny))
+        {
+            for i in 0..nx {
+                for j in 0..ny {
+                    dst[j * nx + i] = src[i * ny + j];
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The recipe the file was made from (its `recipe` attribute).
+    pub fn recipe(&self) -> Result<super::Recipe> {
+        let text = self.attribute("recipe").unwrap_or_default();
+        super::Recipe::parse(&text, &self.path.display().to_string(), &[])
+    }
+
+    /// The parameter values of trajectory `index` (`/params/*`).
+    pub fn parameters(&self, index: usize) -> Result<std::collections::BTreeMap<String, f64>> {
+        let mut out = std::collections::BTreeMap::new();
+        for name in self.parameter_names()? {
+            let values = self.read_vec(&format!("params/{name}"))?;
+            if let Some(v) = values.get(index) {
+                out.insert(name, *v);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The whole trajectory `index`.
     pub fn trajectory(&self, index: usize) -> Result<Vec<f64>> {
         self.snapshots(index, 0..self.shape[1])

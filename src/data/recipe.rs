@@ -454,11 +454,35 @@ impl Recipe {
         rng: &mut impl Rng,
     ) -> Result<(Box<dyn SemiLinearPde>, BTreeMap<String, f64>)> {
         let params = self.member_parameters(member, rng)?;
-        let grid = self.solver_grid()?;
+        let pde = self.pde_on(&self.solver_grid()?, &params)?;
+        Ok((pde, params))
+    }
+
+    /// The recipe's PDE on `grid` with the parameter values `params` (missing ones take
+    /// their defaults): how a reduced model rebuilds the full model a trajectory file
+    /// came from, on the file's grid.
+    pub fn pde_on(
+        &self,
+        grid: &Grid,
+        params: &BTreeMap<String, f64>,
+    ) -> Result<Box<dyn SemiLinearPde>> {
+        let kind = self.pde_kind()?;
+        let param = |name: &str| -> Result<f64> {
+            params
+                .get(name)
+                .copied()
+                .or_else(|| {
+                    known_parameters(kind)
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .and_then(|(_, d)| *d)
+                })
+                .ok_or_else(|| invalid(&format!("parameters.{name}"), "(missing)", "a value"))
+        };
         let dealias = Dealias::parse(&self.time.dealias)?;
-        let pde: Box<dyn SemiLinearPde> = match self.pde_kind()? {
-            PdeKind::Burgers => Box::new(Burgers::new(&grid, params["viscosity"], dealias)?),
-            PdeKind::KuramotoSivashinsky => Box::new(KuramotoSivashinsky::new(&grid, dealias)?),
+        Ok(match kind {
+            PdeKind::Burgers => Box::new(Burgers::new(grid, param("viscosity")?, dealias)?),
+            PdeKind::KuramotoSivashinsky => Box::new(KuramotoSivashinsky::new(grid, dealias)?),
             PdeKind::NavierStokes => {
                 let forcing = match self.forcing.clone().unwrap_or(ForcingSpec::None) {
                     ForcingSpec::None => Forcing::None,
@@ -472,15 +496,25 @@ impl Recipe {
                     },
                 };
                 Box::new(NavierStokes::new(
-                    &grid,
-                    params["viscosity"],
-                    params["drag"],
+                    grid,
+                    param("viscosity")?,
+                    param("drag")?,
                     forcing,
                     dealias,
                 )?)
             }
-        };
-        Ok((pde, params))
+        })
+    }
+
+    /// The grid the trajectory file stores (the solver grid every save stride).
+    pub fn save_grid(&self) -> Result<Grid> {
+        let grid = self.solver_grid()?;
+        let (sx, sy) = self.save_strides()?;
+        Ok(if grid.is_2d() {
+            Grid::new_2d(grid.nx() / sx, grid.ny() / sy, grid.lx(), grid.ly())?
+        } else {
+            Grid::new_1d(grid.nx() / sx, grid.lx())?
+        })
     }
 
     /// The solver initial condition.

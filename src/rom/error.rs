@@ -1,0 +1,85 @@
+//! Errors of the reduced-order layer.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+use crate::basis::BasisError;
+use crate::data::DataError;
+use galerkin_solvers::SolverError;
+
+/// What building, saving or running a reduced model refuses or stops on.
+#[derive(Debug, Error)]
+pub enum RomError {
+    /// From the basis core.
+    #[error(transparent)]
+    Basis(#[from] BasisError),
+    /// From reading trajectory files.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// From the full-order model.
+    #[error(transparent)]
+    Solver(#[from] SolverError),
+    /// A setting outside its allowed range.
+    #[error("invalid `{field}` = {value}: allowed {allowed}")]
+    Invalid {
+        /// The setting as a user writes it.
+        field: String,
+        /// The value given.
+        value: String,
+        /// The allowed range, in words.
+        allowed: String,
+    },
+    /// A snapshot with NaN or Inf.
+    #[error(
+        "snapshot {time_index} of trajectory {trajectory} is not finite ({value}); \
+         the trajectory file holds a blown-up run (see `galerkin info`)"
+    )]
+    NonFiniteSnapshot {
+        /// Trajectory index in the file.
+        trajectory: usize,
+        /// Save index.
+        time_index: usize,
+        /// The offending value.
+        value: f64,
+    },
+    /// The reduced state became NaN or Inf.
+    #[error(
+        "the reduced model blew up at t = {time} (step {step}); try the implicit integrator \
+         (`--integrator implicit-midpoint`), a smaller dt, or fewer modes"
+    )]
+    BlowUp {
+        /// Time reached.
+        time: f64,
+        /// Step index.
+        step: usize,
+    },
+    /// A ROM file that is not one, or does not fit what it is used with.
+    #[error("ROM file `{path}`: {reason}")]
+    RomFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Result alias of the reduced-order layer.
+pub type Result<T> = std::result::Result<T, RomError>;
+
+/// Shorthand for [`RomError::Invalid`].
+pub(crate) fn invalid(field: &str, value: impl std::fmt::Display, allowed: &str) -> RomError {
+    RomError::Invalid {
+        field: field.to_string(),
+        value: value.to_string(),
+        allowed: allowed.to_string(),
+    }
+}
+
+/// Maps an HDF5 error on `path` to [`RomError::RomFile`].
+pub(crate) fn file_error(path: &std::path::Path) -> impl Fn(hdf5::Error) -> RomError + '_ {
+    move |e| RomError::RomFile {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}

@@ -1,0 +1,119 @@
+//! Running a reduced model against reference snapshots: the error of the ROM, the POD
+//! projection error (the best the basis can do), and the online time.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use super::error::{invalid, Result};
+use super::integrate::{solve, RomIntegrator};
+use super::model::ReducedModel;
+
+/// How to run the reduced model against a reference trajectory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOptions {
+    /// Online step.
+    pub dt: f64,
+    /// Online scheme.
+    pub integrator: RomIntegrator,
+    /// Parameter values (re-weight the affine terms); missing ones keep the built values.
+    pub parameters: BTreeMap<String, f64>,
+}
+
+/// ROM vs reference over a trajectory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// Save times (from the first reference snapshot).
+    pub times: Vec<f64>,
+    /// ‖u_rom(t) − u(t)‖ / ‖u(t)‖ per save.
+    pub error: Vec<f64>,
+    /// ‖u(t) − Π u(t)‖ / ‖u(t)‖ per save (Π: the affine POD projection).
+    pub projection_error: Vec<f64>,
+    /// (Σ_t ‖u_rom − u‖² / Σ_t ‖u‖²)^{1/2} over the horizon.
+    pub relative_error: f64,
+    /// The same for the projection.
+    pub projection_relative_error: f64,
+    /// Wall time of the online integration (seconds).
+    pub online_seconds: f64,
+    /// Online steps taken.
+    pub steps: usize,
+    /// The reduced coordinates at each save.
+    pub coefficients: Vec<Vec<f64>>,
+}
+
+/// Runs `model` from the projection of `reference[0]` over the saves `times` (uniformly
+/// spaced, a whole number of `opts.dt` apart) and compares with `reference` (snapshot-major,
+/// `times.len()` snapshots of the model's size).
+pub fn run_against(
+    model: &ReducedModel,
+    reference: &[f64],
+    times: &[f64],
+    opts: &RunOptions,
+) -> Result<Comparison> {
+    let n = model.basis.dim();
+    if times.len() < 2 || reference.len() != times.len() * n {
+        return Err(invalid(
+            "reference",
+            format!("{} values for {} times", reference.len(), times.len()),
+            &format!("at least 2 snapshots of {n} values (the model's state size)"),
+        ));
+    }
+    let interval = times[1] - times[0];
+    let ratio = interval / opts.dt;
+    if !(ratio >= 1.0 - 1e-9 && (ratio - ratio.round()).abs() <= 1e-6 * ratio) {
+        return Err(invalid(
+            "dt",
+            opts.dt,
+            &format!("a divisor of the save interval {interval}"),
+        ));
+    }
+    let save_every = ratio.round() as usize;
+    let n_steps = save_every * (times.len() - 1);
+    let snapshot = |i: usize| &reference[i * n..(i + 1) * n];
+    let x0 = model.project(snapshot(0))?;
+    let mut online = model.online(&opts.parameters)?;
+    let start = Instant::now();
+    let coefficients = solve(&mut online, opts.integrator, &x0, opts.dt, n_steps, save_every)?;
+    let online_seconds = start.elapsed().as_secs_f64();
+    let (mut err, mut proj, mut norm) = (Vec::new(), Vec::new(), Vec::new());
+    let mut full = vec![0.0; n];
+    for (i, a) in coefficients.iter().enumerate() {
+        let u = snapshot(i);
+        model.reconstruct(a, &mut full);
+        let e = distance(&full, u);
+        model.reconstruct(&model.project(u)?, &mut full);
+        let p = distance(&full, u);
+        let nu = u.iter().map(|v| v * v).sum::<f64>().sqrt();
+        err.push(e);
+        proj.push(p);
+        norm.push(nu);
+    }
+    let total = |e: &[f64]| {
+        let num: f64 = e.iter().map(|v| v * v).sum();
+        let den: f64 = norm.iter().map(|v| v * v).sum();
+        (num / den.max(f64::MIN_POSITIVE)).sqrt()
+    };
+    let relative = |e: &[f64]| -> Vec<f64> {
+        e.iter()
+            .zip(&norm)
+            .map(|(e, n)| e / n.max(f64::MIN_POSITIVE))
+            .collect()
+    };
+    Ok(Comparison {
+        times: times.to_vec(),
+        relative_error: total(&err),
+        projection_relative_error: total(&proj),
+        error: relative(&err),
+        projection_error: relative(&proj),
+        online_seconds,
+        steps: n_steps,
+        coefficients,
+    })
+}
+
+fn distance(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum::<f64>()
+        .sqrt()
+}

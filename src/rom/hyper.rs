@@ -1,0 +1,202 @@
+//! Hyper-reduction of the flux g by interpolation at m points (Barrault, Maday, Nguyen,
+//! Patera 2004, EIM; Chaturantabut & Sorensen 2010, DEIM; Drmač & Gugercin 2016, Q-DEIM).
+//!
+//! Flux snapshots g(K u_s) of the training states are POD-compressed to U (n × m); the
+//! points P come from the basis core; then N(u) = A g ≈ A U (PᵀU)⁻¹ Pᵀg, and the Galerkin
+//! projection M = VᵀW A U (PᵀU)⁻¹ (r × m) is precomputed. Online, the Q factor fields are
+//! needed only at the m points: f_j = (K_j ū)[P] + (K_j V)[P,:] a, O(Q·m·r), then g pointwise.
+
+use faer::linalg::solvers::Solve;
+use faer::Mat;
+use galerkin_solvers::FullOrderModel;
+
+use super::error::{invalid, Result};
+use super::galerkin::{map_columns, project_columns};
+use super::model::{HyperReduction, Nonlinear};
+use super::pod::{Pod, PodMethod, PodOptions, SnapshotSource};
+use crate::basis::{deim, qdeim, Basis, Eim, Truncation};
+
+/// How interpolation points are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PointSelection {
+    /// DEIM's greedy residual maximization.
+    Deim,
+    /// Column-pivoted QR of Uᵀ.
+    Qdeim,
+    /// Empirical interpolation: greedy over the flux snapshots themselves (the basis is
+    /// the EIM one, not POD).
+    Eim,
+}
+
+impl PointSelection {
+    /// Parses `deim`, `qdeim` or `eim`.
+    pub fn parse(text: &str) -> Result<Self> {
+        match text {
+            "deim" => Ok(Self::Deim),
+            "qdeim" | "q-deim" => Ok(Self::Qdeim),
+            "eim" => Ok(Self::Eim),
+            other => Err(invalid("points", other, "`deim`, `qdeim` or `eim`")),
+        }
+    }
+
+    /// The name used in files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Deim => "deim",
+            Self::Qdeim => "qdeim",
+            Self::Eim => "eim",
+        }
+    }
+}
+
+/// The flux snapshots g(K u) of another source's states, block by block.
+struct FluxSource<'a> {
+    states: &'a mut dyn SnapshotSource,
+    fom: &'a mut dyn FullOrderModel,
+    all_points: Vec<usize>,
+}
+
+impl SnapshotSource for FluxSource<'_> {
+    fn dim(&self) -> usize {
+        self.states.dim()
+    }
+    fn n_blocks(&self) -> usize {
+        self.states.n_blocks()
+    }
+    fn block_len(&self, b: usize) -> usize {
+        self.states.block_len(b)
+    }
+    fn block(&mut self, b: usize) -> Result<Mat<f64>> {
+        let states = self.states.block(b)?;
+        let mut out = Mat::zeros(states.nrows(), states.ncols());
+        for j in 0..states.ncols() {
+            self.fom.nonlinear_at(
+                states.col_as_slice(j),
+                &self.all_points,
+                out.col_as_slice_mut(j),
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// Builds the hyper-reduced nonlinearity with `m` points for the basis `basis` (and mean).
+pub fn hyper_reduce(
+    fom: &mut dyn FullOrderModel,
+    states: &mut dyn SnapshotSource,
+    basis: &Basis,
+    mean: Option<&[f64]>,
+    m: usize,
+    selection: PointSelection,
+) -> Result<Nonlinear> {
+    let n = fom.dim();
+    if m == 0 || m > n {
+        return Err(invalid("points", m, &format!("1 ..= {n} (the grid size)")));
+    }
+    let mut flux = FluxSource {
+        states,
+        fom: &mut *fom,
+        all_points: (0..n).collect(),
+    };
+    let (u, points) = match selection {
+        PointSelection::Eim => {
+            let total: usize = (0..flux.n_blocks()).map(|b| flux.block_len(b)).sum();
+            let mut g = Mat::zeros(n, total);
+            let mut col = 0;
+            for b in 0..flux.n_blocks() {
+                let block = flux.block(b)?;
+                for j in 0..block.ncols() {
+                    g.col_as_slice_mut(col)
+                        .copy_from_slice(block.col_as_slice(j));
+                    col += 1;
+                }
+            }
+            let eim = Eim::greedy(g.as_ref(), 0.0, m)?;
+            if eim.points.len() < m {
+                return Err(invalid(
+                    "points",
+                    m,
+                    &format!(
+                        "at most {} (the flux snapshots span no more)",
+                        eim.points.len()
+                    ),
+                ));
+            }
+            (eim.basis, eim.points)
+        }
+        PointSelection::Deim | PointSelection::Qdeim => {
+            let pod = Pod::compute(
+                &mut flux,
+                &PodOptions {
+                    truncation: Truncation::Rank(m),
+                    center: false,
+                    cell_weight: None,
+                    method: PodMethod::Auto,
+                    ..PodOptions::default()
+                },
+            )?;
+            let u = pod.basis.vectors().to_owned();
+            let points = if selection == PointSelection::Deim {
+                deim(u.as_ref())?
+            } else {
+                qdeim(u.as_ref())?
+            };
+            (u, points)
+        }
+    };
+    let r = basis.rank();
+    // M = VᵀW A U (PᵀU)⁻¹.
+    let au = {
+        let u_basis_cols: Vec<Vec<f64>> = (0..m).map(|j| u.col(j).iter().copied().collect()).collect();
+        let mut au = Mat::zeros(n, m);
+        for (j, col) in u_basis_cols.iter().enumerate() {
+            fom.apply_flux_outer(col, au.col_as_slice_mut(j));
+        }
+        au
+    };
+    let projected = project_columns(basis, &au)?;
+    let pu = Mat::from_fn(m, m, |i, j| u[(points[i], j)]);
+    let pu_inv = pu.partial_piv_lu().solve(Mat::<f64>::identity(m, m));
+    if !pu_inv.norm_max().is_finite() {
+        return Err(invalid(
+            "points",
+            format!("{points:?}"),
+            "points at which PᵀU is invertible",
+        ));
+    }
+    let map_mat = &projected * &pu_inv;
+    let map: Vec<f64> = (0..r * m).map(|k| map_mat[(k / m, k % m)]).collect();
+    // Factor rows and offsets at the points.
+    let q = fom.flux_factor_count();
+    let mut factor_rows = vec![vec![0.0; m * r]; q];
+    let mut fields = vec![vec![0.0; n]; q];
+    let mut column = 0;
+    map_columns(basis, |v, _| {
+        fom.flux_factors(v, &mut fields);
+        for (rows, field) in factor_rows.iter_mut().zip(&fields) {
+            for (p, &point) in points.iter().enumerate() {
+                rows[p * r + column] = field[point];
+            }
+        }
+        column += 1;
+        Ok(())
+    })?;
+    let factor_offsets = match mean {
+        Some(mean) => {
+            fom.flux_factors(mean, &mut fields);
+            fields
+                .iter()
+                .map(|f| points.iter().map(|&p| f[p]).collect())
+                .collect()
+        }
+        None => vec![vec![0.0; m]; q],
+    };
+    Ok(Nonlinear::Hyper(HyperReduction {
+        flux: fom.flux(),
+        selection: selection.name().to_string(),
+        points,
+        map,
+        factor_rows,
+        factor_offsets,
+    }))
+}

@@ -1,0 +1,25 @@
+//! Reduced-order models built on the basis core and the [`galerkin_solvers::FullOrderModel`]
+//! contract (DESIGN §4):
+//! - [`pod`]: POD of snapshot sets streamed from trajectory files;
+//! - [`galerkin`]: exact projection of the affine linear terms and the quadratic tensor;
+//! - [`hyper`]: DEIM / Q-DEIM / EIM hyper-reduction of the pointwise flux;
+//! - [`model`]: the reduced model and its online right-hand side and Jacobian;
+//! - [`integrate`]: RK4 and implicit-midpoint online integration;
+//! - [`build`]: trajectory file → reduced model (`galerkin reduce`).
+
+pub mod build;
+pub mod evaluate;
+mod error;
+pub mod galerkin;
+pub mod hyper;
+pub mod integrate;
+pub mod model;
+pub mod pod;
+
+pub use build::{build_model, full_model_of, reduce, ReduceOptions, RomKind};
+pub use error::{Result, RomError};
+pub use evaluate::{run_against, Comparison, RunOptions};
+pub use hyper::PointSelection;
+pub use integrate::{solve, RomIntegrator, Stepper};
+pub use model::{Online, ReducedModel};
+pub use pod::{DatasetSource, MatrixSource, Pod, PodMethod, PodOptions, SnapshotSource};

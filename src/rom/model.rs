@@ -1,0 +1,328 @@
+//! The reduced model: u ≈ ū + V a with da/dt = c(μ) + A(μ) a + N_r(a), where A and c are
+//! affine in the PDE parameters μ and N_r is either the exact projected quadratic tensor
+//! or a hyper-reduced (DEIM / Q-DEIM / EIM) flux. Online work never touches n.
+
+use std::collections::BTreeMap;
+
+use faer::Mat;
+use galerkin_solvers::PointwiseFlux;
+
+use super::error::{invalid, Result};
+use crate::basis::Basis;
+
+/// One projected affine term θ_q VᵀW L_q (V a + ū).
+#[derive(Debug, Clone)]
+pub struct ProjectedTerm {
+    /// The parameter θ_q is, or `None` for a fixed term.
+    pub parameter: Option<String>,
+    /// θ_q at the parameter values the model was built with.
+    pub coefficient: f64,
+    /// VᵀW L_q V (r × r).
+    pub matrix: Mat<f64>,
+    /// VᵀW L_q ū (zeros without a mean).
+    pub offset: Vec<f64>,
+}
+
+/// The parts of the reduced right-hand side that are affine in the state.
+#[derive(Debug, Clone)]
+pub struct LinearPart {
+    /// The parameter-dependent terms.
+    pub terms: Vec<ProjectedTerm>,
+    /// A parameter-free linear operator: 2VᵀW B(ū, V) for the quadratic model, 0 else.
+    pub fixed: Mat<f64>,
+    /// The parameter-free constant: VᵀW (f + B(ū, ū)) for the quadratic model, VᵀW f else.
+    pub constant: Vec<f64>,
+}
+
+/// The exact quadratic tensor or a hyper-reduced nonlinearity.
+#[derive(Debug, Clone)]
+pub enum Nonlinear {
+    /// Ĥ_{k,(i,j)} = v_kᵀW B(v_i, v_j) for i ≤ j (i = j counted once, i < j doubled),
+    /// row-major r × r(r+1)/2: the Galerkin tensor with its symmetry folded in.
+    Quadratic {
+        /// The packed tensor.
+        h: Vec<f64>,
+    },
+    /// DEIM-type: N_r(a) = M g(f(a)) with f_j(a) = o_j + R_j a the factors at m points.
+    Hyper(HyperReduction),
+}
+
+/// A hyper-reduced nonlinearity (Chaturantabut & Sorensen 2010): the flux g is sampled at
+/// m points and interpolated in a POD basis U of flux snapshots.
+#[derive(Debug, Clone)]
+pub struct HyperReduction {
+    /// The pointwise flux.
+    pub flux: PointwiseFlux,
+    /// How the points were chosen (`deim`, `qdeim`, `eim`).
+    pub selection: String,
+    /// Grid indices of the m points.
+    pub points: Vec<usize>,
+    /// M = VᵀW A U (PᵀU)⁻¹, row-major r × m.
+    pub map: Vec<f64>,
+    /// R_j = (K_j V)[P, :], row-major m × r, one per factor.
+    pub factor_rows: Vec<Vec<f64>>,
+    /// o_j = (K_j ū)[P] (zeros without a mean), one per factor.
+    pub factor_offsets: Vec<Vec<f64>>,
+}
+
+/// A reduced model with everything needed to run it without the full model.
+#[derive(Debug, Clone)]
+pub struct ReducedModel {
+    /// PDE name of the full model.
+    pub pde: String,
+    /// The full model's grid shape ([nx] or [ny, nx]).
+    pub grid_shape: Vec<usize>,
+    /// The modes V.
+    pub basis: Basis,
+    /// The mean ū, if the model evolves u − ū.
+    pub mean: Option<Vec<f64>>,
+    /// Affine parts.
+    pub linear: LinearPart,
+    /// Nonlinear part.
+    pub nonlinear: Nonlinear,
+    /// All POD singular values of the training snapshots.
+    pub singular_values: Vec<f64>,
+    /// The recipe text of the training data.
+    pub recipe: String,
+    /// Parameter values of the training trajectories, by name.
+    pub training_parameters: BTreeMap<String, Vec<f64>>,
+}
+
+impl ReducedModel {
+    /// The reduced dimension r.
+    pub fn rank(&self) -> usize {
+        self.basis.rank()
+    }
+
+    /// `rom` (exact quadratic Galerkin) or the hyper-reduction's selection name.
+    pub fn kind(&self) -> &str {
+        match &self.nonlinear {
+            Nonlinear::Quadratic { .. } => "galerkin",
+            Nonlinear::Hyper(h) => &h.selection,
+        }
+    }
+
+    /// The parameter names the model can be re-weighted by.
+    pub fn parameter_names(&self) -> Vec<String> {
+        self.linear
+            .terms
+            .iter()
+            .filter_map(|t| t.parameter.clone())
+            .collect()
+    }
+
+    /// The online model at parameter values `params` (others keep their built values).
+    pub fn online(&self, params: &BTreeMap<String, f64>) -> Result<Online<'_>> {
+        let known = self.parameter_names();
+        if let Some(unknown) = params.keys().find(|k| !known.contains(k)) {
+            return Err(invalid(
+                "parameter",
+                unknown,
+                &format!("one of {known:?} (the affine terms of this model)"),
+            ));
+        }
+        let r = self.rank();
+        let mut a = self.linear.fixed.clone();
+        let mut c = self.linear.constant.clone();
+        for term in &self.linear.terms {
+            let theta = term
+                .parameter
+                .as_ref()
+                .and_then(|p| params.get(p))
+                .copied()
+                .unwrap_or(term.coefficient);
+            if !theta.is_finite() {
+                return Err(invalid(
+                    term.parameter.as_deref().unwrap_or("coefficient"),
+                    theta,
+                    "a finite number",
+                ));
+            }
+            a += theta * &term.matrix;
+            c.iter_mut()
+                .zip(&term.offset)
+                .for_each(|(c, o)| *c += theta * o);
+        }
+        let scratch = match &self.nonlinear {
+            Nonlinear::Quadratic { .. } => r * (r + 1) / 2,
+            Nonlinear::Hyper(h) => h.points.len() * (h.factor_rows.len() + 1),
+        };
+        Ok(Online {
+            r,
+            a: (0..r * r).map(|k| a[(k / r, k % r)]).collect(),
+            c,
+            nonlinear: &self.nonlinear,
+            scratch: vec![0.0; scratch],
+            point: vec![0.0; 8],
+            gradient: vec![0.0; 8],
+        })
+    }
+
+    /// Reduced coordinates of a full state: a = VᵀW (u − ū).
+    pub fn project(&self, u: &[f64]) -> Result<Vec<f64>> {
+        let centred: Vec<f64> = match &self.mean {
+            Some(m) => u.iter().zip(m).map(|(u, m)| u - m).collect(),
+            None => u.to_vec(),
+        };
+        let x = Mat::from_fn(centred.len(), 1, |i, _| centred[i]);
+        let a = self.basis.project(x.as_ref())?;
+        Ok((0..a.nrows()).map(|i| a[(i, 0)]).collect())
+    }
+
+    /// The full state ū + V a.
+    pub fn reconstruct(&self, a: &[f64], out: &mut [f64]) {
+        let v = self.basis.vectors();
+        match &self.mean {
+            Some(m) => out.copy_from_slice(m),
+            None => out.fill(0.0),
+        }
+        for (j, aj) in a.iter().enumerate() {
+            for (o, vij) in out.iter_mut().zip(v.col(j).iter()) {
+                *o += aj * vij;
+            }
+        }
+    }
+}
+
+/// A reduced model ready to integrate at fixed parameters: c, A and scratch.
+#[derive(Debug)]
+pub struct Online<'a> {
+    r: usize,
+    /// A, row-major r × r.
+    a: Vec<f64>,
+    c: Vec<f64>,
+    nonlinear: &'a Nonlinear,
+    scratch: Vec<f64>,
+    point: Vec<f64>,
+    gradient: Vec<f64>,
+}
+
+impl Online<'_> {
+    /// The reduced dimension r.
+    pub fn dim(&self) -> usize {
+        self.r
+    }
+
+    /// out = c + A x + N_r(x): O(r³) for the quadratic tensor, O(Q·m·r) hyper-reduced.
+    pub fn rhs(&mut self, x: &[f64], out: &mut [f64]) {
+        let r = self.r;
+        for (k, o) in out.iter_mut().enumerate() {
+            *o = self.c[k] + dot(&self.a[k * r..(k + 1) * r], x);
+        }
+        match self.nonlinear {
+            Nonlinear::Quadratic { h } => {
+                let z = &mut self.scratch;
+                let mut p = 0;
+                for j in 0..r {
+                    for i in 0..=j {
+                        z[p] = x[i] * x[j];
+                        p += 1;
+                    }
+                }
+                let np = z.len();
+                for (k, o) in out.iter_mut().enumerate() {
+                    *o += dot(&h[k * np..(k + 1) * np], z);
+                }
+            }
+            Nonlinear::Hyper(hr) => {
+                let m = hr.points.len();
+                let q = hr.factor_rows.len();
+                let (factors, g) = self.scratch.split_at_mut(q * m);
+                hyper_factors(hr, x, r, factors);
+                for (p, gp) in g.iter_mut().enumerate() {
+                    for j in 0..q {
+                        self.point[j] = factors[j * m + p];
+                    }
+                    *gp = hr.flux.eval(&self.point[..q]);
+                }
+                for (k, o) in out.iter_mut().enumerate() {
+                    *o += dot(&hr.map[k * m..(k + 1) * m], g);
+                }
+            }
+        }
+    }
+
+    /// The Jacobian ∂(rhs)/∂x at `x`, row-major r × r into `jac`.
+    pub fn jacobian(&mut self, x: &[f64], jac: &mut [f64]) {
+        let r = self.r;
+        jac.copy_from_slice(&self.a);
+        match self.nonlinear {
+            Nonlinear::Quadratic { h } => {
+                let np = r * (r + 1) / 2;
+                let pair = |i: usize, j: usize| j * (j + 1) / 2 + i;
+                for k in 0..r {
+                    let hk = &h[k * np..(k + 1) * np];
+                    for l in 0..r {
+                        // ∂/∂x_l Σ_{i≤j} H_{k,(i,j)} x_i x_j.
+                        let mut d = 0.0;
+                        for (j, xj) in x.iter().enumerate().skip(l) {
+                            d += hk[pair(l, j)] * xj;
+                        }
+                        for (i, xi) in x.iter().enumerate().take(l + 1) {
+                            d += hk[pair(i, l)] * xi;
+                        }
+                        jac[k * r + l] += d;
+                    }
+                }
+            }
+            Nonlinear::Hyper(hr) => {
+                let m = hr.points.len();
+                let q = hr.factor_rows.len();
+                let (factors, _) = self.scratch.split_at_mut(q * m);
+                hyper_factors(hr, x, r, factors);
+                // G[p, l] = Σ_j ∂g/∂f_j(p) R_j[p, l]; J += M G.
+                let mut g_row = vec![0.0; r];
+                for p in 0..m {
+                    for j in 0..q {
+                        self.point[j] = factors[j * m + p];
+                    }
+                    hr.flux
+                        .gradient(&self.point[..q], &mut self.gradient[..q]);
+                    g_row.fill(0.0);
+                    for j in 0..q {
+                        let row = &hr.factor_rows[j][p * r..(p + 1) * r];
+                        g_row
+                            .iter_mut()
+                            .zip(row)
+                            .for_each(|(g, v)| *g += self.gradient[j] * v);
+                    }
+                    for k in 0..r {
+                        let mkp = hr.map[k * m + p];
+                        jac[k * r..(k + 1) * r]
+                            .iter_mut()
+                            .zip(&g_row)
+                            .for_each(|(j, g)| *j += mkp * g);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// f_j = o_j + R_j x at the m points, factor-major into `out` (Q·m values).
+fn hyper_factors(hr: &HyperReduction, x: &[f64], r: usize, out: &mut [f64]) {
+    let m = hr.points.len();
+    for (j, (rows, offsets)) in hr.factor_rows.iter().zip(&hr.factor_offsets).enumerate() {
+        for p in 0..m {
+            out[j * m + p] = offsets[p] + dot(&rows[p * r..(p + 1) * r], x);
+        }
+    }
+}
+
+/// Σ a_i b_i with four accumulators (lets the compiler vectorize).
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for k in 0..4 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    acc[0] + acc[1] + acc[2] + acc[3] + tail
+}

@@ -1,0 +1,356 @@
+//! Proper orthogonal decomposition of snapshot sets, streamed from trajectory files.
+//!
+//! The snapshot matrix S (n × n_s) is read one block (a trajectory) at a time. If it fits
+//! the memory budget it is gathered and decomposed by the thin SVD (TSQR → small SVD: the
+//! same O(n·n_s²) cost as the method of snapshots without squaring the condition number);
+//! otherwise it is streamed through Brand's incremental SVD, one block at a time, so
+//! memory stays O(n·r). The method of snapshots is available on request (Sirovich 1987).
+
+use faer::Mat;
+
+use super::error::{invalid, Result, RomError};
+use crate::basis::{
+    method_of_snapshots, thin_svd, Basis, IncrementalSvd, IncrementalSvdOptions, InnerProduct,
+    ThinSvd, Truncation,
+};
+use crate::data::Dataset;
+
+/// A source of snapshot blocks (n × k matrices, one column per snapshot).
+pub trait SnapshotSource {
+    /// State dimension n.
+    fn dim(&self) -> usize;
+    /// Number of blocks.
+    fn n_blocks(&self) -> usize;
+    /// Columns in block `b`.
+    fn block_len(&self, b: usize) -> usize;
+    /// Block `b`; an error if any value is not finite.
+    fn block(&mut self, b: usize) -> Result<Mat<f64>>;
+}
+
+/// How the SVD of the snapshot matrix is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PodMethod {
+    /// Thin SVD when S fits the memory budget, incremental otherwise.
+    Auto,
+    /// Gather S and take its thin SVD (TSQR route for tall S).
+    Thin,
+    /// Gather S and use the method of snapshots (eigenvectors of SᵀWS).
+    Snapshots,
+    /// Stream S through Brand's incremental SVD.
+    Incremental,
+}
+
+impl PodMethod {
+    /// Parses `auto`, `thin`, `snapshots` or `incremental`.
+    pub fn parse(text: &str) -> Result<Self> {
+        match text {
+            "auto" => Ok(Self::Auto),
+            "thin" => Ok(Self::Thin),
+            "snapshots" => Ok(Self::Snapshots),
+            "incremental" => Ok(Self::Incremental),
+            other => Err(invalid(
+                "pod-method",
+                other,
+                "`auto`, `thin`, `snapshots` or `incremental`",
+            )),
+        }
+    }
+
+    /// The name used in files and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Thin => "thin",
+            Self::Snapshots => "snapshots",
+            Self::Incremental => "incremental",
+        }
+    }
+}
+
+/// POD settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodOptions {
+    /// How many modes to keep.
+    pub truncation: Truncation,
+    /// Subtract the snapshot mean first (the ROM then evolves u − ū).
+    pub center: bool,
+    /// Quadrature weight of every grid point (cell area): the POD is then L²-optimal;
+    /// `None` for the Euclidean inner product.
+    pub cell_weight: Option<f64>,
+    /// The SVD route.
+    pub method: PodMethod,
+    /// Largest snapshot matrix (bytes) the `auto` route gathers in memory.
+    pub memory_budget: usize,
+}
+
+impl Default for PodOptions {
+    fn default() -> Self {
+        Self {
+            truncation: Truncation::RelativeEnergy(1e-8),
+            center: true,
+            cell_weight: None,
+            method: PodMethod::Auto,
+            memory_budget: 2 << 30,
+        }
+    }
+}
+
+/// A POD basis: modes, all singular values computed, and the mean if centred.
+#[derive(Debug, Clone)]
+pub struct Pod {
+    /// The kept modes, orthonormal under the POD inner product.
+    pub basis: Basis,
+    /// Every singular value computed (not only the kept ones), for decay plots.
+    pub singular_values: Vec<f64>,
+    /// The snapshot mean ū, if subtracted.
+    pub mean: Option<Vec<f64>>,
+    /// Snapshots used.
+    pub n_snapshots: usize,
+    /// The SVD route taken.
+    pub method: PodMethod,
+}
+
+impl Pod {
+    /// POD of every snapshot `source` yields.
+    pub fn compute(source: &mut dyn SnapshotSource, opts: &PodOptions) -> Result<Self> {
+        opts.truncation.validate()?;
+        let n = source.dim();
+        let n_s: usize = (0..source.n_blocks()).map(|b| source.block_len(b)).sum();
+        if n == 0 || n_s == 0 {
+            return Err(invalid(
+                "snapshots",
+                format!("{n} values × {n_s} snapshots"),
+                "at least one snapshot of at least one value",
+            ));
+        }
+        if let Truncation::Rank(r) = opts.truncation {
+            let limit = if opts.center { n_s - 1 } else { n_s }.min(n);
+            if r == 0 || r > limit {
+                return Err(invalid(
+                    "rank",
+                    r,
+                    &format!(
+                        "1 ..= {limit} (the number of {}snapshots{})",
+                        if opts.center { "mean-subtracted " } else { "" },
+                        if limit == n { ", capped by the state size" } else { "" }
+                    ),
+                ));
+            }
+        }
+        let ip = match opts.cell_weight {
+            Some(w) if w.is_finite() && w > 0.0 => InnerProduct::diagonal(vec![w; n])?,
+            Some(w) => return Err(invalid("cell_weight", w, "a finite number > 0")),
+            None => InnerProduct::Euclidean,
+        };
+        let mean = if opts.center {
+            Some(snapshot_mean(source, n, n_s)?)
+        } else {
+            None
+        };
+        let fits = n.saturating_mul(n_s).saturating_mul(8) <= opts.memory_budget;
+        let method = match opts.method {
+            PodMethod::Auto if fits => PodMethod::Thin,
+            PodMethod::Auto => PodMethod::Incremental,
+            m => m,
+        };
+        let svd = match method {
+            PodMethod::Incremental => streamed_svd(source, mean.as_deref(), &ip)?,
+            _ => {
+                let s = gathered(source, mean.as_deref(), n, n_s)?;
+                if method == PodMethod::Snapshots {
+                    method_of_snapshots(s.as_ref(), &ip)?
+                } else {
+                    thin_svd(s.as_ref(), &ip)?
+                }
+            }
+        };
+        let r = opts.truncation.rank(&svd.s)?;
+        if r == 0 {
+            return Err(invalid(
+                "truncation",
+                format!("{:?}", opts.truncation),
+                "a rule keeping at least one mode (the snapshots may all equal their mean)",
+            ));
+        }
+        let singular_values = svd.s.clone();
+        let basis = svd.truncated(r)?.left_basis(ip)?;
+        Ok(Self {
+            basis,
+            singular_values,
+            mean,
+            n_snapshots: n_s,
+            method,
+        })
+    }
+
+    /// The number of modes kept.
+    pub fn rank(&self) -> usize {
+        self.basis.rank()
+    }
+}
+
+fn snapshot_mean(source: &mut dyn SnapshotSource, n: usize, n_s: usize) -> Result<Vec<f64>> {
+    let mut mean = vec![0.0; n];
+    for b in 0..source.n_blocks() {
+        let block = source.block(b)?;
+        for j in 0..block.ncols() {
+            for (m, v) in mean.iter_mut().zip(block.col_as_slice(j)) {
+                *m += v;
+            }
+        }
+    }
+    mean.iter_mut().for_each(|m| *m /= n_s as f64);
+    Ok(mean)
+}
+
+fn subtract_mean(block: &mut Mat<f64>, mean: Option<&[f64]>) {
+    if let Some(mean) = mean {
+        for j in 0..block.ncols() {
+            for (v, m) in block.col_as_slice_mut(j).iter_mut().zip(mean) {
+                *v -= m;
+            }
+        }
+    }
+}
+
+fn gathered(
+    source: &mut dyn SnapshotSource,
+    mean: Option<&[f64]>,
+    n: usize,
+    n_s: usize,
+) -> Result<Mat<f64>> {
+    let mut s = Mat::zeros(n, n_s);
+    let mut col = 0;
+    for b in 0..source.n_blocks() {
+        let mut block = source.block(b)?;
+        subtract_mean(&mut block, mean);
+        for j in 0..block.ncols() {
+            s.col_as_slice_mut(col).copy_from_slice(block.col_as_slice(j));
+            col += 1;
+        }
+    }
+    Ok(s)
+}
+
+/// Brand's incremental SVD of W^{1/2}S, block by block, mapped back to W-orthonormal modes.
+fn streamed_svd(
+    source: &mut dyn SnapshotSource,
+    mean: Option<&[f64]>,
+    ip: &InnerProduct,
+) -> Result<ThinSvd> {
+    let mut isvd = IncrementalSvd::new(source.dim(), IncrementalSvdOptions::default())?;
+    for b in 0..source.n_blocks() {
+        let mut block = source.block(b)?;
+        subtract_mean(&mut block, mean);
+        isvd.push_columns(ip.whiten(block.as_ref()).as_ref())?;
+    }
+    let mut svd = isvd.to_svd();
+    svd.u = ip.unwhiten_owned(svd.u);
+    Ok(svd)
+}
+
+/// Snapshots held in memory (one block).
+#[derive(Debug, Clone)]
+pub struct MatrixSource(pub Mat<f64>);
+
+impl SnapshotSource for MatrixSource {
+    fn dim(&self) -> usize {
+        self.0.nrows()
+    }
+    fn n_blocks(&self) -> usize {
+        1
+    }
+    fn block_len(&self, _b: usize) -> usize {
+        self.0.ncols()
+    }
+    fn block(&mut self, _b: usize) -> Result<Mat<f64>> {
+        check_finite(&self.0, 0, 0)?;
+        Ok(self.0.clone())
+    }
+}
+
+/// Snapshots `times` of some trajectories of a file, one trajectory per block, in the
+/// solvers' layout.
+pub struct DatasetSource<'a> {
+    dataset: &'a Dataset,
+    trajectories: Vec<usize>,
+    times: std::ops::Range<usize>,
+}
+
+impl<'a> DatasetSource<'a> {
+    /// Trajectories `trajectories` (all if empty), save indices `times`; checks both.
+    pub fn new(
+        dataset: &'a Dataset,
+        trajectories: &[usize],
+        times: std::ops::Range<usize>,
+    ) -> Result<Self> {
+        let trajectories: Vec<usize> = if trajectories.is_empty() {
+            (0..dataset.n_traj()).collect()
+        } else {
+            trajectories.to_vec()
+        };
+        let n_t = dataset.shape()[1];
+        if times.start >= times.end || times.end > n_t {
+            return Err(invalid(
+                "time window",
+                format!("{}..{}", times.start, times.end),
+                &format!("a non-empty range of save indices within 0..{n_t}"),
+            ));
+        }
+        let done = dataset.done()?;
+        for &t in &trajectories {
+            if t >= dataset.n_traj() {
+                return Err(invalid(
+                    "trajectories",
+                    t,
+                    &format!("indices below {}", dataset.n_traj()),
+                ));
+            }
+            if done[t] != 1 {
+                return Err(invalid(
+                    "trajectories",
+                    t,
+                    "complete trajectories (this one is not done; resume `galerkin simulate`)",
+                ));
+            }
+        }
+        Ok(Self {
+            dataset,
+            trajectories,
+            times,
+        })
+    }
+}
+
+impl SnapshotSource for DatasetSource<'_> {
+    fn dim(&self) -> usize {
+        self.dataset.snapshot_len()
+    }
+    fn n_blocks(&self) -> usize {
+        self.trajectories.len()
+    }
+    fn block_len(&self, _b: usize) -> usize {
+        self.times.len()
+    }
+    fn block(&mut self, b: usize) -> Result<Mat<f64>> {
+        let traj = self.trajectories[b];
+        let data = self.dataset.solver_snapshots(traj, self.times.clone())?;
+        let n = self.dim();
+        let m = Mat::from_fn(n, self.times.len(), |i, j| data[j * n + i]);
+        check_finite(&m, traj, self.times.start)?;
+        Ok(m)
+    }
+}
+
+fn check_finite(m: &Mat<f64>, trajectory: usize, first_time: usize) -> Result<()> {
+    for j in 0..m.ncols() {
+        if let Some(bad) = m.col_as_slice(j).iter().find(|v| !v.is_finite()) {
+            return Err(RomError::NonFiniteSnapshot {
+                trajectory,
+                time_index: first_time + j,
+                value: *bad,
+            });
+        }
+    }
+    Ok(())
+}
