@@ -15,5 +15,6 @@
 pub mod basis;
 pub mod data;
 pub mod demo;
+pub mod figures;
 pub mod plot;
 pub mod rom;

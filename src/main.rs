@@ -51,6 +51,64 @@ struct SimulateArgs {
     quiet: bool,
 }
 
+/// Arguments of `galerkin reduce`.
+#[derive(Debug, clap::Args)]
+struct ReduceArgs {
+    /// The trajectory file (.h5) written by `galerkin simulate`.
+    input: std::path::PathBuf,
+    /// The ROM file to write (default: data/<input stem>-rom.h5).
+    #[arg(short, long)]
+    output: Option<std::path::PathBuf>,
+    /// Number of POD modes r (exclusive with --energy).
+    #[arg(long, conflicts_with = "energy")]
+    rank: Option<usize>,
+    /// Keep the fewest modes whose discarded snapshot energy is at most this (default 1e-8).
+    #[arg(long)]
+    energy: Option<f64>,
+    /// `galerkin` (exact quadratic tensor), `deim`, `qdeim` or `eim` (hyper-reduction).
+    #[arg(long, default_value = "galerkin")]
+    method: String,
+    /// Interpolation points for deim / qdeim / eim (default 2r).
+    #[arg(long)]
+    points: Option<usize>,
+    /// Do not subtract the snapshot mean.
+    #[arg(long)]
+    no_center: bool,
+    /// Weight grid points by the cell area (L² POD) instead of the Euclidean product.
+    #[arg(long)]
+    cell_weights: bool,
+    /// SVD route: auto, thin, snapshots or incremental.
+    #[arg(long, default_value = "auto")]
+    pod_method: String,
+    /// Training trajectories, comma-separated (default: all).
+    #[arg(long, value_delimiter = ',')]
+    trajectories: Vec<usize>,
+    /// Training save indices START..END (default: all).
+    #[arg(long)]
+    times: Option<String>,
+}
+
+/// Arguments of `galerkin evaluate`.
+#[derive(Debug, clap::Args)]
+struct EvaluateArgs {
+    /// The ROM file written by `galerkin reduce`.
+    rom: std::path::PathBuf,
+    /// A trajectory file of the same PDE and grid.
+    data: std::path::PathBuf,
+    /// Trajectories to run, comma-separated (default: all).
+    #[arg(long, value_delimiter = ',')]
+    trajectory: Vec<usize>,
+    /// Online step (default: the recipe's dt).
+    #[arg(long)]
+    dt: Option<f64>,
+    /// Online scheme: rk4 or implicit-midpoint.
+    #[arg(long, default_value = "rk4")]
+    integrator: String,
+    /// Parameter values, e.g. --set viscosity=0.02 (affine re-weighting of the ROM).
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    parameters: Vec<String>,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the end-to-end demo (a few seconds): exact Burgers snapshots → POD by four SVD
@@ -70,18 +128,40 @@ enum Command {
     ///
     /// Example: galerkin simulate datasets/burgers-tiny.toml --n-traj 8 -o /tmp/b.h5
     Simulate(SimulateArgs),
-    /// Build a POD basis and a reduced-order model from trajectory files.
-    /// [not built yet: arrives with the ROM-core issue #5]
-    Reduce,
-    /// Run a ROM file and compare it with a full-model trajectory file.
-    /// [not built yet: arrives with the ROM-core issue #5]
-    Evaluate,
+    /// Build a POD basis and a reduced-order model (ROM file) from a trajectory file.
+    ///
+    /// The full model is rebuilt from the recipe stored in the file, on the stored grid;
+    /// the ROM is its Galerkin projection onto the POD modes: `galerkin` keeps the exact
+    /// quadratic tensor (Burgers, KS, Navier–Stokes), `deim` / `qdeim` / `eim` interpolate
+    /// the pointwise flux at `--points` grid points (online cost independent of the grid).
+    /// The POD streams trajectories (incremental SVD) when they exceed the memory budget.
+    ///
+    /// Example: galerkin reduce data/ks-l22.h5 --rank 20 -o data/ks-l22-rom.h5
+    Reduce(ReduceArgs),
+    /// Run a ROM file and compare it with the trajectories of a trajectory file.
+    ///
+    /// Each trajectory starts from the projection of its first snapshot and uses its own
+    /// parameter values (`--set` overrides them, e.g. for held-out viscosities). Prints the
+    /// relative error over the horizon, the POD projection error (the floor for this
+    /// basis) and the online time.
+    ///
+    /// Example: galerkin evaluate data/ks-l22-rom.h5 data/ks-l22.h5 --trajectory 0
+    Evaluate(EvaluateArgs),
     /// Train a neural operator (FNO, neural spectral method) from a recipe.
     /// [not built yet: arrives with the neural-operator issue #8]
     Train,
-    /// Regenerate every figure in figures/ from its recipe.
-    /// [not built yet: arrives with the ROM-core issue #5]
-    Figures,
+    /// Regenerate every ROM figure and table in figures/ from the recipes in datasets/.
+    ///
+    /// Simulates any missing trajectory file (data/rom-*.h5), then: error vs r for
+    /// Burgers (smooth and travelling front), KS L = 22 and Navier–Stokes 256²; the KS
+    /// valid-prediction time and long-time statistics; the speed-up at matched error; the
+    /// parametric Burgers table; POD singular values. Tables go to figures/rom-results.md.
+    /// Takes a few minutes on 2 cores (most of it simulating NS 256² the first time).
+    Figures {
+        /// No progress bars.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Print the schema, recipe and health summary of a trajectory file.
     Info {
         /// The trajectory file (.h5).
@@ -112,9 +192,8 @@ impl Command {
             Command::Demo { .. } => None,
             Command::Simulate(_) | Command::Info { .. } => None,
             Command::Export { .. } => None,
-            Command::Reduce => Some(("reduce", 5)),
-            Command::Evaluate => Some(("evaluate", 5)),
-            Command::Figures => Some(("figures", 5)),
+            Command::Reduce(_) | Command::Evaluate(_) => None,
+            Command::Figures { .. } => None,
             Command::Train => Some(("train", 8)),
         }
     }
@@ -198,6 +277,135 @@ fn run(command: Command) -> Result<()> {
             print!("{}", galerkin::data::Dataset::open(&file)?.summary()?);
             Ok(())
         }
+        Command::Reduce(args) => reduce(args),
+        Command::Figures { quiet } => {
+            let md = galerkin::figures::run_all(&galerkin::figures::FiguresOptions {
+                recipes: "datasets".into(),
+                out: "figures".into(),
+                quiet,
+            })?;
+            println!("{md}");
+            Ok(())
+        }
+        Command::Evaluate(args) => evaluate(args),
         other => unreachable!("pending subcommand {other:?} handled before dispatch"),
     }
+}
+
+fn reduce(args: ReduceArgs) -> Result<()> {
+    use galerkin::basis::Truncation;
+    use galerkin::rom::{PodMethod, PodOptions, PointSelection, ReduceOptions, RomKind};
+    let truncation = match (args.rank, args.energy) {
+        (Some(r), _) => Truncation::Rank(r),
+        (None, Some(e)) => Truncation::RelativeEnergy(e),
+        (None, None) => Truncation::RelativeEnergy(1e-8),
+    };
+    let dataset = galerkin::data::Dataset::open(&args.input)?;
+    let cell_weight = if args.cell_weights {
+        let recipe = dataset.recipe()?;
+        let grid = recipe.save_grid()?;
+        Some(grid.dx() * if grid.is_2d() { grid.dy() } else { 1.0 })
+    } else {
+        None
+    };
+    let kind = match args.method.as_str() {
+        "galerkin" => RomKind::Galerkin,
+        other => RomKind::Hyper {
+            selection: PointSelection::parse(other)?,
+            points: args.points.unwrap_or(0),
+        },
+    };
+    let times = match &args.times {
+        None => None,
+        Some(text) => {
+            let (a, b) = text
+                .split_once("..")
+                .ok_or_else(|| anyhow::anyhow!("--times must be START..END, got `{text}`"))?;
+            Some(a.trim().parse()?..b.trim().parse()?)
+        }
+    };
+    let opts = ReduceOptions {
+        pod: PodOptions {
+            truncation,
+            center: !args.no_center,
+            cell_weight,
+            method: PodMethod::parse(&args.pod_method)?,
+            ..PodOptions::default()
+        },
+        kind,
+        trajectories: args.trajectories.clone(),
+        times,
+    };
+    let start = std::time::Instant::now();
+    let (model, pod) = galerkin::rom::reduce(&dataset, &opts)?;
+    let output = args.output.unwrap_or_else(|| {
+        let stem = args.input.file_stem().unwrap_or_default().to_string_lossy();
+        std::path::PathBuf::from(format!("data/{stem}-rom.h5"))
+    });
+    model.save(&output)?;
+    println!(
+        "POD ({}) of {} snapshots: r = {} modes, discarded energy {:.2e}\n\
+         ROM `{}` for {} built in {:.2} s → {}",
+        pod.method.name(),
+        pod.n_snapshots,
+        model.rank(),
+        Truncation::discarded_energy(&pod.singular_values, model.rank()),
+        model.kind(),
+        model.pde,
+        start.elapsed().as_secs_f64(),
+        output.display()
+    );
+    Ok(())
+}
+
+fn evaluate(args: EvaluateArgs) -> Result<()> {
+    use galerkin::rom::{evaluate_on_dataset, ReducedModel, RomIntegrator, RunOptions};
+    let model = ReducedModel::load(&args.rom)?;
+    let dataset = galerkin::data::Dataset::open(&args.data)?;
+    let mut parameters = std::collections::BTreeMap::new();
+    for p in &args.parameters {
+        let (k, v) = p
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("--set must be NAME=VALUE, got `{p}`"))?;
+        parameters.insert(k.trim().to_string(), v.trim().parse::<f64>()?);
+    }
+    let dt = match args.dt {
+        Some(dt) => dt,
+        None => dataset.recipe()?.time.dt,
+    };
+    let opts = RunOptions {
+        dt,
+        integrator: RomIntegrator::parse(&args.integrator)?,
+        parameters,
+    };
+    let which: Vec<usize> = if args.trajectory.is_empty() {
+        (0..dataset.n_traj()).collect()
+    } else {
+        args.trajectory.clone()
+    };
+    println!(
+        "ROM `{}` r = {} for {}; dt = {dt}, {}",
+        model.kind(),
+        model.rank(),
+        model.pde,
+        opts.integrator.name()
+    );
+    println!("traj  params                         rel. error   projection   online (s)  steps");
+    for i in which {
+        let c = evaluate_on_dataset(&model, &dataset, i, &opts)?;
+        let params: Vec<String> = dataset
+            .parameters(i)?
+            .iter()
+            .map(|(k, v)| format!("{k}={v:.4}"))
+            .collect();
+        println!(
+            "{i:>4}  {:<30} {:>10.3e}   {:>10.3e}   {:>10.4}  {}",
+            params.join(" "),
+            c.relative_error,
+            c.projection_relative_error,
+            c.online_seconds,
+            c.steps
+        );
+    }
+    Ok(())
 }

@@ -15,4 +15,4 @@ pub use export::{export, ExportFormat};
 pub use health::{Health, TAIL_RATIO_LIMIT};
 pub use recipe::{ForcingSpec, GridSpec, IcSpec, ParameterValues, Precision, Recipe, TimeSpec};
 pub use simulate::{simulate, SimulateOptions, SimulateSummary};
-pub use writer::{partial_path, SCHEMA_VERSION};
+pub use writer::{partial_path, read_string_attr, write_string_attr, SCHEMA_VERSION};

@@ -292,7 +292,7 @@ impl TrajectoryWriter {
 }
 
 /// Writes a variable-length UTF-8 string attribute.
-pub(crate) fn write_string_attr(loc: &hdf5::Location, name: &str, value: &str) -> hdf5::Result<()> {
+pub fn write_string_attr(loc: &hdf5::Location, name: &str, value: &str) -> hdf5::Result<()> {
     let v: VarLenUnicode = value
         .parse()
         .map_err(|e| hdf5::Error::from(format!("{e}")))?;
@@ -302,7 +302,7 @@ pub(crate) fn write_string_attr(loc: &hdf5::Location, name: &str, value: &str) -
 }
 
 /// Reads a string attribute.
-pub(crate) fn read_string_attr(loc: &hdf5::Location, name: &str) -> Option<String> {
+pub fn read_string_attr(loc: &hdf5::Location, name: &str) -> Option<String> {
     loc.attr(name)
         .and_then(|a| a.read_scalar::<VarLenUnicode>())
         .ok()

@@ -2,6 +2,10 @@
 //! DejaVu Sans (assets/fonts), so no system fonts are needed. Files are written under a
 //! temporary name and renamed when complete.
 
+mod lines;
+
+pub use lines::{line_chart, LineChart, Series};
+
 use std::path::Path;
 use std::sync::Once;
 

@@ -31,7 +31,7 @@ pub enum RomKind {
 pub struct ReduceOptions {
     /// POD settings.
     pub pod: PodOptions,
-    /// The nonlinearity.
+    /// The nonlinearity (`points: 0` in a hyper-reduction means 2r).
     pub kind: RomKind,
     /// Training trajectories (all if empty).
     pub trajectories: Vec<usize>,
@@ -65,7 +65,10 @@ pub fn full_model_of(dataset: &Dataset, index: usize) -> Result<SpectralModel> {
         );
     }
     let pde = recipe.pde_on(&grid, &dataset.parameters(index)?)?;
-    Ok(SpectralModel::new(pde, Scheme::parse(&recipe.time.integrator)?)?)
+    Ok(SpectralModel::new(
+        pde,
+        Scheme::parse(&recipe.time.integrator)?,
+    )?)
 }
 
 /// Builds the reduced model from the `r` leading modes of `pod` (r ≤ its rank).
@@ -77,7 +80,11 @@ pub fn build_model(
     kind: RomKind,
 ) -> Result<ReducedModel> {
     if r == 0 || r > pod.rank() {
-        return Err(invalid("rank", r, &format!("1 ..= {} (the POD rank)", pod.rank())));
+        return Err(invalid(
+            "rank",
+            r,
+            &format!("1 ..= {} (the POD rank)", pod.rank()),
+        ));
     }
     if fom.dim() != pod.basis.dim() {
         return Err(invalid(
@@ -127,7 +134,20 @@ pub fn reduce(dataset: &Dataset, opts: &ReduceOptions) -> Result<(ReducedModel, 
         pod.singular_values[0],
         pod.singular_values[pod.rank() - 1] / pod.singular_values[0]
     );
-    let mut model = build_model(&mut fom, &mut source, &pod, pod.rank(), opts.kind)?;
+    let kind = match opts.kind {
+        // Default m = 2r, capped by the flux snapshots available and the grid.
+        RomKind::Hyper {
+            points: 0,
+            selection,
+        } => RomKind::Hyper {
+            points: (2 * pod.rank())
+                .min(pod.n_snapshots)
+                .min(dataset.snapshot_len()),
+            selection,
+        },
+        kind => kind,
+    };
+    let mut model = build_model(&mut fom, &mut source, &pod, pod.rank(), kind)?;
     model.grid_shape = fom.grid().shape();
     model.recipe = dataset.attribute("recipe").unwrap_or_default();
     let used: Vec<usize> = if opts.trajectories.is_empty() {

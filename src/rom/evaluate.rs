@@ -72,7 +72,14 @@ pub fn run_against(
     let x0 = model.project(snapshot(0))?;
     let mut online = model.online(&opts.parameters)?;
     let start = Instant::now();
-    let coefficients = solve(&mut online, opts.integrator, &x0, opts.dt, n_steps, save_every)?;
+    let coefficients = solve(
+        &mut online,
+        opts.integrator,
+        &x0,
+        opts.dt,
+        n_steps,
+        save_every,
+    )?;
     let online_seconds = start.elapsed().as_secs_f64();
     let (mut err, mut proj, mut norm) = (Vec::new(), Vec::new(), Vec::new());
     let mut full = vec![0.0; n];
@@ -116,4 +123,64 @@ fn distance(a: &[f64], b: &[f64]) -> f64 {
         .map(|(x, y)| (x - y) * (x - y))
         .sum::<f64>()
         .sqrt()
+}
+
+/// Runs `model` against trajectory `index` of `dataset`, at that trajectory's parameter
+/// values unless `opts.parameters` names others. Refuses files of another PDE or size.
+pub fn evaluate_on_dataset(
+    model: &ReducedModel,
+    dataset: &crate::data::Dataset,
+    index: usize,
+    opts: &RunOptions,
+) -> Result<Comparison> {
+    let file_pde = dataset.attribute("pde").unwrap_or_default();
+    if file_pde != model.pde {
+        return Err(super::error::RomError::RomFile {
+            path: dataset.path().to_path_buf(),
+            reason: format!(
+                "the ROM was built for `{}`, the trajectory file holds `{file_pde}`",
+                model.pde
+            ),
+        });
+    }
+    if dataset.snapshot_len() != model.basis.dim() {
+        return Err(invalid(
+            "trajectory file",
+            dataset.path().display(),
+            &format!(
+                "snapshots of {} values (the ROM's grid {:?}); this file has {}",
+                model.basis.dim(),
+                model.grid_shape,
+                dataset.snapshot_len()
+            ),
+        ));
+    }
+    let mut opts = opts.clone();
+    let known = model.parameter_names();
+    for (name, value) in dataset.parameters(index)? {
+        if known.contains(&name) {
+            opts.parameters.entry(name).or_insert(value);
+        }
+    }
+    let times = dataset.times()?;
+    let reference = dataset.solver_snapshots(index, 0..times.len())?;
+    run_against(model, &reference, &times, &opts)
+}
+
+/// Seconds per step of the full model (median of `repeats` runs of `steps` steps of the
+/// solver's own spectral time loop, the fastest way it runs): the denominator of the
+/// speed-ups we report.
+pub fn full_model_step_seconds(
+    sim: &mut galerkin_solvers::Simulation,
+    steps: usize,
+    repeats: usize,
+) -> Result<f64> {
+    let mut samples = Vec::with_capacity(repeats);
+    for _ in 0..repeats.max(1) {
+        let start = Instant::now();
+        sim.advance(steps.max(1))?;
+        samples.push(start.elapsed().as_secs_f64() / steps.max(1) as f64);
+    }
+    samples.sort_by(f64::total_cmp);
+    Ok(samples[samples.len() / 2])
 }

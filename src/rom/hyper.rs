@@ -147,7 +147,8 @@ pub fn hyper_reduce(
     let r = basis.rank();
     // M = VᵀW A U (PᵀU)⁻¹.
     let au = {
-        let u_basis_cols: Vec<Vec<f64>> = (0..m).map(|j| u.col(j).iter().copied().collect()).collect();
+        let u_basis_cols: Vec<Vec<f64>> =
+            (0..m).map(|j| u.col(j).iter().copied().collect()).collect();
         let mut au = Mat::zeros(n, m);
         for (j, col) in u_basis_cols.iter().enumerate() {
             fom.apply_flux_outer(col, au.col_as_slice_mut(j));

@@ -23,11 +23,7 @@ impl RomIntegrator {
         match text {
             "rk4" => Ok(Self::Rk4),
             "implicit-midpoint" | "midpoint" => Ok(Self::ImplicitMidpoint),
-            other => Err(invalid(
-                "integrator",
-                other,
-                "`rk4` or `implicit-midpoint`",
-            )),
+            other => Err(invalid("integrator", other, "`rk4` or `implicit-midpoint`")),
         }
     }
 
@@ -40,37 +36,59 @@ impl RomIntegrator {
     }
 }
 
-/// A stepper with its stage buffers, allocated once.
+/// Largest dt·ρ(A) with RK4 left on the negative real axis (its stability interval is
+/// [−2.785, 0]), with a margin.
+const RK4_STABLE_DT_RHO: f64 = 2.5;
+
+/// A stepper with its stage buffers, allocated once. RK4 splits each step into as many
+/// equal substeps as the Gershgorin bound of the reduced linear operator needs for
+/// stability (the k⁴ term of KS makes VᵀLV stiff as r grows).
 #[derive(Debug)]
 pub struct Stepper {
     scheme: RomIntegrator,
     dt: f64,
+    substeps: usize,
     k: [Vec<f64>; 4],
     stage: Vec<f64>,
     jac: Vec<f64>,
 }
 
 impl Stepper {
-    /// A stepper for dimension `r` with step `dt` > 0.
-    pub fn new(scheme: RomIntegrator, r: usize, dt: f64) -> Result<Self> {
+    /// A stepper for `model` with step `dt` > 0.
+    pub fn new(scheme: RomIntegrator, model: &Online<'_>, dt: f64) -> Result<Self> {
         if !(dt.is_finite() && dt > 0.0) {
             return Err(invalid("dt", dt, "a finite number > 0"));
         }
+        let r = model.dim();
+        let substeps = match scheme {
+            RomIntegrator::Rk4 => {
+                ((dt * model.linear_bound() / RK4_STABLE_DT_RHO).ceil() as usize).max(1)
+            }
+            RomIntegrator::ImplicitMidpoint => 1,
+        };
         Ok(Self {
             scheme,
-            dt,
+            dt: dt / substeps as f64,
+            substeps,
             k: std::array::from_fn(|_| vec![0.0; r]),
             stage: vec![0.0; r],
             jac: vec![0.0; r * r],
         })
     }
 
-    /// Advances `x` by one step.
+    /// Advances `x` by one step (of the `dt` given to [`Stepper::new`]).
     pub fn step(&mut self, model: &mut Online<'_>, x: &mut [f64]) {
-        match self.scheme {
-            RomIntegrator::Rk4 => self.rk4(model, x),
-            RomIntegrator::ImplicitMidpoint => self.midpoint(model, x),
+        for _ in 0..self.substeps {
+            match self.scheme {
+                RomIntegrator::Rk4 => self.rk4(model, x),
+                RomIntegrator::ImplicitMidpoint => self.midpoint(model, x),
+            }
         }
+    }
+
+    /// Substeps per step (1 unless RK4 needs more for stability).
+    pub fn substeps(&self) -> usize {
+        self.substeps
     }
 
     fn rk4(&mut self, model: &mut Online<'_>, x: &mut [f64]) {
@@ -144,7 +162,7 @@ pub fn solve(
     if save_every == 0 {
         return Err(invalid("save_every", 0, "an integer >= 1"));
     }
-    let mut stepper = Stepper::new(scheme, x0.len(), dt)?;
+    let mut stepper = Stepper::new(scheme, model, dt)?;
     let mut x = x0.to_vec();
     let mut saved = vec![x.clone()];
     for step in 1..=n_steps {

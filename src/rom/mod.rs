@@ -8,17 +8,21 @@
 //! - [`build`]: trajectory file → reduced model (`galerkin reduce`).
 
 pub mod build;
-pub mod evaluate;
 mod error;
+pub mod evaluate;
+pub mod file;
 pub mod galerkin;
 pub mod hyper;
 pub mod integrate;
 pub mod model;
 pub mod pod;
+pub mod study;
 
 pub use build::{build_model, full_model_of, reduce, ReduceOptions, RomKind};
 pub use error::{Result, RomError};
-pub use evaluate::{run_against, Comparison, RunOptions};
+pub use evaluate::{
+    evaluate_on_dataset, full_model_step_seconds, run_against, Comparison, RunOptions,
+};
 pub use hyper::PointSelection;
 pub use integrate::{solve, RomIntegrator, Stepper};
 pub use model::{Online, ReducedModel};

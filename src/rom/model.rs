@@ -203,6 +203,14 @@ impl Online<'_> {
         self.r
     }
 
+    /// max_k Σ_l |A_kl|: the Gershgorin bound on the spectral radius of the linear part.
+    pub fn linear_bound(&self) -> f64 {
+        self.a
+            .chunks_exact(self.r.max(1))
+            .map(|row| row.iter().map(|v| v.abs()).sum::<f64>())
+            .fold(0.0, f64::max)
+    }
+
     /// out = c + A x + N_r(x): O(r³) for the quadratic tensor, O(Q·m·r) hyper-reduced.
     pub fn rhs(&mut self, x: &[f64], out: &mut [f64]) {
         let r = self.r;
@@ -276,8 +284,7 @@ impl Online<'_> {
                     for j in 0..q {
                         self.point[j] = factors[j * m + p];
                     }
-                    hr.flux
-                        .gradient(&self.point[..q], &mut self.gradient[..q]);
+                    hr.flux.gradient(&self.point[..q], &mut self.gradient[..q]);
                     g_row.fill(0.0);
                     for j in 0..q {
                         let row = &hr.factor_rows[j][p * r..(p + 1) * r];

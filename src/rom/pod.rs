@@ -132,7 +132,11 @@ impl Pod {
                     &format!(
                         "1 ..= {limit} (the number of {}snapshots{})",
                         if opts.center { "mean-subtracted " } else { "" },
-                        if limit == n { ", capped by the state size" } else { "" }
+                        if limit == n {
+                            ", capped by the state size"
+                        } else {
+                            ""
+                        }
                     ),
                 ));
             }
@@ -225,7 +229,8 @@ fn gathered(
         let mut block = source.block(b)?;
         subtract_mean(&mut block, mean);
         for j in 0..block.ncols() {
-            s.col_as_slice_mut(col).copy_from_slice(block.col_as_slice(j));
+            s.col_as_slice_mut(col)
+                .copy_from_slice(block.col_as_slice(j));
             col += 1;
         }
     }

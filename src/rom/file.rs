@@ -1,0 +1,271 @@
+//! ROM files (HDF5): everything a reduced model needs to run without the full model.
+//!
+//! Root attributes `format = "galerkin-rom"`, `schema_version`, `pde`, `rom_kind`,
+//! `recipe`, `galerkin_version`; datasets `/grid_shape`, `/basis` [r][n] (one mode per
+//! row), `/weights` [n] (diagonal inner product, if any), `/mean` [n] (if centred),
+//! `/singular_values`, `/linear/{fixed [r][r], constant [r]}`,
+//! `/linear/terms/<q>/{matrix [r][r], offset [r]}` with attributes `parameter`,
+//! `coefficient`; then `/quadratic/h` [r·r(r+1)/2] or `/hyper/{points, map,
+//! factor_rows/<j>, factor_offsets/<j>}` with attributes `flux`, `selection`;
+//! `/training_parameters/<name>`. Written to a temporary name and renamed.
+
+use std::path::{Path, PathBuf};
+
+use faer::Mat;
+use galerkin_solvers::PointwiseFlux;
+
+use super::error::{file_error, Result, RomError};
+use super::model::{HyperReduction, LinearPart, Nonlinear, ProjectedTerm, ReducedModel};
+use crate::basis::{Basis, InnerProduct};
+use crate::data::{read_string_attr, write_string_attr};
+
+/// The `format` attribute of ROM files.
+pub const ROM_FORMAT: &str = "galerkin-rom";
+/// Version of the ROM file layout.
+pub const ROM_SCHEMA_VERSION: i64 = 1;
+
+fn mat_rows(m: &Mat<f64>) -> Vec<f64> {
+    (0..m.nrows() * m.ncols())
+        .map(|k| m[(k / m.ncols(), k % m.ncols())])
+        .collect()
+}
+
+fn write_vec(group: &hdf5::Group, name: &str, v: &[f64]) -> hdf5::Result<()> {
+    group.new_dataset_builder().with_data(v).create(name)?;
+    Ok(())
+}
+
+fn write_mat(group: &hdf5::Group, name: &str, m: &Mat<f64>) -> hdf5::Result<()> {
+    let data = mat_rows(m);
+    let view = ndarray::ArrayView2::from_shape((m.nrows(), m.ncols()), &data)
+        .map_err(|e| hdf5::Error::from(e.to_string()))?;
+    group.new_dataset_builder().with_data(view).create(name)?;
+    Ok(())
+}
+
+impl ReducedModel {
+    /// Writes the model to `path` atomically (temporary file, then rename).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let tmp = PathBuf::from(format!("{}.tmp", path.display()));
+        self.write_to(&tmp).map_err(file_error(path))?;
+        std::fs::rename(&tmp, path).map_err(|e| RomError::RomFile {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
+    }
+
+    fn write_to(&self, path: &Path) -> hdf5::Result<()> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| hdf5::Error::from(e.to_string()))?;
+        }
+        let f = hdf5::File::create(path)?;
+        for (name, value) in [
+            ("format", ROM_FORMAT),
+            ("pde", self.pde.as_str()),
+            ("rom_kind", self.kind()),
+            ("recipe", self.recipe.as_str()),
+            ("galerkin_version", env!("CARGO_PKG_VERSION")),
+        ] {
+            write_string_attr(&f, name, value)?;
+        }
+        f.new_attr::<i64>()
+            .create("schema_version")?
+            .write_scalar(&ROM_SCHEMA_VERSION)?;
+        let shape: Vec<u64> = self.grid_shape.iter().map(|&s| s as u64).collect();
+        f.new_dataset_builder()
+            .with_data(&shape)
+            .create("grid_shape")?;
+        write_mat(&f, "basis", &self.basis.vectors().transpose().to_owned())?;
+        if let InnerProduct::Diagonal(w) = self.basis.inner_product() {
+            write_vec(&f, "weights", w)?;
+        }
+        if let Some(mean) = &self.mean {
+            write_vec(&f, "mean", mean)?;
+        }
+        write_vec(&f, "singular_values", &self.singular_values)?;
+        let linear = f.create_group("linear")?;
+        write_mat(&linear, "fixed", &self.linear.fixed)?;
+        write_vec(&linear, "constant", &self.linear.constant)?;
+        let terms = linear.create_group("terms")?;
+        for (q, term) in self.linear.terms.iter().enumerate() {
+            let g = terms.create_group(&q.to_string())?;
+            write_mat(&g, "matrix", &term.matrix)?;
+            write_vec(&g, "offset", &term.offset)?;
+            write_string_attr(&g, "parameter", term.parameter.as_deref().unwrap_or(""))?;
+            g.new_attr::<f64>()
+                .create("coefficient")?
+                .write_scalar(&term.coefficient)?;
+        }
+        match &self.nonlinear {
+            Nonlinear::Quadratic { h } => write_vec(&f.create_group("quadratic")?, "h", h)?,
+            Nonlinear::Hyper(hr) => {
+                let g = f.create_group("hyper")?;
+                write_string_attr(&g, "flux", hr.flux.name())?;
+                write_string_attr(&g, "selection", &hr.selection)?;
+                let points: Vec<u64> = hr.points.iter().map(|&p| p as u64).collect();
+                g.new_dataset_builder()
+                    .with_data(&points)
+                    .create("points")?;
+                write_vec(&g, "map", &hr.map)?;
+                let rows = g.create_group("factor_rows")?;
+                let offsets = g.create_group("factor_offsets")?;
+                for (j, (r, o)) in hr.factor_rows.iter().zip(&hr.factor_offsets).enumerate() {
+                    write_vec(&rows, &j.to_string(), r)?;
+                    write_vec(&offsets, &j.to_string(), o)?;
+                }
+            }
+        }
+        let params = f.create_group("training_parameters")?;
+        for (name, values) in &self.training_parameters {
+            write_vec(&params, name, values)?;
+        }
+        f.flush()
+    }
+
+    /// Reads a model written by [`ReducedModel::save`], checking every size against r and n.
+    pub fn load(path: &Path) -> Result<Self> {
+        let bad = |reason: String| RomError::RomFile {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let f = hdf5::File::open(path).map_err(file_error(path))?;
+        if read_string_attr(&f, "format").as_deref() != Some(ROM_FORMAT) {
+            return Err(bad(format!(
+                "not a ROM file (no `format = \"{ROM_FORMAT}\"` attribute; trajectory files \
+                 go to `galerkin reduce`)"
+            )));
+        }
+        let h5 = file_error(path);
+        let vec = |g: &hdf5::Group, name: &str| -> Result<Vec<f64>> {
+            g.dataset(name)
+                .and_then(|d| d.read_raw::<f64>())
+                .map_err(file_error(path))
+        };
+        let mat = |g: &hdf5::Group, name: &str| -> Result<Mat<f64>> {
+            let d = g.dataset(name).map_err(file_error(path))?;
+            let shape = d.shape();
+            let data = d.read_raw::<f64>().map_err(file_error(path))?;
+            if shape.len() != 2 {
+                return Err(bad(format!("`{name}` is not a matrix")));
+            }
+            Ok(Mat::from_fn(shape[0], shape[1], |i, j| {
+                data[i * shape[1] + j]
+            }))
+        };
+        let root = f.as_group().map_err(&h5)?;
+        let basis_t = mat(&root, "basis")?;
+        let (r, n) = (basis_t.nrows(), basis_t.ncols());
+        let ip = match f.dataset("weights") {
+            Ok(_) => InnerProduct::diagonal(vec(&root, "weights")?)?,
+            Err(_) => InnerProduct::Euclidean,
+        };
+        let basis = Basis::from_orthonormal(basis_t.transpose().to_owned(), ip, 1e-8)?;
+        let mean = match f.dataset("mean") {
+            Ok(_) => Some(vec(&root, "mean")?),
+            Err(_) => None,
+        };
+        let check = |what: &str, got: usize, want: usize| -> Result<()> {
+            if got == want {
+                Ok(())
+            } else {
+                Err(bad(format!("`{what}` has {got} values, expected {want}")))
+            }
+        };
+        if let Some(m) = &mean {
+            check("mean", m.len(), n)?;
+        }
+        let linear_g = f.group("linear").map_err(&h5)?;
+        let fixed = mat(&linear_g, "fixed")?;
+        check("linear/fixed", fixed.nrows() * fixed.ncols(), r * r)?;
+        let constant = vec(&linear_g, "constant")?;
+        check("linear/constant", constant.len(), r)?;
+        let terms_g = linear_g.group("terms").map_err(&h5)?;
+        let mut terms = Vec::new();
+        for q in 0..terms_g.len() as usize {
+            let g = terms_g.group(&q.to_string()).map_err(&h5)?;
+            let matrix = mat(&g, "matrix")?;
+            check("linear term matrix", matrix.nrows() * matrix.ncols(), r * r)?;
+            let offset = vec(&g, "offset")?;
+            check("linear term offset", offset.len(), r)?;
+            let parameter = read_string_attr(&g, "parameter").filter(|p| !p.is_empty());
+            let coefficient = g
+                .attr("coefficient")
+                .and_then(|a| a.read_scalar::<f64>())
+                .map_err(&h5)?;
+            terms.push(ProjectedTerm {
+                parameter,
+                coefficient,
+                matrix,
+                offset,
+            });
+        }
+        let nonlinear = if let Ok(g) = f.group("quadratic") {
+            let h = vec(&g, "h")?;
+            check("quadratic/h", h.len(), r * r * (r + 1) / 2)?;
+            Nonlinear::Quadratic { h }
+        } else {
+            let g = f.group("hyper").map_err(&h5)?;
+            let flux = PointwiseFlux::parse(&read_string_attr(&g, "flux").unwrap_or_default())?;
+            let points: Vec<usize> = g
+                .dataset("points")
+                .and_then(|d| d.read_raw::<u64>())
+                .map_err(&h5)?
+                .into_iter()
+                .map(|p| p as usize)
+                .collect();
+            let m = points.len();
+            if let Some(p) = points.iter().find(|&&p| p >= n) {
+                return Err(bad(format!("point {p} outside the grid of {n} values")));
+            }
+            let map = vec(&g, "map")?;
+            check("hyper/map", map.len(), r * m)?;
+            let (mut factor_rows, mut factor_offsets) = (Vec::new(), Vec::new());
+            let rows_g = g.group("factor_rows").map_err(&h5)?;
+            let offsets_g = g.group("factor_offsets").map_err(&h5)?;
+            for j in 0..flux.factor_count() {
+                let rows = vec(&rows_g, &j.to_string())?;
+                check("hyper/factor_rows", rows.len(), m * r)?;
+                let offsets = vec(&offsets_g, &j.to_string())?;
+                check("hyper/factor_offsets", offsets.len(), m)?;
+                factor_rows.push(rows);
+                factor_offsets.push(offsets);
+            }
+            Nonlinear::Hyper(HyperReduction {
+                flux,
+                selection: read_string_attr(&g, "selection").unwrap_or_default(),
+                points,
+                map,
+                factor_rows,
+                factor_offsets,
+            })
+        };
+        let mut training_parameters = std::collections::BTreeMap::new();
+        if let Ok(g) = f.group("training_parameters") {
+            for name in g.member_names().map_err(&h5)? {
+                training_parameters.insert(name.clone(), vec(&g, &name)?);
+            }
+        }
+        let grid_shape: Vec<usize> = f
+            .dataset("grid_shape")
+            .and_then(|d| d.read_raw::<u64>())
+            .map_err(&h5)?
+            .into_iter()
+            .map(|s| s as usize)
+            .collect();
+        Ok(Self {
+            pde: read_string_attr(&f, "pde").unwrap_or_default(),
+            grid_shape,
+            basis,
+            mean,
+            linear: LinearPart {
+                terms,
+                fixed,
+                constant,
+            },
+            nonlinear,
+            singular_values: vec(&root, "singular_values")?,
+            recipe: read_string_attr(&f, "recipe").unwrap_or_default(),
+            training_parameters,
+        })
+    }
+}
