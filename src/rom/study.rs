@@ -138,7 +138,11 @@ pub fn projection_error(model: &ReducedModel, snapshots: &[f64]) -> Result<f64> 
     let (mut num, mut den) = (0.0, 0.0);
     for u in snapshots.chunks_exact(n) {
         model.reconstruct(&model.project(u)?, &mut full);
-        num += full.iter().zip(u).map(|(a, b)| (a - b) * (a - b)).sum::<f64>();
+        num += full
+            .iter()
+            .zip(u)
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f64>();
         den += u.iter().map(|v| v * v).sum::<f64>();
     }
     Ok((num / den.max(f64::MIN_POSITIVE)).sqrt())

@@ -1,0 +1,234 @@
+//! Accuracy and exactness of Galerkin and hyper-reduced models.
+
+use std::collections::BTreeMap;
+
+use galerkin::rom::{run_against, PointSelection, RomIntegrator, RomKind, RunOptions, Stepper};
+use galerkin_solvers::FullOrderModel;
+
+use super::fixtures::Case;
+
+fn rk4(dt: f64) -> RunOptions {
+    RunOptions {
+        dt,
+        integrator: RomIntegrator::Rk4,
+        parameters: BTreeMap::new(),
+    }
+}
+
+#[test]
+fn galerkin_rom_converges_to_the_projection_error() {
+    let case = Case::burgers(0.02);
+    let pod = case.pod(20, true);
+    let mut previous = f64::INFINITY;
+    for r in [4, 8, 12, 16] {
+        let model = case.model(&pod, r, RomKind::Galerkin);
+        let c = run_against(&model, &case.traj.data, &case.traj.times, &rk4(case.dt)).unwrap();
+        // Galerkin is quasi-optimal here: within 2× of the best approximation in the span,
+        // and each 4 modes gain at least a factor 3 on this smooth problem.
+        assert!(
+            c.relative_error < 2.0 * c.projection_relative_error,
+            "r = {r}: {c:?}"
+        );
+        assert!(
+            c.relative_error < previous / 3.0,
+            "r = {r}: {} vs {previous}",
+            c.relative_error
+        );
+        previous = c.relative_error;
+    }
+    assert!(previous < 1e-3, "r = 16 error {previous}");
+}
+
+#[test]
+fn reduced_rhs_is_the_projected_full_rhs() {
+    // Without a mean, c + A a + H(a, a) must equal VᵀW f(V a) exactly (up to round-off):
+    // the quadratic tensor is the projection, not an approximation.
+    for (case, center) in [
+        (Case::burgers(0.02), false),
+        (Case::burgers(0.02), true),
+        (Case::navier_stokes(), true),
+    ] {
+        let pod = case.pod(10, center);
+        let model = case.model(&pod, 10, RomKind::Galerkin);
+        let mut online = model.online(&BTreeMap::new()).unwrap();
+        let a: Vec<f64> = (0..10).map(|i| ((i * 7 + 3) % 5) as f64 - 2.0).collect();
+        let mut reduced = vec![0.0; 10];
+        online.rhs(&a, &mut reduced);
+        let n = case.n();
+        let mut u = vec![0.0; n];
+        model.reconstruct(&a, &mut u);
+        let mut f = vec![0.0; n];
+        case.fom().rhs(&u, 0.0, &mut f);
+        // Project f without the mean shift: VᵀW f.
+        let v = model.basis.vectors();
+        let scale = reduced.iter().fold(0f64, |m, x| m.max(x.abs()));
+        for k in 0..10 {
+            let pk: f64 = (0..n).map(|i| v[(i, k)] * f[i]).sum();
+            assert!(
+                (pk - reduced[k]).abs() < 1e-10 * scale,
+                "mode {k}: {pk} vs {}",
+                reduced[k]
+            );
+        }
+    }
+}
+
+#[test]
+fn deim_rom_matches_the_galerkin_rom() {
+    let case = Case::burgers(0.02);
+    let pod = case.pod(12, true);
+    let galerkin = case.model(&pod, 12, RomKind::Galerkin);
+    let g = run_against(&galerkin, &case.traj.data, &case.traj.times, &rk4(case.dt)).unwrap();
+    for selection in [
+        PointSelection::Deim,
+        PointSelection::Qdeim,
+        PointSelection::Eim,
+    ] {
+        let hyper = case.model(
+            &pod,
+            12,
+            RomKind::Hyper {
+                points: 24,
+                selection,
+            },
+        );
+        let d = run_against(&hyper, &case.traj.data, &case.traj.times, &rk4(case.dt)).unwrap();
+        // 24 points for 12 modes: the interpolation error stays below the truncation error.
+        assert!(
+            d.relative_error < 1.5 * g.relative_error,
+            "{selection:?}: {} vs {}",
+            d.relative_error,
+            g.relative_error
+        );
+    }
+    // Too few points to interpolate the flux: visibly worse, still finite.
+    let poor = case.model(
+        &pod,
+        12,
+        RomKind::Hyper {
+            points: 4,
+            selection: PointSelection::Qdeim,
+        },
+    );
+    if let Ok(p) = run_against(&poor, &case.traj.data, &case.traj.times, &rk4(case.dt)) {
+        assert!(
+            p.relative_error > 2.0 * g.relative_error,
+            "{} vs {}",
+            p.relative_error,
+            g.relative_error
+        );
+    }
+}
+
+#[test]
+fn navier_stokes_rom_is_accurate_with_few_modes() {
+    let case = Case::navier_stokes();
+    let pod = case.pod(12, true);
+    for kind in [
+        RomKind::Galerkin,
+        RomKind::Hyper {
+            points: 24,
+            selection: PointSelection::Qdeim,
+        },
+    ] {
+        let model = case.model(&pod, 12, kind);
+        let c = run_against(&model, &case.traj.data, &case.traj.times, &rk4(case.dt)).unwrap();
+        assert!(c.relative_error < 1e-2, "{kind:?}: {}", c.relative_error);
+    }
+}
+
+#[test]
+fn jacobians_match_finite_differences() {
+    let case = Case::navier_stokes();
+    let pod = case.pod(6, true);
+    for kind in [
+        RomKind::Galerkin,
+        RomKind::Hyper {
+            points: 12,
+            selection: PointSelection::Deim,
+        },
+    ] {
+        let model = case.model(&pod, 6, kind);
+        let mut online = model.online(&BTreeMap::new()).unwrap();
+        let x: Vec<f64> = (0..6).map(|i| 0.3 * i as f64 - 0.7).collect();
+        let mut jac = vec![0.0; 36];
+        online.jacobian(&x, &mut jac);
+        let (mut fp, mut fm) = (vec![0.0; 6], vec![0.0; 6]);
+        let h = 1e-6;
+        for l in 0..6 {
+            let mut xp = x.clone();
+            let mut xm = x.clone();
+            xp[l] += h;
+            xm[l] -= h;
+            online.rhs(&xp, &mut fp);
+            online.rhs(&xm, &mut fm);
+            for k in 0..6 {
+                let fd = (fp[k] - fm[k]) / (2.0 * h);
+                // Central differences of a quadratic are exact up to round-off ~ ε|f|/h.
+                assert!(
+                    (fd - jac[k * 6 + l]).abs() < 1e-6 * (1.0 + fd.abs()),
+                    "{kind:?} ({k},{l}): {fd} vs {}",
+                    jac[k * 6 + l]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn implicit_midpoint_is_second_order() {
+    let case = Case::burgers(0.05);
+    let pod = case.pod(8, true);
+    let model = case.model(&pod, 8, RomKind::Galerkin);
+    let a0 = model.project(case.traj.snapshot(0)).unwrap();
+    let run = |scheme, dt: f64, steps: usize| {
+        let mut online = model.online(&BTreeMap::new()).unwrap();
+        let mut stepper = Stepper::new(scheme, &online, dt).unwrap();
+        let mut x = a0.clone();
+        for _ in 0..steps {
+            stepper.step(&mut online, &mut x);
+        }
+        x
+    };
+    let reference = run(RomIntegrator::Rk4, 1e-4, 2000);
+    let err = |x: Vec<f64>| {
+        x.iter()
+            .zip(&reference)
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f64>()
+            .sqrt()
+    };
+    let e1 = err(run(RomIntegrator::ImplicitMidpoint, 0.01, 20));
+    let e2 = err(run(RomIntegrator::ImplicitMidpoint, 0.005, 40));
+    // 2nd order: ratio 4 on halving dt, ± 15 %.
+    assert!((e1 / e2 - 4.0).abs() < 0.6, "ratio {}", e1 / e2);
+}
+
+#[test]
+fn affine_parameters_reweight_exactly() {
+    // A ROM built at ν = 0.02 and run at ν = 0.05 has the operators of one built at 0.05.
+    let at_02 = Case::burgers(0.02);
+    let at_05 = Case::burgers(0.05);
+    let pod = at_02.pod(8, true);
+    let m02 = at_02.model(&pod, 8, RomKind::Galerkin);
+    let m05 = at_05.model(&pod, 8, RomKind::Galerkin);
+    let params = BTreeMap::from([("viscosity".to_string(), 0.05)]);
+    let mut re = m02.online(&params).unwrap();
+    let mut direct = m05.online(&BTreeMap::new()).unwrap();
+    let x: Vec<f64> = (0..8).map(|i| 0.1 * i as f64).collect();
+    let (mut a, mut b) = (vec![0.0; 8], vec![0.0; 8]);
+    re.rhs(&x, &mut a);
+    direct.rhs(&x, &mut b);
+    for k in 0..8 {
+        assert!(
+            (a[k] - b[k]).abs() < 1e-10 * (1.0 + b[k].abs()),
+            "{k}: {} vs {}",
+            a[k],
+            b[k]
+        );
+    }
+    let err = m02
+        .online(&BTreeMap::from([("drag".to_string(), 1.0)]))
+        .unwrap_err();
+    assert!(err.to_string().contains("viscosity"), "{err}");
+}

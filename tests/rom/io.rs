@@ -1,0 +1,127 @@
+//! ROM files and the file-to-file workflow (`reduce` → save → load → `evaluate`).
+
+use std::collections::BTreeMap;
+
+use galerkin::basis::Truncation;
+use galerkin::data::{simulate, Dataset, Recipe, SimulateOptions};
+use galerkin::rom::{
+    evaluate_on_dataset, reduce, PodOptions, PointSelection, ReduceOptions, ReducedModel,
+    RomIntegrator, RomKind, RunOptions,
+};
+
+use super::common::temp_dir;
+
+fn tiny(dir: &std::path::Path, name: &str) -> Dataset {
+    let path = dir.join(format!("{name}.h5"));
+    let recipe = Recipe::from_file(
+        std::path::Path::new(&format!("datasets/{name}.toml")),
+        &[format!("output={:?}", path.display().to_string())],
+    )
+    .unwrap();
+    simulate(
+        &recipe,
+        &SimulateOptions {
+            quiet: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    Dataset::open(&path).unwrap()
+}
+
+fn options(kind: RomKind) -> ReduceOptions {
+    ReduceOptions {
+        pod: PodOptions {
+            truncation: Truncation::Rank(6),
+            ..PodOptions::default()
+        },
+        kind,
+        trajectories: vec![],
+        times: None,
+    }
+}
+
+#[test]
+fn rom_file_round_trip_runs_without_the_full_model() {
+    let dir = temp_dir("rom-io");
+    let data = tiny(&dir, "ns-tiny");
+    let run = RunOptions {
+        dt: 0.01,
+        integrator: RomIntegrator::Rk4,
+        parameters: BTreeMap::new(),
+    };
+    for kind in [
+        RomKind::Galerkin,
+        RomKind::Hyper {
+            points: 0,
+            selection: PointSelection::Qdeim,
+        },
+    ] {
+        let (model, pod) = reduce(&data, &options(kind)).unwrap();
+        assert_eq!(model.rank(), 6);
+        assert_eq!(pod.n_snapshots, data.n_traj() * data.shape()[1]);
+        let path = dir.join("rom.h5");
+        model.save(&path).unwrap();
+        let loaded = ReducedModel::load(&path).unwrap();
+        assert_eq!(loaded.kind(), model.kind());
+        assert_eq!(loaded.grid_shape, vec![16, 16]);
+        assert_eq!(loaded.training_parameters["viscosity"].len(), 2);
+        for i in 0..data.n_traj() {
+            let a = evaluate_on_dataset(&model, &data, i, &run).unwrap();
+            let b = evaluate_on_dataset(&loaded, &data, i, &run).unwrap();
+            assert_eq!(a.error, b.error, "bit-identical after a round trip");
+            // 16² stored from 32²: the ROM projects the 16² full model, a few % off the data.
+            assert!(
+                a.relative_error < 0.05,
+                "{kind:?} trajectory {i}: {}",
+                a.relative_error
+            );
+        }
+        if let galerkin::rom::model::Nonlinear::Hyper(h) = &loaded.nonlinear {
+            assert_eq!(h.points.len(), 12, "default m = 2r");
+        }
+    }
+}
+
+#[test]
+fn wrong_files_get_clear_errors() {
+    let dir = temp_dir("rom-wrong");
+    let ns = tiny(&dir, "ns-tiny");
+    let burgers = tiny(&dir, "burgers-tiny");
+    let (model, _) = reduce(&ns, &options(RomKind::Galerkin)).unwrap();
+    let run = RunOptions {
+        dt: 0.01,
+        integrator: RomIntegrator::Rk4,
+        parameters: BTreeMap::new(),
+    };
+    let err = evaluate_on_dataset(&model, &burgers, 0, &run).unwrap_err();
+    assert!(
+        err.to_string().contains("built for `navier-stokes`"),
+        "{err}"
+    );
+    // A trajectory file is not a ROM file.
+    let err = ReducedModel::load(&dir.join("ns-tiny.h5")).unwrap_err();
+    assert!(err.to_string().contains("not a ROM file"), "{err}");
+    let err = ReducedModel::load(&dir.join("missing.h5")).unwrap_err();
+    assert!(err.to_string().contains("missing.h5"), "{err}");
+    // dt that does not divide the save interval.
+    let bad = RunOptions { dt: 0.03, ..run };
+    let err = evaluate_on_dataset(&model, &ns, 0, &bad).unwrap_err();
+    assert!(
+        err.to_string().contains("divisor of the save interval"),
+        "{err}"
+    );
+    // Out-of-range trajectories and time windows.
+    let mut opts = options(RomKind::Galerkin);
+    opts.trajectories = vec![5];
+    assert!(reduce(&ns, &opts)
+        .unwrap_err()
+        .to_string()
+        .contains("indices below 2"));
+    let mut opts = options(RomKind::Galerkin);
+    opts.times = Some(3..99);
+    assert!(reduce(&ns, &opts)
+        .unwrap_err()
+        .to_string()
+        .contains("time window"));
+}

@@ -1,0 +1,11 @@
+//! Reduced-order models against their full models: accuracy, exactness of the projected
+//! operators, hyper-reduction, integrators, files and bad input.
+
+#[path = "../common/mod.rs"]
+#[allow(dead_code)]
+mod common;
+
+mod fixtures;
+mod galerkin;
+mod inputs;
+mod io;
