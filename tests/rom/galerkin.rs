@@ -139,37 +139,38 @@ fn navier_stokes_rom_is_accurate_with_few_modes() {
 
 #[test]
 fn jacobians_match_finite_differences() {
-    let case = Case::navier_stokes();
-    let pod = case.pod(6, true);
-    for kind in [
-        RomKind::Galerkin,
-        RomKind::Hyper {
-            points: 12,
-            selection: PointSelection::Deim,
-        },
-    ] {
-        let model = case.model(&pod, 6, kind);
-        let mut online = model.online(&BTreeMap::new()).unwrap();
-        let x: Vec<f64> = (0..6).map(|i| 0.3 * i as f64 - 0.7).collect();
-        let mut jac = vec![0.0; 36];
-        online.jacobian(&x, &mut jac);
-        let (mut fp, mut fm) = (vec![0.0; 6], vec![0.0; 6]);
-        let h = 1e-6;
-        for l in 0..6 {
-            let mut xp = x.clone();
-            let mut xm = x.clone();
-            xp[l] += h;
-            xm[l] -= h;
-            online.rhs(&xp, &mut fp);
-            online.rhs(&xm, &mut fm);
-            for k in 0..6 {
-                let fd = (fp[k] - fm[k]) / (2.0 * h);
-                // Central differences of a quadratic are exact up to round-off ~ ε|f|/h.
-                assert!(
-                    (fd - jac[k * 6 + l]).abs() < 1e-6 * (1.0 + fd.abs()),
-                    "{kind:?} ({k},{l}): {fd} vs {}",
-                    jac[k * 6 + l]
-                );
+    for case in [Case::navier_stokes(), Case::burgers(0.02)] {
+        let pod = case.pod(6, true);
+        for kind in [
+            RomKind::Galerkin,
+            RomKind::Hyper {
+                points: 12,
+                selection: PointSelection::Deim,
+            },
+        ] {
+            let model = case.model(&pod, 6, kind);
+            let mut online = model.online(&BTreeMap::new()).unwrap();
+            let x: Vec<f64> = (0..6).map(|i| 0.3 * i as f64 - 0.7).collect();
+            let mut jac = vec![0.0; 36];
+            online.jacobian(&x, &mut jac);
+            let (mut fp, mut fm) = (vec![0.0; 6], vec![0.0; 6]);
+            let h = 1e-6;
+            for l in 0..6 {
+                let mut xp = x.clone();
+                let mut xm = x.clone();
+                xp[l] += h;
+                xm[l] -= h;
+                online.rhs(&xp, &mut fp);
+                online.rhs(&xm, &mut fm);
+                for k in 0..6 {
+                    let fd = (fp[k] - fm[k]) / (2.0 * h);
+                    // Central differences of a quadratic are exact up to round-off ~ ε|f|/h.
+                    assert!(
+                        (fd - jac[k * 6 + l]).abs() < 1e-6 * (1.0 + fd.abs()),
+                        "{kind:?} ({k},{l}): {fd} vs {}",
+                        jac[k * 6 + l]
+                    );
+                }
             }
         }
     }
