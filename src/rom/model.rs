@@ -203,12 +203,19 @@ impl Online<'_> {
         self.r
     }
 
-    /// max_k Σ_l |A_kl|: the Gershgorin bound on the spectral radius of the linear part.
-    pub fn linear_bound(&self) -> f64 {
-        self.a
-            .chunks_exact(self.r.max(1))
-            .map(|row| row.iter().map(|v| v.abs()).sum::<f64>())
-            .fold(0.0, f64::max)
+    /// The spectral radius of the linear part A (what limits explicit steps); the
+    /// Gershgorin bound max_k Σ_l |A_kl| if the eigenvalue solver fails.
+    pub fn linear_spectral_radius(&self) -> f64 {
+        let r = self.r;
+        let a = Mat::from_fn(r, r, |i, j| self.a[i * r + j]);
+        match a.eigenvalues() {
+            Ok(values) => values.iter().map(|l| l.norm()).fold(0.0, f64::max),
+            Err(_) => self
+                .a
+                .chunks_exact(r.max(1))
+                .map(|row| row.iter().map(|v| v.abs()).sum::<f64>())
+                .fold(0.0, f64::max),
+        }
     }
 
     /// out = c + A x + N_r(x): O(r³) for the quadratic tensor, O(Q·m·r) hyper-reduced.

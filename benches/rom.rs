@@ -1,0 +1,163 @@
+//! Full-model step vs reduced-model step, in one run (the speed-up table of issue #5).
+//!
+//! For each case a short full-model trajectory gives a POD basis; the Galerkin ROM (exact
+//! quadratic tensor) and the Q-DEIM ROM (m = 2r) are stepped with RK4 at the full model's
+//! dt, and the full model with its own ETDRK4 loop. Criterion reports each; the ratio
+//! full / ROM per step is the speed-up (errors at these r: `galerkin figures`,
+//! figures/rom-results.md). Cases: Burgers N = 1024 (r = 32), KS L = 22 N = 64 (r = 20),
+//! NS 256² (r = 16 and r = 48).
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use faer::Mat;
+use galerkin::basis::Truncation;
+use galerkin::rom::{
+    build_model, MatrixSource, Pod, PodOptions, PointSelection, RomIntegrator, RomKind, Stepper,
+};
+use galerkin_solvers::{
+    Burgers, Dealias, Forcing, Grid, InitialCondition, KuramotoSivashinsky, NavierStokes, Schedule,
+    Scheme, SemiLinearPde, Simulation, SpectralModel, Trajectory,
+};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+struct Case {
+    name: &'static str,
+    pde: Box<dyn SemiLinearPde>,
+    u0: Vec<f64>,
+    dt: f64,
+    steps: usize,
+    save_every: usize,
+    ranks: &'static [usize],
+}
+
+fn cases() -> Vec<Case> {
+    let b = Grid::new_1d(1024, 1.0).unwrap();
+    let k = Grid::new_1d(64, 22.0).unwrap();
+    let n = Grid::new_2d(256, 256, 1.0, 1.0).unwrap();
+    let sine = |g: &Grid, shift: f64, l: f64| -> Vec<f64> {
+        g.x()
+            .iter()
+            .map(|x| (2.0 * std::f64::consts::PI * x / l).sin() + shift)
+            .collect()
+    };
+    let ks0: Vec<f64> = k
+        .x()
+        .iter()
+        .map(|x| {
+            let q = 2.0 * std::f64::consts::PI * x / 22.0;
+            q.cos() * (1.0 + q.sin())
+        })
+        .collect();
+    let w0 = InitialCondition::fno_navier_stokes()
+        .sample(&n, &mut ChaCha8Rng::seed_from_u64(0))
+        .unwrap();
+    vec![
+        Case {
+            name: "burgers-1024",
+            pde: Box::new(Burgers::new(&b, 2e-3, Dealias::TwoThirds).unwrap()),
+            u0: sine(&b, 0.5, 1.0),
+            dt: 1e-4,
+            steps: 5000,
+            save_every: 50,
+            ranks: &[32],
+        },
+        Case {
+            name: "ks-l22",
+            pde: Box::new(KuramotoSivashinsky::new(&k, Dealias::TwoThirds).unwrap()),
+            u0: ks0,
+            dt: 0.05,
+            steps: 4000,
+            save_every: 5,
+            ranks: &[20],
+        },
+        Case {
+            name: "ns-256",
+            pde: Box::new(
+                NavierStokes::new(
+                    &n,
+                    1e-3,
+                    0.0,
+                    Forcing::Fno { amplitude: 0.1 },
+                    Dealias::TwoThirds,
+                )
+                .unwrap(),
+            ),
+            u0: w0,
+            dt: 2e-3,
+            steps: 500,
+            save_every: 5,
+            ranks: &[16, 48],
+        },
+    ]
+}
+
+fn bench(c: &mut Criterion) {
+    for case in cases() {
+        let mut sim = Simulation::new(case.pde.clone(), Scheme::Etdrk4, case.dt, &case.u0).unwrap();
+        let schedule = Schedule {
+            dt: case.dt,
+            n_steps: case.steps,
+            save_every: case.save_every,
+            cfl_limit: None,
+        };
+        let traj = Trajectory::collect(&mut sim, &schedule).unwrap();
+        let n = case.u0.len();
+        let snapshots = Mat::from_fn(n, traj.times.len(), |i, j| traj.data[j * n + i]);
+        let max_rank = *case.ranks.iter().max().unwrap();
+        let pod = Pod::compute(
+            &mut MatrixSource(snapshots.clone()),
+            &PodOptions {
+                truncation: Truncation::Rank(max_rank),
+                ..PodOptions::default()
+            },
+        )
+        .unwrap();
+        let mut group = c.benchmark_group(case.name);
+        group.sample_size(20);
+        group.bench_function("full model step (ETDRK4)", |bench| {
+            bench.iter(|| sim.advance(1).unwrap())
+        });
+        for &r in case.ranks {
+            let mut fom = SpectralModel::new(case.pde.clone(), Scheme::Etdrk4).unwrap();
+            let kinds = [
+                ("galerkin", RomKind::Galerkin),
+                (
+                    "qdeim",
+                    RomKind::Hyper {
+                        points: 2 * r,
+                        selection: PointSelection::Qdeim,
+                    },
+                ),
+            ];
+            for (label, kind) in kinds {
+                let model = build_model(
+                    &mut fom,
+                    &mut MatrixSource(snapshots.clone()),
+                    &pod,
+                    r,
+                    kind,
+                )
+                .unwrap();
+                let mut online = model.online(&BTreeMap::new()).unwrap();
+                let mut stepper = Stepper::new(RomIntegrator::Rk4, &online, case.dt).unwrap();
+                let mut x = model.project(&case.u0).unwrap();
+                let x0 = x.clone();
+                group.bench_function(format!("{label} ROM step r = {r} (RK4)"), |bench| {
+                    bench.iter(|| {
+                        stepper.step(&mut online, black_box(&mut x));
+                        if x.iter().any(|v| v.abs() > 1e6) {
+                            x.copy_from_slice(&x0);
+                        }
+                    })
+                });
+            }
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
