@@ -11,7 +11,7 @@ use std::time::Instant;
 use thiserror::Error;
 
 use crate::data::{simulate, DataError, Dataset, Recipe, SimulateOptions};
-use crate::plot::{line_chart, LineChart, PlotError, Series};
+use crate::plot::{line_chart, LineChart, PlotError, Series, Style};
 use crate::rom::study::{
     error_vs_rank, long_run, reference, rk4, statistics, valid_prediction_time, RankRow, Trained,
 };
@@ -187,12 +187,14 @@ fn rank_study(
             .enumerate()
             .map(|(i, v)| ((i + 1) as f64, v / s[0]))
             .collect(),
-        markers: false,
+        style: Style::Line,
+        colour: None,
     });
     let series = |label: &str, f: fn(&RankRow) -> f64| Series {
         label: label.to_string(),
         points: rows.iter().map(|row| (row.r as f64, f(row))).collect(),
-        markers: true,
+        style: Style::LineAndMarkers,
+        colour: None,
     };
     line_chart(
         &opts.out.join(format!("rom-error-{}.png", case.name)),
@@ -314,12 +316,14 @@ fn ks_study(opts: &FiguresOptions, md: &mut String) -> Result<()> {
                 Series {
                     label: "mean over 10 held-out starts".into(),
                     points: mean_points,
-                    markers: true,
+                    style: Style::LineAndMarkers,
+                    colour: None,
                 },
                 Series {
                     label: "minimum".into(),
                     points: min_points,
-                    markers: true,
+                    style: Style::LineAndMarkers,
+                    colour: None,
                 },
             ],
         },
@@ -334,7 +338,8 @@ fn ks_study(opts: &FiguresOptions, md: &mut String) -> Result<()> {
     let mut series = vec![Series {
         label: "full model".into(),
         points: spectrum_points(&full.spectrum),
-        markers: false,
+        style: Style::Line,
+        colour: None,
     }];
     let _ = writeln!(
         md,
@@ -355,7 +360,8 @@ fn ks_study(opts: &FiguresOptions, md: &mut String) -> Result<()> {
                 series.push(Series {
                     label: format!("ROM r = {r}"),
                     points: spectrum_points(&st.spectrum),
-                    markers: false,
+                    style: Style::Line,
+                    colour: None,
                 });
             }
             Err(e) => {

@@ -13,8 +13,21 @@ pub struct Series {
     pub label: String,
     /// (x, y) points; non-finite or (on a log axis) non-positive y are skipped.
     pub points: Vec<(f64, f64)>,
-    /// Draw a marker at every point as well as the line.
-    pub markers: bool,
+    /// Line, markers or both.
+    pub style: Style,
+    /// Index into the palette (default: the series' position), to pair curves by colour.
+    pub colour: Option<usize>,
+}
+
+/// How a [`Series`] is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// A line.
+    Line,
+    /// A line with a marker at every point.
+    LineAndMarkers,
+    /// Markers only (e.g. a reduced model over a reference line).
+    Markers,
 }
 
 /// A chart of several curves with axis labels, optional log axes and a legend.
@@ -107,15 +120,25 @@ pub fn line_chart(path: &Path, chart: &LineChart) -> Result<(), PlotError> {
                     .draw()
                     .map_err(|e| err(e.to_string()))?;
                 for (i, s) in chart.series.iter().enumerate() {
-                    let colour = COLOURS[i % COLOURS.len()];
+                    let colour = COLOURS[s.colour.unwrap_or(i) % COLOURS.len()];
                     let pts: Vec<(f64, f64)> = s.points.iter().copied().filter(keep).collect();
+                    if s.style == Style::Markers {
+                        ctx.draw_series(
+                            pts.iter()
+                                .map(|&p| Cross::new(p, 4, colour.stroke_width(2))),
+                        )
+                        .map_err(|e| err(e.to_string()))?
+                        .label(s.label.as_str())
+                        .legend(move |(x, y)| Cross::new((x + 11, y), 4, colour.stroke_width(2)));
+                        continue;
+                    }
                     ctx.draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2)))
                         .map_err(|e| err(e.to_string()))?
                         .label(s.label.as_str())
                         .legend(move |(x, y)| {
                             PathElement::new(vec![(x, y), (x + 22, y)], colour.stroke_width(2))
                         });
-                    if s.markers {
+                    if s.style == Style::LineAndMarkers {
                         ctx.draw_series(pts.iter().map(|&p| Circle::new(p, 3, colour.filled())))
                             .map_err(|e| err(e.to_string()))?;
                     }

@@ -5,6 +5,8 @@
 //! u(x, t) = 2νk·b·e^(−νk²t) sin(kx) / (a + b·e^(−νk²t) cos(kx)), sampled on a uniform grid
 //! (a steep front when a → b), and its nonlinear flux u²/2 for hyper-reduction.
 
+pub mod rom;
+
 use std::fmt;
 
 use faer::Mat;
@@ -230,7 +232,7 @@ impl fmt::Display for DemoReport {
 }
 
 /// The recipe of the demo's Burgers ensemble (datasets/demo-burgers.toml).
-pub const DEMO_RECIPE: &str = include_str!("../datasets/demo-burgers.toml");
+pub const DEMO_RECIPE: &str = include_str!("../../datasets/demo-burgers.toml");
 
 /// What the dataset stage of the demo produced.
 #[derive(Debug, Clone)]
@@ -241,6 +243,8 @@ pub struct PipelineReport {
     pub info: String,
     /// The figure written.
     pub figure: std::path::PathBuf,
+    /// The trajectory file.
+    pub dataset: std::path::PathBuf,
 }
 
 /// Why the dataset stage of the demo failed.
@@ -252,6 +256,12 @@ pub enum DemoError {
     /// Drawing the figure.
     #[error(transparent)]
     Plot(#[from] crate::plot::PlotError),
+    /// Building or running the reduced model.
+    #[error(transparent)]
+    Rom(#[from] crate::rom::RomError),
+    /// Timing the full model.
+    #[error(transparent)]
+    Solver(#[from] galerkin_solvers::SolverError),
 }
 
 /// Simulates the demo Burgers ensemble into `data_dir`, summarizes the file, and draws the
@@ -302,5 +312,6 @@ pub fn run_pipeline(
         simulation: summary.to_string(),
         info,
         figure: figure.to_path_buf(),
+        dataset: summary.output.clone(),
     })
 }
