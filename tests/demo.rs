@@ -73,5 +73,20 @@ fn demo_pipeline_simulates_summarizes_and_draws() {
         "{}",
         again.simulation
     );
+    // Stage 3: a ROM trained on 7 trajectories, run on the held-out 8th.
+    let dataset = galerkin::data::Dataset::open(&again.dataset).unwrap();
+    let rom = galerkin::demo::rom::run_reduction(
+        &dataset,
+        &dir.join("data/rom.h5"),
+        &dir.join("figures/demo-rom.png"),
+    )
+    .unwrap();
+    assert_eq!((rom.trained_on, rom.held_out, rom.rank), (7, 7, 32));
+    // Measured 1.15e-2 vs a projection error of 7.98e-3: Galerkin within 2× of the best
+    // fit in the basis, on an initial condition it never saw.
+    assert!(rom.error < 2.0 * rom.projection_error, "{rom}");
+    assert!(rom.error < 0.03, "{rom}");
+    assert!(galerkin::rom::ReducedModel::load(&rom.rom_file).is_ok());
+    assert!(std::fs::read(&rom.figure).unwrap().len() > 20_000);
     std::fs::remove_dir_all(&dir).ok();
 }
