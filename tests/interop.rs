@@ -5,7 +5,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use galerkin::data::{export, simulate, Dataset, ExportFormat, Recipe, SimulateOptions};
+use galerkin::data::{export, Dataset, ExportFormat};
+
+mod common;
 
 fn python() -> String {
     let out = Command::new("scripts/python-env")
@@ -22,19 +24,7 @@ fn python() -> String {
 
 fn check(recipe_path: &str, two_d: bool, dir: &Path) {
     let native = dir.join("native.h5");
-    let recipe = Recipe::from_file(
-        Path::new(recipe_path),
-        &[format!("output={:?}", native.display().to_string())],
-    )
-    .unwrap();
-    simulate(
-        &recipe,
-        &SimulateOptions {
-            quiet: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    common::simulate_recipe(recipe_path, &native);
     let (pdebench, well) = (dir.join("pdebench.h5"), dir.join("well.hdf5"));
     export(&native, &pdebench, ExportFormat::PdeBench).unwrap();
     export(&native, &well, ExportFormat::TheWell).unwrap();

@@ -1,8 +1,10 @@
-//! Helpers shared by the dataset tests.
+//! Helpers shared by the test binaries (each uses a subset, hence the allowance).
+
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
-use galerkin::data::Dataset;
+use galerkin::data::{simulate, Dataset, Recipe, SimulateOptions};
 
 /// A fresh, empty temporary directory for one test.
 pub fn temp_dir(name: &str) -> PathBuf {
@@ -19,4 +21,21 @@ pub fn all_data(path: &Path) -> Vec<u64> {
         .flat_map(|i| ds.trajectory(i).unwrap())
         .map(f64::to_bits)
         .collect()
+}
+
+/// Runs the recipe at `recipe_path` (relative to the repository) into `output`, quietly.
+pub fn simulate_recipe(recipe_path: &str, output: &Path) {
+    let recipe = Recipe::from_file(
+        Path::new(recipe_path),
+        &[format!("output={:?}", output.display().to_string())],
+    )
+    .unwrap();
+    simulate(
+        &recipe,
+        &SimulateOptions {
+            quiet: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
 }

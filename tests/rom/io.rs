@@ -3,29 +3,17 @@
 use std::collections::BTreeMap;
 
 use galerkin::basis::Truncation;
-use galerkin::data::{simulate, Dataset, Recipe, SimulateOptions};
+use galerkin::data::Dataset;
 use galerkin::rom::{
     evaluate_on_dataset, reduce, PodOptions, PointSelection, ReduceOptions, ReducedModel,
     RomIntegrator, RomKind, RunOptions,
 };
 
-use super::common::temp_dir;
+use super::common::{self, temp_dir};
 
 fn tiny(dir: &std::path::Path, name: &str) -> Dataset {
     let path = dir.join(format!("{name}.h5"));
-    let recipe = Recipe::from_file(
-        std::path::Path::new(&format!("datasets/{name}.toml")),
-        &[format!("output={:?}", path.display().to_string())],
-    )
-    .unwrap();
-    simulate(
-        &recipe,
-        &SimulateOptions {
-            quiet: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    common::simulate_recipe(&format!("datasets/{name}.toml"), &path);
     Dataset::open(&path).unwrap()
 }
 

@@ -2,7 +2,6 @@
 //! operators, hyper-reduction, integrators, files and bad input.
 
 #[path = "../common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 mod fixtures;
