@@ -10,6 +10,8 @@
 //! - [`fom`]: the full-order model in physical space, as the ROM layer sees it;
 //! - [`simulation`]: fixed-step runs with blow-up and CFL checks;
 //! - [`ic`]: Gaussian random fields (FNO presets), random Fourier series, expressions, files;
+//! - [`wave`]: conservative nonlinear waves (exponential, sine-Gordon, cubic Klein–Gordon),
+//!   their energy-quadratized liftings, implicit-midpoint steps;
 //! - [`ensemble`]: deterministic parallel ensembles over seeds × parameters;
 //! - [`lyapunov`]: the largest Lyapunov exponent.
 //!
@@ -30,6 +32,7 @@ pub mod lyapunov;
 mod npy;
 pub mod pde;
 pub mod simulation;
+pub mod wave;
 
 pub use dealias::Dealias;
 pub use error::{Result, SolverError};
@@ -42,3 +45,4 @@ pub use pde::{
     PointwiseFlux, SemiLinearPde,
 };
 pub use simulation::{Schedule, Simulation, Snapshot, Trajectory};
+pub use wave::{ConservativeWave, Coupling, LiftedWave, WaveNonlinearity};
