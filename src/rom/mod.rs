@@ -5,6 +5,7 @@
 //! - [`hyper`]: DEIM / Q-DEIM / EIM hyper-reduction of the pointwise flux;
 //! - [`model`]: the reduced model and its online right-hand side and Jacobian;
 //! - [`integrate`]: RK4 and implicit-midpoint online integration;
+//! - [`lifting`]: energy-quadratization lifting ROMs and their DEIM baseline;
 //! - [`build`]: trajectory file → reduced model (`galerkin reduce`).
 
 pub mod build;
@@ -14,9 +15,11 @@ pub mod file;
 pub mod galerkin;
 pub mod hyper;
 pub mod integrate;
+pub mod lifting;
 pub mod model;
 pub mod pod;
 pub mod study;
+pub mod wave_study;
 
 pub use build::{build_model, full_model_of, reduce, ReduceOptions, RomKind};
 pub use error::{Result, RomError};
@@ -24,6 +27,6 @@ pub use evaluate::{
     evaluate_on_dataset, full_model_step_seconds, run_against, Comparison, RunOptions,
 };
 pub use hyper::PointSelection;
-pub use integrate::{solve, RomIntegrator, Stepper};
+pub use integrate::{solve, Dynamics, RomIntegrator, Stepper};
 pub use model::{Online, ReducedModel};
 pub use pod::{DatasetSource, MatrixSource, Pod, PodMethod, PodOptions, SnapshotSource};
