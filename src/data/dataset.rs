@@ -89,30 +89,40 @@ impl Dataset {
         Ok(block.iter().copied().collect())
     }
 
-    /// Like [`Dataset::snapshots`], in the solvers' layout ([y][x], x fastest), which is
-    /// what full-order models and reduced bases use.
+    /// Like [`Dataset::snapshots`], in the solvers' layout: per snapshot, field after
+    /// field, each [y][x] with x fastest (what full-order models and reduced bases use).
     pub fn solver_snapshots(
         &self,
         index: usize,
         times: std::ops::Range<usize>,
     ) -> Result<Vec<f64>> {
         let file_order = self.snapshots(index, times)?;
-        if self.shape.len() < 5 {
+        let fields = self.fields();
+        let (nx, ny) = if self.shape.len() >= 5 {
+            (self.shape[2], self.shape[3])
+        } else {
+            (self.shape[2], 1)
+        };
+        if ny == 1 && fields == 1 {
             return Ok(file_order);
         }
-        let (nx, ny) = (self.shape[2], self.shape[3]);
+        let per = nx * ny * fields;
         let mut out = vec![0.0; file_order.len()];
-        for (src, dst) in file_order
-            .chunks_exact(nx * ny)
-            .zip(out.chunks_exact_mut(nx * ny))
-        {
+        for (src, dst) in file_order.chunks_exact(per).zip(out.chunks_exact_mut(per)) {
             for i in 0..nx {
                 for j in 0..ny {
-                    dst[j * nx + i] = src[i * ny + j];
+                    for f in 0..fields {
+                        dst[f * nx * ny + j * nx + i] = src[(i * ny + j) * fields + f];
+                    }
                 }
             }
         }
         Ok(out)
+    }
+
+    /// Fields per point (the last axis of `/u`): 1, or 2 (q, p) for waves.
+    pub fn fields(&self) -> usize {
+        self.shape[self.shape.len() - 1]
     }
 
     /// The recipe the file was made from (its `recipe` attribute).

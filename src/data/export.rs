@@ -56,6 +56,13 @@ pub fn export(input: &Path, output: &Path, format: ExportFormat) -> Result<()> {
             "a complete trajectory file (this one has unfinished trajectories)",
         ));
     }
+    if ds.fields() != 1 {
+        return Err(invalid(
+            "input",
+            input.display(),
+            "a single-field file (exports of the two-field wave files are not supported yet)",
+        ));
+    }
     let tmp = output.with_extension("export-partial");
     let result = match format {
         ExportFormat::PdeBench if ds.shape().len() == 4 => pdebench_1d(&ds, &tmp),

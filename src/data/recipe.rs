@@ -40,8 +40,8 @@ use std::path::PathBuf;
 
 use galerkin_solvers::ensemble::{EnsemblePlan, Member, ParameterGrid};
 use galerkin_solvers::{
-    Burgers, Dealias, Forcing, Grid, InitialCondition, KuramotoSivashinsky, NavierStokes, PdeKind,
-    Schedule, Scheme, SemiLinearPde, Simulation,
+    Burgers, ConservativeWave, Dealias, Forcing, Grid, InitialCondition, KuramotoSivashinsky,
+    NavierStokes, PdeKind, Schedule, Scheme, SemiLinearPde, Simulation, WaveNonlinearity,
 };
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -71,6 +71,9 @@ pub struct Recipe {
     /// Body forcing (Navier–Stokes only).
     #[serde(default)]
     pub forcing: Option<ForcingSpec>,
+    /// The potential of a conservative wave (pde = "wave" only).
+    #[serde(default)]
+    pub wave: Option<WaveSpec>,
     /// Number of trajectories.
     pub n_traj: usize,
     /// Base seed of the ensemble.
@@ -178,6 +181,15 @@ fn default_cfl() -> f64 {
     1.0
 }
 
+/// Wave section: q_tt = Δq − m²q − F′(q), with the mass m a parameter (`mass`, default 0)
+/// and the initial condition giving q (p = q_t starts at 0).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WaveSpec {
+    /// F: `linear` (0), `exponential` (e^q), `sine-gordon` (1 − cos q), `cubic` (q⁴/4).
+    pub nonlinearity: String,
+}
+
 /// Forcing section (Navier–Stokes).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
@@ -238,6 +250,7 @@ fn known_parameters(kind: PdeKind) -> &'static [(&'static str, Option<f64>)] {
         PdeKind::Burgers => &[("viscosity", None)],
         PdeKind::KuramotoSivashinsky => &[],
         PdeKind::NavierStokes => &[("viscosity", None), ("drag", Some(0.0))],
+        PdeKind::Wave => &[("mass", Some(0.0))],
     }
 }
 
@@ -289,7 +302,24 @@ impl Recipe {
         self.solver_grid()?;
         self.save_strides()?;
         self.schedule()?;
-        Scheme::parse(&self.time.integrator)?;
+        if kind == PdeKind::Wave {
+            if self.time.integrator != "implicit-midpoint" {
+                return Err(invalid(
+                    "time.integrator",
+                    &self.time.integrator,
+                    "`implicit-midpoint` (the structure-preserving scheme of pde = \"wave\")",
+                ));
+            }
+            let spec = self.wave.as_ref().ok_or_else(|| {
+                invalid("wave", "(missing)", "a [wave] section with `nonlinearity`")
+            })?;
+            WaveNonlinearity::parse(&spec.nonlinearity)?;
+        } else {
+            Scheme::parse(&self.time.integrator)?;
+            if self.wave.is_some() {
+                return Err(invalid("wave", "(given)", "only for pde = \"wave\""));
+            }
+        }
         Dealias::parse(&self.time.dealias)?;
         if self.n_traj == 0 {
             return Err(invalid("n_traj", 0, "an integer >= 1"));
@@ -328,7 +358,11 @@ impl Recipe {
         // Build one member's PDE to let the solvers check parameter ranges.
         let plan = self.plan()?;
         let member = plan.member(0);
-        self.build_pde(&member, &mut member.rng())?;
+        if kind == PdeKind::Wave {
+            self.wave_member(&member)?;
+        } else {
+            self.build_pde(&member, &mut member.rng())?;
+        }
         Ok(())
     }
 
@@ -355,7 +389,12 @@ impl Recipe {
     /// The simulation grid.
     pub fn solver_grid(&self) -> Result<Grid> {
         let g = &self.grid;
-        Ok(if self.pde_kind()? == PdeKind::NavierStokes {
+        let two_d = match self.pde_kind()? {
+            PdeKind::NavierStokes => true,
+            PdeKind::Wave => g.nx.is_some(),
+            _ => false,
+        };
+        Ok(if two_d {
             let need = |v: Option<usize>, f: &str| {
                 v.ok_or_else(|| {
                     invalid(&format!("grid.{f}"), "(missing)", "required for a 2-D PDE")
@@ -503,7 +542,38 @@ impl Recipe {
                     dealias,
                 )?)
             }
+            PdeKind::Wave => {
+                return Err(invalid(
+                    "pde",
+                    "wave",
+                    "a semi-linear PDE here (waves are built by `Recipe::wave_on`)",
+                ))
+            }
         })
+    }
+
+    /// The recipe's conservative wave on `grid` with parameters `params` (pde = "wave").
+    pub fn wave_on(&self, grid: &Grid, params: &BTreeMap<String, f64>) -> Result<ConservativeWave> {
+        let spec = self
+            .wave
+            .as_ref()
+            .ok_or_else(|| invalid("wave", "(missing)", "a [wave] section with `nonlinearity`"))?;
+        let f = WaveNonlinearity::parse(&spec.nonlinearity)?;
+        let mass = params.get("mass").copied().unwrap_or(0.0);
+        Ok(ConservativeWave::new(grid, f, mass)?)
+    }
+
+    /// The wave, initial q and parameters of `member` (pde = "wave"); p starts at 0.
+    pub fn wave_member(
+        &self,
+        member: &Member,
+    ) -> Result<(ConservativeWave, Vec<f64>, BTreeMap<String, f64>)> {
+        let mut rng = member.rng();
+        let params = self.member_parameters(member, &mut rng)?;
+        let grid = self.solver_grid()?;
+        let wave = self.wave_on(&grid, &params)?;
+        let q0 = self.initial_condition().sample(&grid, &mut rng)?;
+        Ok((wave, q0, params))
     }
 
     /// The grid the trajectory file stores (the solver grid every save stride).

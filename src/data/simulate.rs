@@ -75,6 +75,7 @@ fn equation(kind: PdeKind) -> &'static str {
         PdeKind::NavierStokes => {
             "w_t + u.grad(w) = nu lap(w) - drag w + f, -lap(psi) = w, u = (psi_y, -psi_x)"
         }
+        PdeKind::Wave => "q_tt = lap(q) - mass^2 q - F'(q); fields (q, p = q_t)",
     }
 }
 
@@ -104,6 +105,11 @@ pub fn simulate(recipe: &Recipe, opts: &SimulateOptions) -> Result<SimulateSumma
             Vec::new()
         },
         parameters,
+        fields: if recipe.pde_kind()? == PdeKind::Wave {
+            2
+        } else {
+            1
+        },
     };
     let meta = FileMetadata {
         pde: recipe.pde.clone(),
@@ -113,6 +119,9 @@ pub fn simulate(recipe: &Recipe, opts: &SimulateOptions) -> Result<SimulateSumma
         save_every: recipe.time.save_every,
         dealias: recipe.time.dealias.clone(),
     };
+    if recipe.pde_kind()? == PdeKind::Wave {
+        return super::wave::simulate_waves(recipe, opts, layout, &meta, start);
+    }
     // Configuration errors (an unreadable initial-condition file, say) stop the run before
     // any file is made; only blow-ups and CFL stops are per-trajectory outcomes.
     recipe.simulation(&first)?;
@@ -228,7 +237,7 @@ fn subsample(traj: &Trajectory, grid: &galerkin_solvers::Grid, sx: usize, sy: us
     out
 }
 
-fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
+pub(super) fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
     if quiet {
         return ProgressBar::hidden();
     }
@@ -243,7 +252,7 @@ fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
 }
 
 /// The output already exists: fine if it is this recipe's complete file, refused otherwise.
-fn confirm_complete(recipe: &Recipe, start: Instant) -> Result<SimulateSummary> {
+pub(super) fn confirm_complete(recipe: &Recipe, start: Instant) -> Result<SimulateSummary> {
     let output = recipe.output.clone();
     let same = hdf5::File::open(&output)
         .ok()

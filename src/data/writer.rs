@@ -43,6 +43,8 @@ pub struct Layout {
     pub y: Vec<f64>,
     /// Parameter names.
     pub parameters: Vec<String>,
+    /// Fields per point (1; 2 for waves: q and p).
+    pub fields: usize,
 }
 
 impl Layout {
@@ -137,7 +139,7 @@ impl TrajectoryWriter {
         let n_t = l.times.len();
         let mut shape = vec![l.n_traj, n_t];
         shape.extend(l.space());
-        shape.push(1);
+        shape.push(l.fields);
         let mut chunk = shape.clone();
         chunk[0] = 1;
         match self.precision {
@@ -205,8 +207,8 @@ impl TrajectoryWriter {
         &self.done
     }
 
-    /// Stores trajectory `index`: `data` is [n_t][space] with space x first (already
-    /// subsampled), then marks it done and flushes the file to disk.
+    /// Stores trajectory `index`: `data` is [n_t][space][fields] with space x first
+    /// (already subsampled), then marks it done and flushes the file to disk.
     pub fn write(
         &mut self,
         index: usize,
@@ -232,7 +234,7 @@ impl TrajectoryWriter {
         let f = &self.file;
         let mut shape = vec![1, self.layout.times.len()];
         shape.extend(self.layout.space());
-        shape.push(1);
+        shape.push(self.layout.fields);
         let u = f.dataset("u")?;
         let mut slices: Vec<hdf5::SliceOrIndex> = vec![(index..index + 1).into()];
         slices.extend(std::iter::repeat_n(

@@ -30,17 +30,35 @@ fn mat_rows(m: &Mat<f64>) -> Vec<f64> {
         .collect()
 }
 
-fn write_vec(group: &hdf5::Group, name: &str, v: &[f64]) -> hdf5::Result<()> {
+/// Writes a 1-D f64 dataset.
+pub(crate) fn write_vec(group: &hdf5::Group, name: &str, v: &[f64]) -> hdf5::Result<()> {
     group.new_dataset_builder().with_data(v).create(name)?;
     Ok(())
 }
 
-fn write_mat(group: &hdf5::Group, name: &str, m: &Mat<f64>) -> hdf5::Result<()> {
+/// Writes a matrix as a row-major 2-D f64 dataset.
+pub(crate) fn write_mat(group: &hdf5::Group, name: &str, m: &Mat<f64>) -> hdf5::Result<()> {
     let data = mat_rows(m);
     let view = ndarray::ArrayView2::from_shape((m.nrows(), m.ncols()), &data)
         .map_err(|e| hdf5::Error::from(e.to_string()))?;
     group.new_dataset_builder().with_data(view).create(name)?;
     Ok(())
+}
+
+/// Reads a row-major 2-D f64 dataset of `path` as a matrix.
+pub(crate) fn read_mat(path: &Path, group: &hdf5::Group, name: &str) -> Result<Mat<f64>> {
+    let d = group.dataset(name).map_err(file_error(path))?;
+    let shape = d.shape();
+    let data = d.read_raw::<f64>().map_err(file_error(path))?;
+    if shape.len() != 2 {
+        return Err(RomError::RomFile {
+            path: path.to_path_buf(),
+            reason: format!("`{name}` is not a matrix"),
+        });
+    }
+    Ok(Mat::from_fn(shape[0], shape[1], |i, j| {
+        data[i * shape[1] + j]
+    }))
 }
 
 impl ReducedModel {
@@ -134,6 +152,11 @@ impl ReducedModel {
                 "not a ROM file (no `format = \"{ROM_FORMAT}\"` attribute; trajectory files \
                  go to `galerkin reduce`)"
             )));
+        }
+        if read_string_attr(&f, "rom_kind").as_deref() == Some(super::lifting_file::LIFTED_KIND) {
+            return Err(bad(
+                "a lifted-quadratic ROM (read it with `LiftedRomFile::load`)".into(),
+            ));
         }
         let h5 = file_error(path);
         let vec = |g: &hdf5::Group, name: &str| -> Result<Vec<f64>> {
@@ -268,4 +291,17 @@ impl ReducedModel {
             training_parameters,
         })
     }
+}
+
+/// The `rom_kind` attribute of a ROM file (`galerkin`, `deim`, `qdeim`, `eim`,
+/// `lifted-quadratic`), so a caller can pick the loader.
+pub fn rom_kind_of(path: &Path) -> Result<String> {
+    let f = hdf5::File::open(path).map_err(file_error(path))?;
+    if read_string_attr(&f, "format").as_deref() != Some(ROM_FORMAT) {
+        return Err(RomError::RomFile {
+            path: path.to_path_buf(),
+            reason: "not a ROM file (trajectory files go to `galerkin reduce`)".into(),
+        });
+    }
+    Ok(read_string_attr(&f, "rom_kind").unwrap_or_default())
 }

@@ -104,15 +104,13 @@ impl LiftedRom {
                         vr.transpose() * &scaled
                     })
                     .collect();
-                let packed = tensor_rows(&tensor);
-                ProjectedCoupling {
-                    packed,
-                    row: offsets[c.row]..offsets[c.row + 1],
-                    col: offsets[c.col]..offsets[c.col + 1],
-                    by: offsets[c.by]..offsets[c.by + 1],
-                    coef: c.coef,
+                ProjectedCoupling::new(
+                    offsets[c.row]..offsets[c.row + 1],
+                    offsets[c.col]..offsets[c.col + 1],
+                    offsets[c.by]..offsets[c.by + 1],
+                    c.coef,
                     tensor,
-                }
+                )
             })
             .collect();
         let mut lap = Mat::zeros(n, vq.ncols());
@@ -256,6 +254,24 @@ pub struct ProjectedCoupling {
 }
 
 impl ProjectedCoupling {
+    /// A coupling from its index ranges, coefficient and matrices A_l.
+    pub fn new(
+        row: std::ops::Range<usize>,
+        col: std::ops::Range<usize>,
+        by: std::ops::Range<usize>,
+        coef: f64,
+        tensor: Vec<Mat<f64>>,
+    ) -> Self {
+        Self {
+            packed: tensor_rows(&tensor),
+            row,
+            col,
+            by,
+            coef,
+            tensor,
+        }
+    }
+
     /// Σ_l y_by[l] A_l.
     fn matrix(&self, y: &[f64]) -> Mat<f64> {
         let mut m = Mat::zeros(self.row.len(), self.col.len());

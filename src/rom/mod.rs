@@ -16,6 +16,7 @@ pub mod galerkin;
 pub mod hyper;
 pub mod integrate;
 pub mod lifting;
+pub mod lifting_file;
 pub mod model;
 pub mod pod;
 pub mod study;
@@ -26,6 +27,7 @@ pub use error::{Result, RomError};
 pub use evaluate::{
     evaluate_on_dataset, full_model_step_seconds, run_against, Comparison, RunOptions,
 };
+pub use file::rom_kind_of;
 pub use hyper::PointSelection;
 pub use integrate::{solve, Dynamics, RomIntegrator, Stepper};
 pub use model::{Online, ReducedModel};

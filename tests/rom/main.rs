@@ -8,3 +8,4 @@ mod fixtures;
 mod galerkin;
 mod inputs;
 mod io;
+mod lifting;

@@ -28,19 +28,24 @@ pub enum PdeKind {
     KuramotoSivashinsky,
     /// `navier-stokes`: [`NavierStokes`].
     NavierStokes,
+    /// `wave`: a conservative wave [`crate::wave::ConservativeWave`] (second order in
+    /// time, fields q and p; not a [`SemiLinearPde`]).
+    Wave,
 }
 
 impl PdeKind {
-    /// Parses `burgers`, `ks` (or `kuramoto-sivashinsky`) or `navier-stokes` (or `ns`).
+    /// Parses `burgers`, `ks` (or `kuramoto-sivashinsky`), `navier-stokes` (or `ns`) or
+    /// `wave`.
     pub fn parse(name: &str) -> Result<Self> {
         match name {
             "burgers" => Ok(Self::Burgers),
             "ks" | "kuramoto-sivashinsky" => Ok(Self::KuramotoSivashinsky),
             "navier-stokes" | "ns" => Ok(Self::NavierStokes),
+            "wave" => Ok(Self::Wave),
             other => Err(invalid(
                 "pde",
                 other,
-                "one of `burgers`, `ks`, `navier-stokes`",
+                "one of `burgers`, `ks`, `navier-stokes`, `wave`",
             )),
         }
     }
