@@ -157,7 +157,9 @@ enum Command {
     Train,
     /// Regenerate every ROM figure and table in figures/ from the recipes in datasets/.
     ///
-    /// Simulates any missing trajectory file (data/rom-*.h5), then: error vs r for
+    /// Group `lifting`: the energy-quadratized wave ROMs against DEIM (energy error vs
+    /// time, error vs r, timings, parametric Klein–Gordon → figures/lifting-results.md).
+    /// Group `rom`: simulates any missing trajectory file (data/rom-*.h5), then: error vs r for
     /// Burgers (smooth and travelling front), KS L = 22 and Navier–Stokes 256²; the KS
     /// valid-prediction time and long-time statistics; the speed-up at matched error; the
     /// parametric Burgers table; POD singular values. Tables go to figures/rom-results.md.
@@ -166,6 +168,10 @@ enum Command {
         /// No progress bars.
         #[arg(long)]
         quiet: bool,
+        /// Only one group: `rom` (POD-Galerkin, DEIM) or `lifting` (energy-quadratized
+        /// wave ROMs).
+        #[arg(long)]
+        only: Option<String>,
     },
     /// Print the schema, recipe and health summary of a trajectory file.
     Info {
@@ -291,11 +297,12 @@ fn run(command: Command) -> Result<()> {
             Ok(())
         }
         Command::Reduce(args) => reduce(args),
-        Command::Figures { quiet } => {
+        Command::Figures { quiet, only } => {
             let md = galerkin::figures::run_all(&galerkin::figures::FiguresOptions {
                 recipes: "datasets".into(),
                 out: "figures".into(),
                 quiet,
+                only,
             })?;
             println!("{md}");
             Ok(())

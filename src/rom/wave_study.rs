@@ -125,6 +125,8 @@ pub fn simulate_wave(
 pub struct WaveRomRun {
     /// (Σₜ‖q_rom − q‖² / Σₜ‖q‖²)^{1/2}.
     pub error: f64,
+    /// ‖q_rom − q‖² and ‖q‖² per save, for errors over sub-windows.
+    pub squared: Vec<(f64, f64)>,
     /// |H(q_rom, p_rom) − H₀| / |H₀| per save (the original energy).
     pub energy_error: Vec<f64>,
     /// |Ĥ(t) − Ĥ(0)| / |Ĥ(0)| per save (the ROM's own quadratic energy; lifted ROM only).
@@ -135,28 +137,35 @@ pub struct WaveRomRun {
     pub step_seconds: f64,
 }
 
-/// Relative q error and energy errors of reduced states `states` against `reference`.
+impl WaveRomRun {
+    /// The relative q error over the first `saves` saves.
+    pub fn error_until(&self, saves: usize) -> f64 {
+        let (num, den) = self.squared[..saves.min(self.squared.len())]
+            .iter()
+            .fold((0.0, 0.0), |(a, b), (e, n)| (a + e, b + n));
+        (num / f64::max(den, f64::MIN_POSITIVE)).sqrt()
+    }
+}
+
+/// Per-save squared q errors and norms, and energy errors, of reduced states `states`
+/// against `reference`.
 fn compare(
     wave: &mut ConservativeWave,
     reference: &WaveTrajectory,
     fields: impl Fn(&[f64]) -> (Vec<f64>, Vec<f64>),
     states: &[Vec<f64>],
-) -> (f64, Vec<f64>) {
+) -> (Vec<(f64, f64)>, Vec<f64>) {
     let h0 = reference.energy[0];
-    let (mut num, mut den) = (0.0, 0.0);
+    let mut squared = Vec::with_capacity(states.len());
     let mut energy_error = Vec::with_capacity(states.len());
     for (j, s) in states.iter().enumerate() {
         let (q, p) = fields(s);
         let truth = WaveTrajectory::column(&reference.q, j);
-        num += q
-            .iter()
-            .zip(&truth)
-            .map(|(a, b)| (a - b) * (a - b))
-            .sum::<f64>();
-        den += truth.iter().map(|v| v * v).sum::<f64>();
+        let e: f64 = q.iter().zip(&truth).map(|(a, b)| (a - b) * (a - b)).sum();
+        squared.push((e, truth.iter().map(|v| v * v).sum::<f64>()));
         energy_error.push((wave.hamiltonian(&q, &p) - h0).abs() / h0.abs());
     }
-    ((num / den.max(f64::MIN_POSITIVE)).sqrt(), energy_error)
+    (squared, energy_error)
 }
 
 /// Integrates `model` from `x0` with implicit midpoint, keeping every `save_every`-th state.
@@ -229,19 +238,22 @@ pub fn run_lifted_rom(
         .iter()
         .map(|s| (online.energy(s) - e0).abs() / e0.abs())
         .collect();
-    let (error, energy_error) = compare(
+    let (squared, energy_error) = compare(
         model.wave(),
         reference,
         |s| (rom.reconstruct(s, 0), rom.reconstruct(s, 1)),
         &states,
     );
-    Ok(WaveRomRun {
-        error,
+    let mut run = WaveRomRun {
+        error: 0.0,
+        squared,
         energy_error,
         lifted_energy_error,
         offline_seconds: 0.0,
         step_seconds,
-    })
+    };
+    run.error = run.error_until(usize::MAX);
+    Ok(run)
 }
 
 /// [`build_lifted`] then [`run_lifted_rom`], with the offline time recorded.
@@ -287,19 +299,22 @@ pub fn run_deim(
     );
     let mut online = rom.online(mass);
     let (states, step_seconds) = integrate(&mut online, x0, dt, reference.times.len(), save_every)?;
-    let (error, energy_error) = compare(
+    let (squared, energy_error) = compare(
         model.wave(),
         reference,
         |s| (rom.reconstruct(s, 0), rom.reconstruct(s, 1)),
         &states,
     );
-    Ok(WaveRomRun {
-        error,
+    let mut run = WaveRomRun {
+        error: 0.0,
+        squared,
         energy_error,
         lifted_energy_error: Vec::new(),
         offline_seconds,
         step_seconds,
-    })
+    };
+    run.error = run.error_until(usize::MAX);
+    Ok(run)
 }
 
 /// Concatenates, block by block, the columns of several trajectories' block lists.
