@@ -147,6 +147,27 @@ fn bad_recipes_name_the_field() {
 }
 
 #[test]
+fn bad_wave_recipes_name_the_field() {
+    let bad_wave = |overrides: &[&str]| {
+        let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+        Recipe::from_file(Path::new("datasets/wave-tiny.toml"), &overrides)
+            .unwrap_err()
+            .to_string()
+    };
+    let cases: [(&[&str], &str); 4] = [
+        (&["time.integrator=\"etdrk4\""], "implicit-midpoint"),
+        (&["wave.nonlinearity=\"quartic\""], "sine-gordon"),
+        (&["parameters.mass=-1.0"], "mass"),
+        (&["wave.shape=2"], "unknown field `shape`"),
+    ];
+    for (overrides, expected) in cases {
+        let msg = bad_wave(overrides);
+        assert!(msg.contains(expected), "{overrides:?}: {msg}");
+    }
+    assert!(bad(&["wave={ nonlinearity = \"cubic\" }"]).contains("only for pde = \"wave\""));
+}
+
+#[test]
 fn an_unwritable_output_is_reported_with_its_path() {
     let dir = temp_dir("unwritable");
     let blocker = dir.join("not-a-dir");

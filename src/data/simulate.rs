@@ -176,16 +176,7 @@ pub fn simulate(recipe: &Recipe, opts: &SimulateOptions) -> Result<SimulateSumma
                     break;
                 }
             };
-            if health.status == 1 {
-                unhealthy.push((
-                    member.index,
-                    1,
-                    format!(
-                        "under-resolved: spectral tail ratio {:.2e}",
-                        health.tail_ratio
-                    ),
-                ));
-            }
+            note_resolution(&mut unhealthy, member.index, &health);
             if let Err(e) = writer.write(member.index, &data, &params, member.seed, &health) {
                 outcome = Err(e);
                 break;
@@ -202,6 +193,17 @@ pub fn simulate(recipe: &Recipe, opts: &SimulateOptions) -> Result<SimulateSumma
     });
     progress.finish_and_clear();
     write_result?;
+    finish(writer, written, skipped, unhealthy, start)
+}
+
+/// Closes and renames the file and reports the run.
+pub(super) fn finish(
+    writer: TrajectoryWriter,
+    written: usize,
+    skipped: usize,
+    mut unhealthy: Vec<(usize, u8, String)>,
+    start: Instant,
+) -> Result<SimulateSummary> {
     let output = writer.finish()?;
     unhealthy.sort_by_key(|u| u.0);
     Ok(SimulateSummary {
@@ -211,6 +213,24 @@ pub fn simulate(recipe: &Recipe, opts: &SimulateOptions) -> Result<SimulateSumma
         unhealthy,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// Records an under-resolved trajectory (health status 1) in `unhealthy`.
+pub(super) fn note_resolution(
+    unhealthy: &mut Vec<(usize, u8, String)>,
+    index: usize,
+    health: &Health,
+) {
+    if health.status == 1 {
+        unhealthy.push((
+            index,
+            1,
+            format!(
+                "under-resolved: spectral tail ratio {:.2e}",
+                health.tail_ratio
+            ),
+        ));
+    }
 }
 
 fn writer_len(grid: &galerkin_solvers::Grid, sx: usize, sy: usize) -> usize {

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use super::error::Result;
 use super::health::Health;
 use super::recipe::Recipe;
-use super::simulate::{progress_bar, SimulateOptions, SimulateSummary};
+use super::simulate::{finish, note_resolution, progress_bar, SimulateOptions, SimulateSummary};
 use super::writer::{FileMetadata, Layout, TrajectoryWriter};
 
 /// One member: its stored data ([n_t][x][y][q, p]) and health, or the solver's refusal.
@@ -97,29 +97,12 @@ pub(super) fn simulate_waves(
                     )
                 }
             };
-            if health.status == 1 {
-                unhealthy.push((
-                    member.index,
-                    1,
-                    format!(
-                        "under-resolved: spectral tail ratio {:.2e}",
-                        health.tail_ratio
-                    ),
-                ));
-            }
+            note_resolution(&mut unhealthy, member.index, &health);
             writer.write(member.index, &data, &params, member.seed, &health)?;
             written += 1;
             progress.inc(1);
         }
     }
     progress.finish_and_clear();
-    let output = writer.finish()?;
-    unhealthy.sort_by_key(|u| u.0);
-    Ok(SimulateSummary {
-        output,
-        written,
-        skipped,
-        unhealthy,
-        seconds: start.elapsed().as_secs_f64(),
-    })
+    finish(writer, written, skipped, unhealthy, start)
 }

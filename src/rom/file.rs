@@ -61,27 +61,28 @@ pub(crate) fn read_mat(path: &Path, group: &hdf5::Group, name: &str) -> Result<M
     }))
 }
 
-impl ReducedModel {
-    /// Writes the model to `path` atomically (temporary file, then rename).
-    pub fn save(&self, path: &Path) -> Result<()> {
-        let tmp = PathBuf::from(format!("{}.tmp", path.display()));
-        self.write_to(&tmp).map_err(file_error(path))?;
-        std::fs::rename(&tmp, path).map_err(|e| RomError::RomFile {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })
-    }
-
-    fn write_to(&self, path: &Path) -> hdf5::Result<()> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+/// Creates the ROM file `path` under a temporary name, lets `write` fill it, and renames it
+/// when complete: the root attributes every ROM file has (`format`, `rom_kind`, `pde`,
+/// `recipe`, `galerkin_version`, `schema_version`), `/grid_shape` and
+/// `/training_parameters` are written here.
+pub(crate) fn save_atomically(
+    path: &Path,
+    (kind, pde, recipe): (&str, &str, &str),
+    grid_shape: &[usize],
+    training_parameters: &std::collections::BTreeMap<String, Vec<f64>>,
+    write: impl FnOnce(&hdf5::File) -> hdf5::Result<()>,
+) -> Result<()> {
+    let tmp = PathBuf::from(format!("{}.tmp", path.display()));
+    let create = || -> hdf5::Result<()> {
+        if let Some(parent) = tmp.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| hdf5::Error::from(e.to_string()))?;
         }
-        let f = hdf5::File::create(path)?;
+        let f = hdf5::File::create(&tmp)?;
         for (name, value) in [
             ("format", ROM_FORMAT),
-            ("pde", self.pde.as_str()),
-            ("rom_kind", self.kind()),
-            ("recipe", self.recipe.as_str()),
+            ("pde", pde),
+            ("rom_kind", kind),
+            ("recipe", recipe),
             ("galerkin_version", env!("CARGO_PKG_VERSION")),
         ] {
             write_string_attr(&f, name, value)?;
@@ -89,18 +90,45 @@ impl ReducedModel {
         f.new_attr::<i64>()
             .create("schema_version")?
             .write_scalar(&ROM_SCHEMA_VERSION)?;
-        let shape: Vec<u64> = self.grid_shape.iter().map(|&s| s as u64).collect();
+        let shape: Vec<u64> = grid_shape.iter().map(|&s| s as u64).collect();
         f.new_dataset_builder()
             .with_data(&shape)
             .create("grid_shape")?;
-        write_mat(&f, "basis", &self.basis.vectors().transpose().to_owned())?;
+        let params = f.create_group("training_parameters")?;
+        for (name, values) in training_parameters {
+            write_vec(&params, name, values)?;
+        }
+        write(&f)?;
+        f.flush()
+    };
+    create().map_err(file_error(path))?;
+    std::fs::rename(&tmp, path).map_err(|e| RomError::RomFile {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+impl ReducedModel {
+    /// Writes the model to `path` atomically (temporary file, then rename).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        save_atomically(
+            path,
+            (self.kind(), &self.pde, &self.recipe),
+            &self.grid_shape,
+            &self.training_parameters,
+            |f| self.write_to(f),
+        )
+    }
+
+    fn write_to(&self, f: &hdf5::File) -> hdf5::Result<()> {
+        write_mat(f, "basis", &self.basis.vectors().transpose().to_owned())?;
         if let InnerProduct::Diagonal(w) = self.basis.inner_product() {
-            write_vec(&f, "weights", w)?;
+            write_vec(f, "weights", w)?;
         }
         if let Some(mean) = &self.mean {
-            write_vec(&f, "mean", mean)?;
+            write_vec(f, "mean", mean)?;
         }
-        write_vec(&f, "singular_values", &self.singular_values)?;
+        write_vec(f, "singular_values", &self.singular_values)?;
         let linear = f.create_group("linear")?;
         write_mat(&linear, "fixed", &self.linear.fixed)?;
         write_vec(&linear, "constant", &self.linear.constant)?;
@@ -133,11 +161,7 @@ impl ReducedModel {
                 }
             }
         }
-        let params = f.create_group("training_parameters")?;
-        for (name, values) in &self.training_parameters {
-            write_vec(&params, name, values)?;
-        }
-        f.flush()
+        Ok(())
     }
 
     /// Reads a model written by [`ReducedModel::save`], checking every size against r and n.
@@ -262,19 +286,7 @@ impl ReducedModel {
                 factor_offsets,
             })
         };
-        let mut training_parameters = std::collections::BTreeMap::new();
-        if let Ok(g) = f.group("training_parameters") {
-            for name in g.member_names().map_err(&h5)? {
-                training_parameters.insert(name.clone(), vec(&g, &name)?);
-            }
-        }
-        let grid_shape: Vec<usize> = f
-            .dataset("grid_shape")
-            .and_then(|d| d.read_raw::<u64>())
-            .map_err(&h5)?
-            .into_iter()
-            .map(|s| s as usize)
-            .collect();
+        let (grid_shape, training_parameters) = read_common(path, &f)?;
         Ok(Self {
             pde: read_string_attr(&f, "pde").unwrap_or_default(),
             grid_shape,
@@ -304,4 +316,31 @@ pub fn rom_kind_of(path: &Path) -> Result<String> {
         });
     }
     Ok(read_string_attr(&f, "rom_kind").unwrap_or_default())
+}
+
+/// `/grid_shape` and `/training_parameters` of an open ROM file.
+#[allow(clippy::type_complexity)]
+pub(crate) fn read_common(
+    path: &Path,
+    f: &hdf5::File,
+) -> Result<(Vec<usize>, std::collections::BTreeMap<String, Vec<f64>>)> {
+    let h5 = file_error(path);
+    let mut training_parameters = std::collections::BTreeMap::new();
+    if let Ok(g) = f.group("training_parameters") {
+        for name in g.member_names().map_err(&h5)? {
+            let v = g
+                .dataset(&name)
+                .and_then(|d| d.read_raw::<f64>())
+                .map_err(&h5)?;
+            training_parameters.insert(name, v);
+        }
+    }
+    let grid_shape = f
+        .dataset("grid_shape")
+        .and_then(|d| d.read_raw::<u64>())
+        .map_err(&h5)?
+        .into_iter()
+        .map(|s| s as usize)
+        .collect();
+    Ok((grid_shape, training_parameters))
 }

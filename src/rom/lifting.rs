@@ -113,18 +113,7 @@ impl LiftedRom {
                 )
             })
             .collect();
-        let mut lap = Mat::zeros(n, vq.ncols());
-        let mut column = vec![0.0; n];
-        for j in 0..vq.ncols() {
-            column
-                .iter_mut()
-                .zip(vq.col(j).iter())
-                .for_each(|(c, v)| *c = *v);
-            model
-                .wave()
-                .apply_minus_laplacian(&column, lap.col_as_slice_mut(j));
-        }
-        let stiffness = vq.transpose() * &lap;
+        let stiffness = vq.transpose() * minus_laplacian(model, vq);
         // Symmetrize: −Δ is symmetric, the projection only to round-off.
         let stiffness = Mat::from_fn(stiffness.nrows(), stiffness.ncols(), |i, j| {
             0.5 * (stiffness[(i, j)] + stiffness[(j, i)])
@@ -234,6 +223,23 @@ impl LiftedRom {
             },
         }
     }
+}
+
+/// −Δ applied to every column of `basis`.
+fn minus_laplacian(model: &mut LiftedWave, basis: &Mat<f64>) -> Mat<f64> {
+    let n = basis.nrows();
+    let mut lap = Mat::zeros(n, basis.ncols());
+    let mut column = vec![0.0; n];
+    for j in 0..basis.ncols() {
+        column
+            .iter_mut()
+            .zip(basis.col(j).iter())
+            .for_each(|(c, v)| *c = *v);
+        model
+            .wave()
+            .apply_minus_laplacian(&column, lap.col_as_slice_mut(j));
+    }
+    lap
 }
 
 /// One projected skew coupling of Ĵ(ŷ).
@@ -468,18 +474,7 @@ impl DeimWaveRom {
         let (vq, vp) = (&bases[0], &bases[1]);
         let map = vp.transpose() * &u * &pu_inv;
         let rows = Mat::from_fn(m, vq.ncols(), |i, j| vq[(points[i], j)]);
-        let n = vq.nrows();
-        let mut lap = Mat::zeros(n, vq.ncols());
-        let mut column = vec![0.0; n];
-        for j in 0..vq.ncols() {
-            column
-                .iter_mut()
-                .zip(vq.col(j).iter())
-                .for_each(|(c, v)| *c = *v);
-            model
-                .wave()
-                .apply_minus_laplacian(&column, lap.col_as_slice_mut(j));
-        }
+        let lap = minus_laplacian(model, vq);
         Ok(Self {
             nonlinearity: f,
             coupling: vq.transpose() * vp,

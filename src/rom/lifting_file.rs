@@ -6,13 +6,13 @@
 //! attributes `row`, `col`, `by` (block indices) and `coef`; `/training_parameters/<name>`.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use faer::Mat;
 use galerkin_solvers::WaveNonlinearity;
 
 use super::error::{file_error, Result, RomError};
-use super::file::{read_mat, write_mat, write_vec, ROM_FORMAT, ROM_SCHEMA_VERSION};
+use super::file::{read_common, read_mat, save_atomically, write_mat, write_vec};
 use super::lifting::{LiftedRom, ProjectedCoupling};
 use crate::data::{read_string_attr, write_string_attr};
 
@@ -37,40 +37,21 @@ pub struct LiftedRomFile {
 impl LiftedRomFile {
     /// Writes atomically (temporary name, then rename).
     pub fn save(&self, path: &Path) -> Result<()> {
-        let tmp = PathBuf::from(format!("{}.tmp", path.display()));
-        self.write_to(&tmp).map_err(file_error(path))?;
-        std::fs::rename(&tmp, path).map_err(|e| RomError::RomFile {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })
+        save_atomically(
+            path,
+            (LIFTED_KIND, "wave", &self.recipe),
+            &self.grid_shape,
+            &self.training_parameters,
+            |f| self.write_to(f),
+        )
     }
 
-    fn write_to(&self, path: &Path) -> hdf5::Result<()> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| hdf5::Error::from(e.to_string()))?;
-        }
+    fn write_to(&self, f: &hdf5::File) -> hdf5::Result<()> {
         let rom = &self.rom;
-        let f = hdf5::File::create(path)?;
-        for (name, value) in [
-            ("format", ROM_FORMAT),
-            ("rom_kind", LIFTED_KIND),
-            ("pde", "wave"),
-            ("nonlinearity", rom.nonlinearity.name()),
-            ("recipe", self.recipe.as_str()),
-            ("galerkin_version", env!("CARGO_PKG_VERSION")),
-        ] {
-            write_string_attr(&f, name, value)?;
-        }
-        f.new_attr::<i64>()
-            .create("schema_version")?
-            .write_scalar(&ROM_SCHEMA_VERSION)?;
+        write_string_attr(f, "nonlinearity", rom.nonlinearity.name())?;
         for (name, value) in [("mass", self.mass), ("cell", rom.cell)] {
             f.new_attr::<f64>().create(name)?.write_scalar(&value)?;
         }
-        let shape: Vec<u64> = self.grid_shape.iter().map(|&s| s as u64).collect();
-        f.new_dataset_builder()
-            .with_data(&shape)
-            .create("grid_shape")?;
         let bases = f.create_group("bases")?;
         for (b, basis) in rom.bases.iter().enumerate() {
             write_mat(&bases, &b.to_string(), &basis.transpose().to_owned())?;
@@ -79,8 +60,8 @@ impl LiftedRomFile {
         f.new_dataset_builder()
             .with_data(&in_energy)
             .create("in_energy")?;
-        write_mat(&f, "j0", &rom.j0)?;
-        write_mat(&f, "stiffness", &rom.stiffness)?;
+        write_mat(f, "j0", &rom.j0)?;
+        write_mat(f, "stiffness", &rom.stiffness)?;
         let couplings = f.create_group("couplings")?;
         let block_of = |start: usize| rom.offsets.iter().position(|&o| o == start).unwrap_or(0);
         for (k, c) in rom.couplings.iter().enumerate() {
@@ -104,11 +85,7 @@ impl LiftedRomFile {
             }
             g.new_attr::<f64>().create("coef")?.write_scalar(&c.coef)?;
         }
-        let params = f.create_group("training_parameters")?;
-        for (name, values) in &self.training_parameters {
-            write_vec(&params, name, values)?;
-        }
-        f.flush()
+        Ok(())
     }
 
     /// Reads a file written by [`LiftedRomFile::save`], checking every size.
@@ -208,23 +185,7 @@ impl LiftedRomFile {
                 tensor,
             ));
         }
-        let mut training_parameters = BTreeMap::new();
-        if let Ok(g) = f.group("training_parameters") {
-            for name in g.member_names().map_err(&h5)? {
-                let v = g
-                    .dataset(&name)
-                    .and_then(|d| d.read_raw::<f64>())
-                    .map_err(&h5)?;
-                training_parameters.insert(name, v);
-            }
-        }
-        let grid_shape = f
-            .dataset("grid_shape")
-            .and_then(|d| d.read_raw::<u64>())
-            .map_err(&h5)?
-            .into_iter()
-            .map(|s| s as usize)
-            .collect();
+        let (grid_shape, training_parameters) = read_common(path, &f)?;
         Ok(Self {
             rom: LiftedRom {
                 nonlinearity,

@@ -147,14 +147,14 @@ impl WaveRomRun {
     }
 }
 
-/// Per-save squared q errors and norms, and energy errors, of reduced states `states`
-/// against `reference`.
+/// The run of reduced states `states` against `reference`: per-save squared q errors and
+/// norms, the total error and the original-energy errors (times left at zero).
 fn compare(
     wave: &mut ConservativeWave,
     reference: &WaveTrajectory,
     fields: impl Fn(&[f64]) -> (Vec<f64>, Vec<f64>),
     states: &[Vec<f64>],
-) -> (Vec<(f64, f64)>, Vec<f64>) {
+) -> WaveRomRun {
     let h0 = reference.energy[0];
     let mut squared = Vec::with_capacity(states.len());
     let mut energy_error = Vec::with_capacity(states.len());
@@ -165,7 +165,16 @@ fn compare(
         squared.push((e, truth.iter().map(|v| v * v).sum::<f64>()));
         energy_error.push((wave.hamiltonian(&q, &p) - h0).abs() / h0.abs());
     }
-    (squared, energy_error)
+    let mut run = WaveRomRun {
+        error: 0.0,
+        squared,
+        energy_error,
+        lifted_energy_error: Vec::new(),
+        offline_seconds: 0.0,
+        step_seconds: 0.0,
+    };
+    run.error = run.error_until(usize::MAX);
+    run
 }
 
 /// Integrates `model` from `x0` with implicit midpoint, keeping every `save_every`-th state.
@@ -238,21 +247,14 @@ pub fn run_lifted_rom(
         .iter()
         .map(|s| (online.energy(s) - e0).abs() / e0.abs())
         .collect();
-    let (squared, energy_error) = compare(
+    let mut run = compare(
         model.wave(),
         reference,
         |s| (rom.reconstruct(s, 0), rom.reconstruct(s, 1)),
         &states,
     );
-    let mut run = WaveRomRun {
-        error: 0.0,
-        squared,
-        energy_error,
-        lifted_energy_error,
-        offline_seconds: 0.0,
-        step_seconds,
-    };
-    run.error = run.error_until(usize::MAX);
+    run.lifted_energy_error = lifted_energy_error;
+    run.step_seconds = step_seconds;
     Ok(run)
 }
 
@@ -299,21 +301,14 @@ pub fn run_deim(
     );
     let mut online = rom.online(mass);
     let (states, step_seconds) = integrate(&mut online, x0, dt, reference.times.len(), save_every)?;
-    let (squared, energy_error) = compare(
+    let mut run = compare(
         model.wave(),
         reference,
         |s| (rom.reconstruct(s, 0), rom.reconstruct(s, 1)),
         &states,
     );
-    let mut run = WaveRomRun {
-        error: 0.0,
-        squared,
-        energy_error,
-        lifted_energy_error: Vec::new(),
-        offline_seconds,
-        step_seconds,
-    };
-    run.error = run.error_until(usize::MAX);
+    run.offline_seconds = offline_seconds;
+    run.step_seconds = step_seconds;
     Ok(run)
 }
 

@@ -113,3 +113,47 @@ fn wrong_files_get_clear_errors() {
         .to_string()
         .contains("time window"));
 }
+
+#[test]
+fn wave_files_reduce_to_lifted_roms_that_run_from_the_file() {
+    use galerkin::rom::lifting_file::LiftedRomFile;
+    use galerkin::rom::wave_study::{evaluate_lifted, reduce_lifted};
+    let dir = temp_dir("rom-wave");
+    let data = tiny(&dir, "wave-tiny");
+    assert_eq!(data.fields(), 2);
+    assert_eq!(data.shape(), &[2, 41, 24, 24, 2]);
+    // The stored fields are the solver's: q at t = 0 is the initial expression, p is 0.
+    let first = data.solver_snapshots(0, 0..1).unwrap();
+    let centre = 12 * 24 + 12;
+    assert!((first[centre] - 2.0).abs() < 1e-12, "{}", first[centre]);
+    assert!(first[24 * 24..].iter().all(|p| *p == 0.0));
+    let file = reduce_lifted(&data, 8, &[0, 1]).unwrap();
+    let path = dir.join("lifted.h5");
+    file.save(&path).unwrap();
+    assert_eq!(
+        galerkin::rom::rom_kind_of(&path).unwrap(),
+        "lifted-quadratic"
+    );
+    let loaded = LiftedRomFile::load(&path).unwrap();
+    assert_eq!(loaded.rom.dim(), 4 * 8);
+    assert_eq!(loaded.training_parameters["mass"], vec![0.0, 0.5]);
+    for i in 0..2 {
+        let a = evaluate_lifted(&file, &data, i).unwrap();
+        let b = evaluate_lifted(&loaded, &data, i).unwrap();
+        assert_eq!(a.squared, b.squared, "bit-identical after a round trip");
+        let drift = a.lifted_energy_error.iter().fold(0f64, |m, e| m.max(*e));
+        assert!(
+            drift < 1e-12,
+            "trajectory {i}: lifted energy drift {drift:e}"
+        );
+        assert!(a.error < 0.05, "trajectory {i}: {}", a.error);
+    }
+    // A lifted ROM file is not a Galerkin one, and a Burgers file is not a wave file.
+    let err = ReducedModel::load(&path).unwrap_err();
+    assert!(err.to_string().contains("lifted-quadratic"), "{err}");
+    let burgers = tiny(&dir, "burgers-tiny");
+    let err = evaluate_lifted(&file, &burgers, 0).unwrap_err();
+    assert!(err.to_string().contains("holds `burgers`"), "{err}");
+    let err = reduce_lifted(&burgers, 4, &[]).unwrap_err();
+    assert!(err.to_string().contains("wave"), "{err}");
+}
