@@ -50,10 +50,10 @@ impl PointSelection {
 }
 
 /// The flux snapshots g(K u) of another source's states, block by block.
-struct FluxSource<'a> {
-    states: &'a mut dyn SnapshotSource,
-    fom: &'a mut dyn FullOrderModel,
-    all_points: Vec<usize>,
+pub(crate) struct FluxSource<'a> {
+    pub(crate) states: &'a mut dyn SnapshotSource,
+    pub(crate) fom: &'a mut dyn FullOrderModel,
+    pub(crate) all_points: Vec<usize>,
 }
 
 impl SnapshotSource for FluxSource<'_> {
@@ -125,17 +125,7 @@ pub fn hyper_reduce(
             (eim.basis, eim.points)
         }
         PointSelection::Deim | PointSelection::Qdeim => {
-            let pod = Pod::compute(
-                &mut flux,
-                &PodOptions {
-                    truncation: Truncation::Rank(m),
-                    center: false,
-                    cell_weight: None,
-                    method: PodMethod::Auto,
-                    ..PodOptions::default()
-                },
-            )?;
-            let u = pod.basis.vectors().to_owned();
+            let u = flux_pod(&mut flux, m)?;
             let points = if selection == PointSelection::Deim {
                 deim(u.as_ref())?
             } else {
@@ -144,6 +134,41 @@ pub fn hyper_reduce(
             (u, points)
         }
     };
+    Ok(Nonlinear::Hyper(hyper_from(
+        fom,
+        basis,
+        mean,
+        &u,
+        points,
+        selection.name(),
+    )?))
+}
+
+/// The non-centred POD (rank `m`) of the flux snapshots g(K u) of `states`.
+pub(crate) fn flux_pod(flux: &mut dyn SnapshotSource, m: usize) -> Result<Mat<f64>> {
+    let pod = Pod::compute(
+        flux,
+        &PodOptions {
+            truncation: Truncation::Rank(m),
+            center: false,
+            cell_weight: None,
+            method: PodMethod::Auto,
+            ..PodOptions::default()
+        },
+    )?;
+    Ok(pod.basis.vectors().to_owned())
+}
+
+/// The hyper-reduction for the flux basis `u` (n × m) and its interpolation `points`.
+pub(crate) fn hyper_from(
+    fom: &mut dyn FullOrderModel,
+    basis: &Basis,
+    mean: Option<&[f64]>,
+    u: &Mat<f64>,
+    points: Vec<usize>,
+    selection: &str,
+) -> Result<HyperReduction> {
+    let (n, m) = (u.nrows(), u.ncols());
     let r = basis.rank();
     // M = VᵀW A U (PᵀU)⁻¹.
     let au = {
@@ -192,12 +217,12 @@ pub fn hyper_reduce(
         }
         None => vec![vec![0.0; m]; q],
     };
-    Ok(Nonlinear::Hyper(HyperReduction {
+    Ok(HyperReduction {
         flux: fom.flux(),
-        selection: selection.name().to_string(),
+        selection: selection.to_string(),
         points,
         map,
         factor_rows,
         factor_offsets,
-    }))
+    })
 }

@@ -8,6 +8,7 @@
 //! - [`lifting`]: energy-quadratization lifting ROMs and their DEIM baseline;
 //! - [`build`]: trajectory file → reduced model (`galerkin reduce`).
 
+pub mod adaptive;
 pub mod build;
 mod error;
 pub mod evaluate;

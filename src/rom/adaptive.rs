@@ -1,0 +1,467 @@
+//! The error-indicator-driven adaptive ROM of Casenave & Akkari (Math. Comput. Appl. 24(2):41,
+//! 2019), transposed to hyper-reduced Galerkin ROMs of our PDEs.
+//!
+//! **Indicator.** The flux g is sampled at an over-sampled set S ⊃ P of grid points (the
+//! DEIM points plus the Q-DEIM points of a flux basis twice as large). Its gappy-POD fit
+//! γ = argmin ‖U_S γ − g_S‖ in the flux basis U leaves the relative residual
+//! E = ‖g_S − U_S γ‖ / ‖g_S‖. g_S comes from the reduced state in O(|S|·Q·r), the fit in
+//! O(|S|·m): independent of n. On the training manifold the flux is representable and E is
+//! small; when the trajectory leaves it, E jumps (the paper's heuristic, with the flux in
+//! the role of the dual quantity at the reduced integration points).
+//!
+//! **Enrichment.** When E > tol after a reduced step: ONE full-model step from the
+//! reconstructed state at the start of that step; its result u⁺ extends the state basis
+//! (CGS2, `Basis::extend`) and its flux g(Ku⁺) the flux basis (with one new DEIM point);
+//! the reduced operators get only their new rows, columns and the new point (cached
+//! n-sized factors make that O(n) per enrichment, no rebuild); the ROM restarts from the
+//! projection of u⁺.
+
+use std::collections::BTreeMap;
+
+use faer::linalg::solvers::{Solve, SolveLstsq};
+use faer::Mat;
+use galerkin_solvers::FullOrderModel;
+
+use super::error::{invalid, Result};
+use super::galerkin::{map_columns, project_columns};
+use super::hyper::{flux_pod, hyper_from, FluxSource};
+use super::integrate::{RomIntegrator, Stepper};
+use super::model::{Nonlinear, ReducedModel};
+use super::pod::{Pod, SnapshotSource};
+use crate::basis::qdeim;
+
+/// Settings of an adaptive run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdaptiveOptions {
+    /// Indicator tolerance: above it, one full-model step and an enrichment.
+    pub tol: f64,
+    /// Online (and full-model) step.
+    pub dt: f64,
+    /// Parameter values for the reduced and the full model.
+    pub parameters: BTreeMap<String, f64>,
+    /// Largest state-basis size; beyond it full steps still correct the state but add no
+    /// modes.
+    pub max_rank: usize,
+}
+
+/// What an adaptive run did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdaptiveRun {
+    /// Save times.
+    pub times: Vec<f64>,
+    /// Reconstructed states at the saves (snapshot-major).
+    pub fields: Vec<f64>,
+    /// The largest indicator value between consecutive saves.
+    pub indicator: Vec<f64>,
+    /// Steps replaced by a full-model step.
+    pub full_steps: Vec<usize>,
+    /// Total steps.
+    pub steps: usize,
+    /// State-basis size at the end.
+    pub final_rank: usize,
+    /// Flux-basis size at the end.
+    pub final_points: usize,
+}
+
+/// A hyper-reduced ROM that watches its indicator and enriches itself from the full model.
+pub struct AdaptiveRom<'a> {
+    model: ReducedModel,
+    fom: &'a mut dyn FullOrderModel,
+    /// The flux basis U (n × m) and A U.
+    flux: Mat<f64>,
+    flux_outer: Mat<f64>,
+    /// VᵀW A U (r × m).
+    projected_outer: Mat<f64>,
+    /// L_q V per linear term, and K_j V, K_j ū per flux factor (n-sized caches).
+    linear_fields: Vec<Mat<f64>>,
+    factor_fields: Vec<Mat<f64>>,
+    mean_factors: Vec<Vec<f64>>,
+    /// The over-sampled indicator points S.
+    sample: Vec<usize>,
+}
+
+impl<'a> AdaptiveRom<'a> {
+    /// The Q-DEIM ROM with the leading `r` modes of `pod` and `m` flux modes, from the
+    /// training `states`, ready to adapt against `fom`.
+    pub fn build(
+        fom: &'a mut dyn FullOrderModel,
+        states: &mut dyn SnapshotSource,
+        pod: &Pod,
+        r: usize,
+        m: usize,
+    ) -> Result<Self> {
+        if r == 0 || r > pod.rank() {
+            return Err(invalid(
+                "rank",
+                r,
+                &format!("1 ..= {} (the POD rank)", pod.rank()),
+            ));
+        }
+        let n = fom.dim();
+        let n_s: usize = (0..states.n_blocks()).map(|b| states.block_len(b)).sum();
+        let big = (2 * m).min(n_s).min(n);
+        if m == 0 || m >= big {
+            return Err(invalid(
+                "points",
+                m,
+                &format!(
+                    "1 ..= {} (half the flux snapshots, for over-sampling)",
+                    big / 2
+                ),
+            ));
+        }
+        let mut source = FluxSource {
+            states,
+            fom: &mut *fom,
+            all_points: (0..n).collect(),
+        };
+        let u_big = flux_pod(&mut source, big)?;
+        let flux = Mat::from_fn(n, m, |i, j| u_big[(i, j)]);
+        let points = qdeim(flux.as_ref())?;
+        let mut sample = points.clone();
+        for p in qdeim(u_big.as_ref())? {
+            if !sample.contains(&p) {
+                sample.push(p);
+            }
+        }
+        let mut basis = pod.basis.clone();
+        basis.truncate(r)?;
+        let mean = pod.mean.clone();
+        let linear = super::galerkin::project_linear(fom, &basis, mean.as_deref(), false)?;
+        let hyper = hyper_from(fom, &basis, mean.as_deref(), &flux, points, "qdeim")?;
+        let model = ReducedModel {
+            pde: fom.name().to_string(),
+            grid_shape: Vec::new(),
+            basis,
+            mean,
+            linear,
+            nonlinear: Nonlinear::Hyper(hyper),
+            singular_values: pod.singular_values.clone(),
+            recipe: String::new(),
+            training_parameters: BTreeMap::new(),
+        };
+        let mut rom = Self {
+            fom,
+            flux_outer: Mat::zeros(n, 0),
+            projected_outer: Mat::zeros(r, 0),
+            linear_fields: Vec::new(),
+            factor_fields: Vec::new(),
+            mean_factors: Vec::new(),
+            flux,
+            sample,
+            model,
+        };
+        rom.fill_caches()?;
+        Ok(rom)
+    }
+
+    /// The model as it stands.
+    pub fn model(&self) -> &ReducedModel {
+        &self.model
+    }
+
+    fn fill_caches(&mut self) -> Result<()> {
+        let fom = &mut *self.fom;
+        let basis = &self.model.basis;
+        let n = basis.dim();
+        self.linear_fields = (0..fom.linear_terms().len())
+            .map(|q| {
+                map_columns(basis, |v, out| {
+                    fom.apply_linear_term(q, v, out);
+                    Ok(())
+                })
+            })
+            .collect::<Result<_>>()?;
+        let q = fom.flux_factor_count();
+        let mut fields = vec![vec![0.0; n]; q];
+        self.factor_fields = vec![Mat::zeros(n, basis.rank()); q];
+        for j in 0..basis.rank() {
+            let v: Vec<f64> = basis.vectors().col(j).iter().copied().collect();
+            fom.flux_factors(&v, &mut fields);
+            for (cache, f) in self.factor_fields.iter_mut().zip(&fields) {
+                cache.col_as_slice_mut(j).copy_from_slice(f);
+            }
+        }
+        self.mean_factors = match &self.model.mean {
+            Some(mean) => {
+                fom.flux_factors(mean, &mut fields);
+                fields.clone()
+            }
+            None => vec![vec![0.0; n]; q],
+        };
+        self.flux_outer = Mat::zeros(n, self.flux.ncols());
+        for j in 0..self.flux.ncols() {
+            let col: Vec<f64> = self.flux.col(j).iter().copied().collect();
+            fom.apply_flux_outer(&col, self.flux_outer.col_as_slice_mut(j));
+        }
+        self.projected_outer = project_columns(basis, &self.flux_outer)?;
+        Ok(())
+    }
+
+    /// The indicator E(x) = ‖g_S − U_S γ‖ / ‖g_S‖ (see the module docs).
+    pub fn indicator(&self, x: &[f64]) -> f64 {
+        let q = self.factor_fields.len();
+        let r = x.len();
+        let mut g = Vec::with_capacity(self.sample.len());
+        let mut point = vec![0.0; q];
+        let flux = self.fom.flux();
+        for &s in &self.sample {
+            for (j, p) in point.iter_mut().enumerate() {
+                *p = self.mean_factors[j][s]
+                    + (0..r)
+                        .map(|i| self.factor_fields[j][(s, i)] * x[i])
+                        .sum::<f64>();
+            }
+            g.push(flux.eval(&point));
+        }
+        let m = self.flux.ncols();
+        let us = Mat::from_fn(g.len(), m, |i, j| self.flux[(self.sample[i], j)]);
+        let gs = Mat::from_fn(g.len(), 1, |i, _| g[i]);
+        let gamma = us.qr().solve_lstsq(&gs);
+        let fit = &us * &gamma;
+        let residual: f64 = (0..g.len()).map(|i| (g[i] - fit[(i, 0)]).powi(2)).sum();
+        let norm: f64 = g.iter().map(|v| v * v).sum();
+        (residual / norm.max(f64::MIN_POSITIVE)).sqrt()
+    }
+
+    /// Adds the full-model state `u_new` to the state basis and its flux to the flux basis
+    /// (one new DEIM point), updating only the new parts of the reduced operators.
+    fn enrich(&mut self, u_new: &[f64], max_rank: usize) -> Result<()> {
+        let n = u_new.len();
+        let centred: Vec<f64> = match &self.model.mean {
+            Some(m) => u_new.iter().zip(m).map(|(u, m)| u - m).collect(),
+            None => u_new.to_vec(),
+        };
+        // The new state, and its time derivative f(u⁺): the direction the reduced
+        // dynamics needs next (one right-hand side, not another step).
+        let mut rate = vec![0.0; n];
+        self.fom.rhs(u_new, 0.0, &mut rate);
+        for direction in [centred, rate] {
+            if self.model.rank() < max_rank {
+                let v = Mat::from_fn(n, 1, |i, _| direction[i]);
+                if self.model.basis.extend(v.as_ref(), 1e-8)? == 1 {
+                    self.add_mode()?;
+                }
+            }
+        }
+        let mut g = vec![0.0; n];
+        let all: Vec<usize> = (0..n).collect();
+        self.fom.nonlinear_at(u_new, &all, &mut g);
+        self.add_flux(&g)?;
+        self.refresh_hyper()
+    }
+
+    /// New rows and columns for the last basis vector.
+    fn add_mode(&mut self) -> Result<()> {
+        let basis = &self.model.basis;
+        let (n, r) = (basis.dim(), basis.rank());
+        let v: Vec<f64> = basis.vectors().col(r - 1).iter().copied().collect();
+        let mut out = vec![0.0; n];
+        for (q, term) in self.model.linear.terms.iter_mut().enumerate() {
+            self.fom.apply_linear_term(q, &v, &mut out);
+            let cache = &mut self.linear_fields[q];
+            cache.resize_with(n, r, |i, _| out[i]);
+            // New column VᵀW L v_new over all r modes, new row v_newᵀW L V.
+            let column = project_columns(basis, &Mat::from_fn(n, 1, |i, _| out[i]))?;
+            let row = project_columns(basis, cache)?;
+            let old = term.matrix.clone();
+            term.matrix = Mat::from_fn(r, r, |i, j| {
+                if j == r - 1 {
+                    column[(i, 0)]
+                } else if i == r - 1 {
+                    row[(r - 1, j)]
+                } else {
+                    old[(i, j)]
+                }
+            });
+            let offset = match &self.model.mean {
+                Some(m) => {
+                    self.fom.apply_linear_term(q, m, &mut out);
+                    project_columns(basis, &Mat::from_fn(n, 1, |i, _| out[i]))?[(r - 1, 0)]
+                }
+                None => 0.0,
+            };
+            term.offset.push(offset);
+        }
+        let forcing = match self.fom.forcing() {
+            Some(f) => project_columns(basis, &Mat::from_fn(n, 1, |i, _| f[i]))?[(r - 1, 0)],
+            None => 0.0,
+        };
+        self.model.linear.constant.push(forcing);
+        self.model.linear.fixed = Mat::zeros(r, r);
+        let q = self.factor_fields.len();
+        let mut fields = vec![vec![0.0; n]; q];
+        self.fom.flux_factors(&v, &mut fields);
+        for (cache, f) in self.factor_fields.iter_mut().zip(&fields) {
+            cache.resize_with(n, r, |i, _| f[i]);
+        }
+        let new_row = project_columns(basis, &self.flux_outer)?;
+        let old = self.projected_outer.clone();
+        self.projected_outer = Mat::from_fn(r, old.ncols(), |i, j| {
+            if i == r - 1 {
+                new_row[(r - 1, j)]
+            } else {
+                old[(i, j)]
+            }
+        });
+        Ok(())
+    }
+
+    /// Appends the part of flux `g` outside the flux basis, with its DEIM point.
+    fn add_flux(&mut self, g: &[f64]) -> Result<()> {
+        let n = g.len();
+        let mut w = g.to_vec();
+        for _ in 0..2 {
+            for j in 0..self.flux.ncols() {
+                let c: f64 = self.flux.col(j).iter().zip(&w).map(|(u, w)| u * w).sum();
+                w.iter_mut()
+                    .zip(self.flux.col(j).iter())
+                    .for_each(|(w, u)| *w -= c * u);
+            }
+        }
+        let norm = w.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let g_norm = g.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let Nonlinear::Hyper(hyper) = &self.model.nonlinear else {
+            return Ok(());
+        };
+        if norm <= 1e-8 * g_norm || hyper.points.len() >= n {
+            return Ok(());
+        }
+        w.iter_mut().for_each(|v| *v /= norm);
+        // DEIM step: the new point maximizes the interpolation residual of w.
+        let points = hyper.points.clone();
+        let m = points.len();
+        let pu = Mat::from_fn(m, m, |i, j| self.flux[(points[i], j)]);
+        let pw = Mat::from_fn(m, 1, |i, _| w[points[i]]);
+        let c = pu.partial_piv_lu().solve(&pw);
+        let interpolated = &self.flux * &c;
+        let new_point = (0..n)
+            .filter(|i| !points.contains(i))
+            .max_by(|&a, &b| {
+                let ra = (w[a] - interpolated[(a, 0)]).abs();
+                let rb = (w[b] - interpolated[(b, 0)]).abs();
+                ra.total_cmp(&rb)
+            })
+            .expect("fewer points than grid values");
+        self.flux.resize_with(n, m + 1, |i, _| w[i]);
+        let mut aw = vec![0.0; n];
+        self.fom.apply_flux_outer(&w, &mut aw);
+        self.flux_outer.resize_with(n, m + 1, |i, _| aw[i]);
+        let column = project_columns(&self.model.basis, &Mat::from_fn(n, 1, |i, _| aw[i]))?;
+        let r = self.model.rank();
+        let old = self.projected_outer.clone();
+        self.projected_outer =
+            Mat::from_fn(
+                r,
+                m + 1,
+                |i, j| if j == m { column[(i, 0)] } else { old[(i, j)] },
+            );
+        if let Nonlinear::Hyper(hyper) = &mut self.model.nonlinear {
+            hyper.points.push(new_point);
+        }
+        if !self.sample.contains(&new_point) {
+            self.sample.push(new_point);
+        }
+        Ok(())
+    }
+
+    /// Re-forms M = VᵀW A U (PᵀU)⁻¹ and the factor rows at P from the caches: O(r·m² + Q·m·r).
+    fn refresh_hyper(&mut self) -> Result<()> {
+        let r = self.model.rank();
+        let Nonlinear::Hyper(hyper) = &mut self.model.nonlinear else {
+            return Ok(());
+        };
+        let m = hyper.points.len();
+        let pu = Mat::from_fn(m, m, |i, j| self.flux[(hyper.points[i], j)]);
+        let inv = pu.partial_piv_lu().solve(Mat::<f64>::identity(m, m));
+        if !inv.norm_max().is_finite() {
+            return Err(invalid("points", m, "points at which PᵀU is invertible"));
+        }
+        let map = &self.projected_outer * &inv;
+        hyper.map = (0..r * m).map(|k| map[(k / m, k % m)]).collect();
+        hyper.factor_rows = self
+            .factor_fields
+            .iter()
+            .map(|f| {
+                (0..m * r)
+                    .map(|k| f[(hyper.points[k / r], k % r)])
+                    .collect()
+            })
+            .collect();
+        hyper.factor_offsets = self
+            .mean_factors
+            .iter()
+            .map(|f| hyper.points.iter().map(|&p| f[p]).collect())
+            .collect();
+        Ok(())
+    }
+
+    /// Runs from the full state `u0` for `n_steps` steps, saving every `save_every`.
+    pub fn run(
+        &mut self,
+        u0: &[f64],
+        n_steps: usize,
+        save_every: usize,
+        opts: &AdaptiveOptions,
+    ) -> Result<AdaptiveRun> {
+        if !(opts.tol.is_finite() && opts.tol > 0.0) {
+            return Err(invalid("tol", opts.tol, "a finite number > 0"));
+        }
+        if save_every == 0 {
+            return Err(invalid("save_every", 0, "an integer >= 1"));
+        }
+        let n = u0.len();
+        let mut x = self.model.project(u0)?;
+        let mut run = AdaptiveRun {
+            times: vec![0.0],
+            fields: u0.to_vec(),
+            indicator: vec![self.indicator(&x)],
+            full_steps: Vec::new(),
+            steps: n_steps,
+            final_rank: 0,
+            final_points: 0,
+        };
+        let mut worst = 0f64;
+        let mut full = vec![0.0; n];
+        let mut step = 1;
+        while step <= n_steps {
+            let model = self.model.clone();
+            let mut online = model.online(&opts.parameters)?;
+            let mut stepper = Stepper::new(RomIntegrator::Rk4, &online, opts.dt)?;
+            let mut enriched = false;
+            while step <= n_steps && !enriched {
+                let before = x.clone();
+                stepper.step(&mut online, &mut x);
+                let e = if x.iter().all(|v| v.is_finite()) {
+                    self.indicator(&x)
+                } else {
+                    f64::INFINITY
+                };
+                worst = worst.max(e);
+                if e > opts.tol {
+                    model.reconstruct(&before, &mut full);
+                    self.fom
+                        .step(&mut full, (step - 1) as f64 * opts.dt, opts.dt)?;
+                    self.enrich(&full, opts.max_rank)?;
+                    x = self.model.project(&full)?;
+                    run.full_steps.push(step);
+                    enriched = true;
+                }
+                if step % save_every == 0 {
+                    let mut field = vec![0.0; n];
+                    self.model.reconstruct(&x, &mut field);
+                    run.fields.extend_from_slice(&field);
+                    run.times.push(step as f64 * opts.dt);
+                    run.indicator.push(worst);
+                    worst = 0.0;
+                }
+                step += 1;
+            }
+        }
+        run.final_rank = self.model.rank();
+        if let Nonlinear::Hyper(h) = &self.model.nonlinear {
+            run.final_points = h.points.len();
+        }
+        Ok(run)
+    }
+}
