@@ -168,8 +168,8 @@ enum Command {
         /// No progress bars.
         #[arg(long)]
         quiet: bool,
-        /// Only one group: `rom` (POD-Galerkin, DEIM) or `lifting` (energy-quadratized
-        /// wave ROMs).
+        /// Only one group: `rom` (POD-Galerkin, DEIM), `lifting` (energy-quadratized
+        /// wave ROMs) or `adaptive` (indicator-driven enrichment).
         #[arg(long)]
         only: Option<String>,
     },

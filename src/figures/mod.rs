@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use thiserror::Error;
 
+mod adaptive;
 mod lifting;
 
 use crate::data::{simulate, DataError, Dataset, Recipe, SimulateOptions};
@@ -453,14 +454,16 @@ pub fn run_all(opts: &FiguresOptions) -> Result<String> {
         None => {
             md += &rom_group(opts)?;
             md += &lifting::run(opts)?;
+            md += &adaptive::run_group(opts)?;
         }
         Some("rom") => md += &rom_group(opts)?,
         Some("lifting") => md += &lifting::run(opts)?,
+        Some("adaptive") => md += &adaptive::run_group(opts)?,
         Some(other) => {
             return Err(FiguresError::Rom(RomError::Invalid {
                 field: "only".into(),
                 value: other.into(),
-                allowed: "`rom` or `lifting`".into(),
+                allowed: "`rom`, `lifting` or `adaptive`".into(),
             }))
         }
     }

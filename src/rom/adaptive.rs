@@ -33,7 +33,8 @@ use crate::basis::qdeim;
 /// Settings of an adaptive run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdaptiveOptions {
-    /// Indicator tolerance: above it, one full-model step and an enrichment.
+    /// Indicator tolerance: above it, one full-model step and an enrichment (∞: the static
+    /// ROM, which only reports its indicator).
     pub tol: f64,
     /// Online (and full-model) step.
     pub dt: f64,
@@ -404,8 +405,8 @@ impl<'a> AdaptiveRom<'a> {
         save_every: usize,
         opts: &AdaptiveOptions,
     ) -> Result<AdaptiveRun> {
-        if !(opts.tol.is_finite() && opts.tol > 0.0) {
-            return Err(invalid("tol", opts.tol, "a finite number > 0"));
+        if opts.tol.is_nan() || opts.tol <= 0.0 {
+            return Err(invalid("tol", opts.tol, "a number > 0 (inf: never enrich)"));
         }
         if save_every == 0 {
             return Err(invalid("save_every", 0, "an integer >= 1"));

@@ -1,0 +1,352 @@
+//! The adaptive-ROM figures (issue #7): a Q-DEIM ROM trained in one regime and run in
+//! another, static vs adaptive at several tolerances vs the full model, the full-model
+//! steps used, and how the indicator tracks the true error.
+
+use std::fmt::Write as _;
+
+use faer::Mat;
+use galerkin_solvers::{
+    Burgers, Dealias, Forcing, Grid, InitialCondition, KuramotoSivashinsky, NavierStokes, Schedule,
+    Scheme, SemiLinearPde, Simulation, SpectralModel, Trajectory,
+};
+use rand::SeedableRng;
+
+use super::{write_text, FiguresOptions, Result};
+use crate::basis::Truncation;
+use crate::plot::{line_chart, LineChart, Series, Style};
+use crate::rom::adaptive::{AdaptiveOptions, AdaptiveRom, AdaptiveRun};
+use crate::rom::{MatrixSource, Pod, PodOptions};
+
+/// One demonstration: training runs, the target model and initial state, and the ROM size.
+struct Case {
+    name: &'static str,
+    title: String,
+    train: Vec<Trajectory>,
+    target: Box<dyn SemiLinearPde>,
+    truth: Trajectory,
+    dt: f64,
+    save_every: usize,
+    r: usize,
+    m: usize,
+    tols: [f64; 3],
+}
+
+fn run(
+    pde: &dyn SemiLinearPde,
+    u0: &[f64],
+    dt: f64,
+    t_end: f64,
+    save_every: usize,
+) -> Result<Trajectory> {
+    let mut sim = Simulation::new(pde.boxed_clone(), Scheme::Etdrk4, dt, u0)?;
+    let schedule = Schedule {
+        dt,
+        n_steps: (t_end / dt).round() as usize,
+        save_every,
+        cfl_limit: None,
+    };
+    Ok(Trajectory::collect(&mut sim, &schedule)?)
+}
+
+fn sine(grid: &Grid, a: f64, b: f64) -> Vec<f64> {
+    grid.x()
+        .iter()
+        .map(|x| {
+            let q = 2.0 * std::f64::consts::PI * x / grid.lx();
+            a * q.sin() + b * (2.0 * q).cos()
+        })
+        .collect()
+}
+
+/// (a) Burgers trained on ν ∈ {0.05, 0.075, 0.1}, run at ν = 0.01.
+fn burgers() -> Result<Case> {
+    let grid = Grid::new_1d(256, 1.0)?;
+    let u0 = sine(&grid, 1.0, 0.5);
+    let (dt, t_end, every) = (1e-4, 0.5, 50);
+    let train = [0.05, 0.075, 0.1]
+        .iter()
+        .map(|&nu| {
+            run(
+                &Burgers::new(&grid, nu, Dealias::TwoThirds)?,
+                &u0,
+                dt,
+                t_end,
+                every,
+            )
+        })
+        .collect::<Result<_>>()?;
+    let target = Burgers::new(&grid, 0.01, Dealias::TwoThirds)?;
+    let truth = run(&target, &u0, dt, t_end, every)?;
+    Ok(Case {
+        name: "burgers",
+        title: "Burgers: trained at ν ∈ [0.05, 0.1], run at ν = 0.01".into(),
+        train,
+        target: Box::new(target),
+        truth,
+        dt,
+        save_every: every,
+        r: 12,
+        m: 16,
+        tols: [1e-2, 3e-3, 1e-3],
+    })
+}
+
+/// (b) KS trained on L = 22, run at L = 26 (same 64 points) from an attractor state.
+fn kuramoto_sivashinsky() -> Result<Case> {
+    let g22 = Grid::new_1d(64, 22.0)?;
+    let g26 = Grid::new_1d(64, 26.0)?;
+    let ks22 = KuramotoSivashinsky::new(&g22, Dealias::TwoThirds)?;
+    let (dt, every) = (0.01, 10);
+    let transient = run(&ks22, &sine(&g22, 1.0, 0.5), dt, 100.0, 1000)?;
+    let on_attractor = transient.snapshot(transient.times.len() - 1).to_vec();
+    let train = vec![run(&ks22, &on_attractor, dt, 200.0, every)?];
+    let target = KuramotoSivashinsky::new(&g26, Dealias::TwoThirds)?;
+    let truth = run(&target, &on_attractor, dt, 10.0, every)?;
+    Ok(Case {
+        name: "ks",
+        title: "KS: trained at L = 22, run at L = 26 (t ∈ [0, 10])".into(),
+        train,
+        target: Box::new(target),
+        truth,
+        dt,
+        save_every: every,
+        r: 16,
+        m: 24,
+        tols: [1e-2, 3e-3, 1e-3],
+    })
+}
+
+/// (c) Navier–Stokes 64² trained at ν = 10⁻³, run at ν = 2.5·10⁻⁴ (same forcing and ω₀).
+fn navier_stokes() -> Result<Case> {
+    let grid = Grid::new_2d(64, 64, 1.0, 1.0)?;
+    let w0 = InitialCondition::fno_navier_stokes()
+        .sample(&grid, &mut rand_chacha::ChaCha8Rng::seed_from_u64(3))?;
+    let (dt, t_end, every) = (5e-3, 5.0, 10);
+    let forcing = Forcing::Fno { amplitude: 0.1 };
+    let train_pde = NavierStokes::new(&grid, 1e-3, 0.0, forcing, Dealias::TwoThirds)?;
+    let train = vec![run(&train_pde, &w0, dt, t_end, every)?];
+    let target = NavierStokes::new(&grid, 2.5e-4, 0.0, forcing, Dealias::TwoThirds)?;
+    let truth = run(&target, &w0, dt, t_end, every)?;
+    Ok(Case {
+        name: "ns",
+        title: "Navier–Stokes 64²: trained at ν = 10⁻³, run at ν = 2.5·10⁻⁴".into(),
+        train,
+        target: Box::new(target),
+        truth,
+        dt,
+        save_every: every,
+        r: 12,
+        m: 16,
+        tols: [1e-2, 3e-3, 1e-3],
+    })
+}
+
+/// Relative error per save of an adaptive run against the truth.
+fn errors(run: &AdaptiveRun, truth: &Trajectory) -> Vec<f64> {
+    let n = truth.data.len() / truth.times.len();
+    (0..run.times.len())
+        .map(|i| {
+            let (a, b) = (&run.fields[i * n..(i + 1) * n], truth.snapshot(i));
+            let e: f64 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
+            let d: f64 = b.iter().map(|v| v * v).sum();
+            (e / d.max(f64::MIN_POSITIVE)).sqrt()
+        })
+        .collect()
+}
+
+/// Σ-over-time relative error.
+fn total_error(run: &AdaptiveRun, truth: &Trajectory) -> f64 {
+    let n = truth.data.len() / truth.times.len();
+    let (mut num, mut den) = (0.0, 0.0);
+    for i in 0..run.times.len() {
+        let (a, b) = (&run.fields[i * n..(i + 1) * n], truth.snapshot(i));
+        num += a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>();
+        den += b.iter().map(|v| v * v).sum::<f64>();
+    }
+    (num / den).sqrt()
+}
+
+/// Runs one case at tolerance `tol` (∞: the static ROM).
+fn adaptive_run(case: &Case, snapshots: &Mat<f64>, pod: &Pod, tol: f64) -> Result<AdaptiveRun> {
+    let mut fom = SpectralModel::new(case.target.boxed_clone(), Scheme::Etdrk4)?;
+    let mut rom = AdaptiveRom::build(
+        &mut fom,
+        &mut MatrixSource(snapshots.clone()),
+        pod,
+        case.r,
+        case.m,
+    )?;
+    let steps = (case.truth.times.len() - 1) * case.save_every;
+    Ok(rom.run(
+        case.truth.snapshot(0),
+        steps,
+        case.save_every,
+        &AdaptiveOptions {
+            tol,
+            dt: case.dt,
+            parameters: Default::default(),
+            max_rank: 120,
+        },
+    )?)
+}
+
+/// One case: the error-vs-time figure, its table rows and (indicator, error) pairs.
+fn case_study(
+    opts: &FiguresOptions,
+    case: &Case,
+    md: &mut String,
+    pairs: &mut Vec<Series>,
+    colour: usize,
+) -> Result<()> {
+    let n = case.truth.data.len() / case.truth.times.len();
+    let columns: Vec<&[f64]> = case
+        .train
+        .iter()
+        .flat_map(|t| (0..t.times.len()).map(move |i| t.snapshot(i)))
+        .collect();
+    let snapshots = Mat::from_fn(n, columns.len(), |i, j| columns[j][i]);
+    let pod = Pod::compute(
+        &mut MatrixSource(snapshots.clone()),
+        &PodOptions {
+            truncation: Truncation::Rank(case.r),
+            ..PodOptions::default()
+        },
+    )?;
+    let steps = (case.truth.times.len() - 1) * case.save_every;
+    let static_run = adaptive_run(case, &snapshots, &pod, f64::INFINITY)?;
+    let static_errors = errors(&static_run, &case.truth);
+    pairs.push(Series {
+        label: format!("{} (static ROM)", case.name),
+        points: static_run
+            .indicator
+            .iter()
+            .copied()
+            .zip(static_errors.iter().copied())
+            .skip(1)
+            .collect(),
+        style: Style::Markers,
+        colour: Some(colour),
+    });
+    let t = &case.truth.times;
+    let mut series = vec![Series {
+        label: format!("static ROM (r = {}, m = {})", case.r, case.m),
+        points: t
+            .iter()
+            .copied()
+            .zip(static_errors.iter().copied())
+            .collect(),
+        style: Style::Line,
+        colour: Some(6),
+    }];
+    let _ = writeln!(
+        md,
+        "\n### {}\n\n`figures/adaptive-{}.png`. {} steps of dt = {}; static Q-DEIM ROM r = {}, m = {}: relative error {:.2e} (max over time {:.2e}).\n\n| tol | error over the run | max error | full-model steps | share of steps | final r | final m |\n|---|---|---|---|---|---|---|",
+        case.title,
+        case.name,
+        steps,
+        case.dt,
+        case.r,
+        case.m,
+        total_error(&static_run, &case.truth),
+        static_errors.iter().fold(0f64, |m, e| m.max(*e))
+    );
+    for (k, &tol) in case.tols.iter().enumerate() {
+        let adaptive = adaptive_run(case, &snapshots, &pod, tol)?;
+        let e = errors(&adaptive, &case.truth);
+        let _ = writeln!(
+            md,
+            "| {tol:.0e} | {:.2e} | {:.2e} | {} | {:.2} % | {} | {} |",
+            total_error(&adaptive, &case.truth),
+            e.iter().fold(0f64, |m, v| m.max(*v)),
+            adaptive.full_steps.len(),
+            100.0 * adaptive.full_steps.len() as f64 / steps as f64,
+            adaptive.final_rank,
+            adaptive.final_points
+        );
+        series.push(Series {
+            label: format!(
+                "adaptive, tol = {tol:.0e} ({} full steps)",
+                adaptive.full_steps.len()
+            ),
+            points: t.iter().copied().zip(e.iter().copied()).collect(),
+            style: Style::Line,
+            colour: Some(k),
+        });
+    }
+    line_chart(
+        &opts.out.join(format!("adaptive-{}.png", case.name)),
+        &LineChart {
+            title: case.title.clone(),
+            x_label: "t".into(),
+            y_label: "relative error vs the full model".into(),
+            log_x: false,
+            log_y: true,
+            series,
+        },
+    )?;
+    Ok(())
+}
+
+/// Pearson correlation of log₁₀ x and log₁₀ y over positive pairs.
+fn log_correlation(points: &[(f64, f64)]) -> f64 {
+    let p: Vec<(f64, f64)> = points
+        .iter()
+        .filter(|(x, y)| *x > 0.0 && *y > 0.0)
+        .map(|(x, y)| (x.log10(), y.log10()))
+        .collect();
+    let k = p.len() as f64;
+    let (mx, my) = (
+        p.iter().map(|v| v.0).sum::<f64>() / k,
+        p.iter().map(|v| v.1).sum::<f64>() / k,
+    );
+    let cov: f64 = p.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
+    let vx: f64 = p.iter().map(|(x, _)| (x - mx).powi(2)).sum();
+    let vy: f64 = p.iter().map(|(_, y)| (y - my).powi(2)).sum();
+    cov / (vx * vy).sqrt()
+}
+
+/// Regenerates the adaptive figures and `figures/adaptive-results.md`.
+pub fn run_group(opts: &FiguresOptions) -> Result<String> {
+    let mut md = String::from(
+        "# Adaptive ROM results (issue #7)\n\nRegenerated by `galerkin figures --only adaptive`. A Q-DEIM ROM is trained in one regime and run in another. \
+         Indicator: relative gappy-POD residual of the flux at the over-sampled points S ⊃ P (cost independent of n; `src/rom/adaptive.rs`). \
+         Adaptive: when it exceeds tol, one full-model step from the reconstructed state, the new state and its time derivative enrich the state basis, \
+         its flux the flux basis (one new DEIM point), operators updated incrementally.\n",
+    );
+    let mut pairs = Vec::new();
+    for (k, case) in [burgers()?, kuramoto_sivashinsky()?, navier_stokes()?]
+        .iter()
+        .enumerate()
+    {
+        tracing::info!("adaptive: {}", case.name);
+        case_study(opts, case, &mut md, &mut pairs, k)?;
+    }
+    let all: Vec<(f64, f64)> = pairs
+        .iter()
+        .flat_map(|s| s.points.iter().copied())
+        .collect();
+    let _ = writeln!(
+        md,
+        "\n### Indicator vs true error\n\n`figures/adaptive-indicator.png`: (indicator, relative error) at every save of the three static runs. Pearson correlation of the logarithms: {:.3} (per case: {}).",
+        log_correlation(&all),
+        pairs
+            .iter()
+            .map(|s| format!("{} {:.3}", s.label, log_correlation(&s.points)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    line_chart(
+        &opts.out.join("adaptive-indicator.png"),
+        &LineChart {
+            title: "Error indicator vs true error (static ROMs outside their training regime)"
+                .into(),
+            x_label: "indicator E (gappy-POD flux residual)".into(),
+            y_label: "relative error vs the full model".into(),
+            log_x: true,
+            log_y: true,
+            series: pairs,
+        },
+    )?;
+    write_text(&opts.out.join("adaptive-results.md"), &md)?;
+    Ok(md)
+}
