@@ -110,6 +110,13 @@ struct EvaluateArgs {
     /// Parameter values, e.g. --set viscosity=0.02 (affine re-weighting of the ROM).
     #[arg(long = "set", value_name = "NAME=VALUE")]
     parameters: Vec<String>,
+    /// Run the adaptive ROM (DEIM / Q-DEIM ROMs): when the error indicator exceeds --tol,
+    /// one full-model step (rebuilt from the trajectory file's recipe) enriches the bases.
+    #[arg(long)]
+    adaptive: bool,
+    /// Indicator tolerance of --adaptive.
+    #[arg(long, default_value_t = 1e-3)]
+    tol: f64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -440,6 +447,9 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
         model.pde,
         opts.integrator.name()
     );
+    if args.adaptive {
+        return evaluate_adaptive(&model, &dataset, &which, &opts, args.tol);
+    }
     println!("traj  params                         rel. error   projection   online (s)  steps");
     for i in which {
         let c = evaluate_on_dataset(&model, &dataset, i, &opts)?;
@@ -489,6 +499,62 @@ fn evaluate_lifted(args: &EvaluateArgs, dataset: &galerkin::data::Dataset) -> Re
             worst(&run.lifted_energy_error),
             worst(&run.energy_error),
             run.step_seconds * 1e6
+        );
+    }
+    Ok(())
+}
+
+fn evaluate_adaptive(
+    model: &galerkin::rom::ReducedModel,
+    dataset: &galerkin::data::Dataset,
+    which: &[usize],
+    opts: &galerkin::rom::RunOptions,
+    tol: f64,
+) -> Result<()> {
+    use galerkin::rom::adaptive::{AdaptiveOptions, AdaptiveRom};
+    println!("adaptive: indicator tolerance {tol:.1e}; one full-model step per trigger");
+    println!("traj  rel. error   max error   full steps   share    final r   final m");
+    let times = dataset.times()?;
+    let every = ((times[1] - times[0]) / opts.dt).round() as usize;
+    for &i in which {
+        let mut fom = galerkin::rom::full_model_of(dataset, i)?;
+        let truth = dataset.solver_snapshots(i, 0..times.len())?;
+        let n = model.basis.dim();
+        let mut params = opts.parameters.clone();
+        for (name, value) in dataset.parameters(i)? {
+            if model.parameter_names().contains(&name) {
+                params.entry(name).or_insert(value);
+            }
+        }
+        let mut rom = AdaptiveRom::from_model(model.clone(), &mut fom)?;
+        let steps = every * (times.len() - 1);
+        let run = rom.run(
+            &truth[..n],
+            steps,
+            every,
+            &AdaptiveOptions {
+                tol,
+                dt: opts.dt,
+                parameters: params,
+                max_rank: 4 * model.rank().max(30),
+            },
+        )?;
+        let (mut num, mut den, mut worst) = (0.0, 0.0, 0f64);
+        for (a, b) in run.fields.chunks_exact(n).zip(truth.chunks_exact(n)) {
+            let e: f64 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
+            let d: f64 = b.iter().map(|v| v * v).sum();
+            num += e;
+            den += d;
+            worst = worst.max((e / d).sqrt());
+        }
+        println!(
+            "{i:>4}  {:>10.3e}   {:>9.3e}   {:>10}   {:>5.2} %  {:>7}   {:>7}",
+            (num / den).sqrt(),
+            worst,
+            run.full_steps.len(),
+            100.0 * run.full_steps.len() as f64 / steps as f64,
+            run.final_rank,
+            run.final_points
         );
     }
     Ok(())

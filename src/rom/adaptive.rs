@@ -22,13 +22,13 @@ use faer::linalg::solvers::{Solve, SolveLstsq};
 use faer::Mat;
 use galerkin_solvers::FullOrderModel;
 
+use super::build::{build_model, RomKind};
 use super::error::{invalid, Result};
 use super::galerkin::{map_columns, project_columns};
-use super::hyper::{flux_pod, hyper_from, FluxSource};
+use super::hyper::PointSelection;
 use super::integrate::{RomIntegrator, Stepper};
 use super::model::{Nonlinear, ReducedModel};
 use super::pod::{Pod, SnapshotSource};
-use crate::basis::qdeim;
 
 /// Settings of an adaptive run.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,60 +91,45 @@ impl<'a> AdaptiveRom<'a> {
         r: usize,
         m: usize,
     ) -> Result<Self> {
-        if r == 0 || r > pod.rank() {
+        let kind = RomKind::Hyper {
+            points: m,
+            selection: PointSelection::Qdeim,
+        };
+        let model = build_model(fom, states, pod, r, kind)?;
+        Self::from_model(model, fom)
+    }
+
+    /// Wraps a DEIM / Q-DEIM `model` (for instance one loaded from a ROM file) and the
+    /// full model it reduces.
+    pub fn from_model(model: ReducedModel, fom: &'a mut dyn FullOrderModel) -> Result<Self> {
+        let Nonlinear::Hyper(hyper) = &model.nonlinear else {
             return Err(invalid(
-                "rank",
-                r,
-                &format!("1 ..= {} (the POD rank)", pod.rank()),
+                "ROM",
+                model.kind(),
+                "a `deim` or `qdeim` ROM (the adaptive ROM enriches a hyper-reduction)",
+            ));
+        };
+        if hyper.selection == "eim" || hyper.sample.len() <= hyper.points.len() {
+            return Err(invalid(
+                "ROM",
+                &hyper.selection,
+                "a `deim` / `qdeim` ROM with over-sampled indicator points (built from more \
+                 than twice as many flux snapshots as points)",
             ));
         }
-        let n = fom.dim();
-        let n_s: usize = (0..states.n_blocks()).map(|b| states.block_len(b)).sum();
-        let big = (2 * m).min(n_s).min(n);
-        if m == 0 || m >= big {
+        if fom.dim() != model.basis.dim() {
             return Err(invalid(
-                "points",
-                m,
-                &format!(
-                    "1 ..= {} (half the flux snapshots, for over-sampling)",
-                    big / 2
-                ),
+                "full model",
+                fom.dim(),
+                &format!("{} values (the ROM's state size)", model.basis.dim()),
             ));
         }
-        let mut source = FluxSource {
-            states,
-            fom: &mut *fom,
-            all_points: (0..n).collect(),
-        };
-        let u_big = flux_pod(&mut source, big)?;
-        let flux = Mat::from_fn(n, m, |i, j| u_big[(i, j)]);
-        let points = qdeim(flux.as_ref())?;
-        let mut sample = points.clone();
-        for p in qdeim(u_big.as_ref())? {
-            if !sample.contains(&p) {
-                sample.push(p);
-            }
-        }
-        let mut basis = pod.basis.clone();
-        basis.truncate(r)?;
-        let mean = pod.mean.clone();
-        let linear = super::galerkin::project_linear(fom, &basis, mean.as_deref(), false)?;
-        let hyper = hyper_from(fom, &basis, mean.as_deref(), &flux, points, "qdeim")?;
-        let model = ReducedModel {
-            pde: fom.name().to_string(),
-            grid_shape: Vec::new(),
-            basis,
-            mean,
-            linear,
-            nonlinear: Nonlinear::Hyper(hyper),
-            singular_values: pod.singular_values.clone(),
-            recipe: String::new(),
-            training_parameters: BTreeMap::new(),
-        };
+        let (flux, sample) = (hyper.flux_basis.clone(), hyper.sample.clone());
+        let n = model.basis.dim();
         let mut rom = Self {
             fom,
             flux_outer: Mat::zeros(n, 0),
-            projected_outer: Mat::zeros(r, 0),
+            projected_outer: Mat::zeros(model.rank(), 0),
             linear_fields: Vec::new(),
             factor_fields: Vec::new(),
             mean_factors: Vec::new(),
@@ -389,6 +374,8 @@ impl<'a> AdaptiveRom<'a> {
                     .collect()
             })
             .collect();
+        hyper.flux_basis = self.flux.clone();
+        hyper.sample = self.sample.clone();
         hyper.factor_offsets = self
             .mean_factors
             .iter()

@@ -6,7 +6,8 @@
 //! `/singular_values`, `/linear/{fixed [r][r], constant [r]}`,
 //! `/linear/terms/<q>/{matrix [r][r], offset [r]}` with attributes `parameter`,
 //! `coefficient`; then `/quadratic/h` [r·r(r+1)/2] or `/hyper/{points, map,
-//! factor_rows/<j>, factor_offsets/<j>}` with attributes `flux`, `selection`;
+//! factor_rows/<j>, factor_offsets/<j>, flux_basis [m][n], sample}` with attributes `flux`,
+//! `selection`;
 //! `/training_parameters/<name>`. Written to a temporary name and renamed.
 
 use std::path::{Path, PathBuf};
@@ -153,6 +154,11 @@ impl ReducedModel {
                     .with_data(&points)
                     .create("points")?;
                 write_vec(&g, "map", &hr.map)?;
+                write_mat(&g, "flux_basis", &hr.flux_basis.transpose().to_owned())?;
+                let sample: Vec<u64> = hr.sample.iter().map(|&p| p as u64).collect();
+                g.new_dataset_builder()
+                    .with_data(&sample)
+                    .create("sample")?;
                 let rows = g.create_group("factor_rows")?;
                 let offsets = g.create_group("factor_offsets")?;
                 for (j, (r, o)) in hr.factor_rows.iter().zip(&hr.factor_offsets).enumerate() {
@@ -277,6 +283,24 @@ impl ReducedModel {
                 factor_rows.push(rows);
                 factor_offsets.push(offsets);
             }
+            let flux_basis = read_mat(path, &g, "flux_basis")?.transpose().to_owned();
+            check(
+                "hyper/flux_basis",
+                flux_basis.nrows() * flux_basis.ncols(),
+                n * m,
+            )?;
+            let sample: Vec<usize> = g
+                .dataset("sample")
+                .and_then(|d| d.read_raw::<u64>())
+                .map_err(&h5)?
+                .into_iter()
+                .map(|p| p as usize)
+                .collect();
+            if let Some(p) = sample.iter().find(|&&p| p >= n) {
+                return Err(bad(format!(
+                    "sample point {p} outside the grid of {n} values"
+                )));
+            }
             Nonlinear::Hyper(HyperReduction {
                 flux,
                 selection: read_string_attr(&g, "selection").unwrap_or_default(),
@@ -284,6 +308,8 @@ impl ReducedModel {
                 map,
                 factor_rows,
                 factor_offsets,
+                flux_basis,
+                sample,
             })
         };
         let (grid_shape, training_parameters) = read_common(path, &f)?;

@@ -98,7 +98,7 @@ pub fn hyper_reduce(
         fom: &mut *fom,
         all_points: (0..n).collect(),
     };
-    let (u, points) = match selection {
+    let (u, points, sample) = match selection {
         PointSelection::Eim => {
             let total: usize = (0..flux.n_blocks()).map(|b| flux.block_len(b)).sum();
             let mut g = Mat::zeros(n, total);
@@ -122,16 +122,27 @@ pub fn hyper_reduce(
                     ),
                 ));
             }
-            (eim.basis, eim.points)
+            let sample = eim.points.clone();
+            (eim.basis, eim.points, sample)
         }
         PointSelection::Deim | PointSelection::Qdeim => {
-            let u = flux_pod(&mut flux, m)?;
+            // A flux basis up to twice as large gives the over-sampled indicator points.
+            let total: usize = (0..flux.n_blocks()).map(|b| flux.block_len(b)).sum();
+            let big = (2 * m).min(total).min(n).max(m);
+            let u_big = flux_pod(&mut flux, big)?;
+            let u = Mat::from_fn(n, m, |i, j| u_big[(i, j)]);
             let points = if selection == PointSelection::Deim {
                 deim(u.as_ref())?
             } else {
                 qdeim(u.as_ref())?
             };
-            (u, points)
+            let mut sample = points.clone();
+            if big > m {
+                sample.extend(qdeim(u_big.as_ref())?);
+                sample.sort_unstable();
+                sample.dedup();
+            }
+            (u, points, sample)
         }
     };
     Ok(Nonlinear::Hyper(hyper_from(
@@ -139,13 +150,13 @@ pub fn hyper_reduce(
         basis,
         mean,
         &u,
-        points,
+        (points, sample),
         selection.name(),
     )?))
 }
 
 /// The non-centred POD (rank `m`) of the flux snapshots g(K u) of `states`.
-pub(crate) fn flux_pod(flux: &mut dyn SnapshotSource, m: usize) -> Result<Mat<f64>> {
+fn flux_pod(flux: &mut dyn SnapshotSource, m: usize) -> Result<Mat<f64>> {
     let pod = Pod::compute(
         flux,
         &PodOptions {
@@ -159,13 +170,14 @@ pub(crate) fn flux_pod(flux: &mut dyn SnapshotSource, m: usize) -> Result<Mat<f6
     Ok(pod.basis.vectors().to_owned())
 }
 
-/// The hyper-reduction for the flux basis `u` (n × m) and its interpolation `points`.
-pub(crate) fn hyper_from(
+/// The hyper-reduction for the flux basis `u` (n × m), its interpolation `points` and the
+/// over-sampled indicator points `sample`: every n-sized product is formed here, once.
+pub fn hyper_from(
     fom: &mut dyn FullOrderModel,
     basis: &Basis,
     mean: Option<&[f64]>,
     u: &Mat<f64>,
-    points: Vec<usize>,
+    (points, sample): (Vec<usize>, Vec<usize>),
     selection: &str,
 ) -> Result<HyperReduction> {
     let (n, m) = (u.nrows(), u.ncols());
@@ -224,5 +236,7 @@ pub(crate) fn hyper_from(
         map,
         factor_rows,
         factor_offsets,
+        flux_basis: u.clone(),
+        sample,
     })
 }

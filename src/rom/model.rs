@@ -63,6 +63,12 @@ pub struct HyperReduction {
     pub factor_rows: Vec<Vec<f64>>,
     /// o_j = (K_j ū)[P] (zeros without a mean), one per factor.
     pub factor_offsets: Vec<Vec<f64>>,
+    /// The flux basis U (n × m): not needed online, kept so the model can be enriched
+    /// ([`super::adaptive`]).
+    pub flux_basis: Mat<f64>,
+    /// Over-sampled points S ⊇ P for the error indicator (S = P when the flux snapshots
+    /// allowed no over-sampling).
+    pub sample: Vec<usize>,
 }
 
 /// A reduced model with everything needed to run it without the full model.
