@@ -11,7 +11,7 @@ use galerkin_solvers::{
 };
 use rand::SeedableRng;
 
-use super::{write_text, FiguresOptions, Result};
+use super::{dataset, write_text, FiguresOptions, Result};
 use crate::basis::Truncation;
 use crate::plot::{line_chart, LineChart, Series, Style};
 use crate::rom::adaptive::{AdaptiveOptions, AdaptiveRom, AdaptiveRun};
@@ -347,6 +347,100 @@ pub fn run_group(opts: &FiguresOptions) -> Result<String> {
             series: pairs,
         },
     )?;
+    tracing::info!("local bases");
+    local_bases(opts, &mut md)?;
     write_text(&opts.out.join("adaptive-results.md"), &md)?;
     Ok(md)
+}
+
+/// Local bases: intra-cluster projection error vs the number of clusters, angle vs
+/// Euclidean k-medoids, on KS (training window of `rom-ks-l22`) and NS (`rom-ns-256`).
+fn local_bases(opts: &FiguresOptions, md: &mut String) -> Result<()> {
+    use crate::rom::local::{efficiency, kmedoids, Dissimilarity, LocalBases};
+    let _ = writeln!(
+        md,
+        "\n### Local bases: k-medoids with angle vs Euclidean dissimilarity\n\n`figures/local-bases.png`: relative projection error of the training snapshots, each on its own cluster's uncentred POD basis of fixed rank, vs the number of clusters K. \
+         Held-out: snapshots outside the training window, projected on the basis of their nearest medoid in angle (the online selection). \
+         Efficiency: the a-priori criterion, global POD dimension / population-weighted mean local dimension at the same tolerance (> 1: local bases pay off).\n\n| data | K | angle: error | Euclidean: error | angle: held-out | Euclidean: held-out | efficiency angle / Euclidean |\n|---|---|---|---|---|---|---|"
+    );
+    let mut series = Vec::new();
+    // (file, training saves, held-out saves, rank per cluster, criterion tolerance)
+    let cases = [
+        (
+            "rom-ks-l22",
+            "KS L = 22",
+            (400..4400).step_by(4).collect::<Vec<_>>(),
+            (4400..8000).step_by(8).collect::<Vec<_>>(),
+            6,
+            0.05,
+        ),
+        (
+            "rom-ns-256",
+            "NS 256²",
+            (0..161).collect(),
+            (161..201).collect(),
+            2,
+            1e-3,
+        ),
+    ];
+    for (k, (file, label, train_idx, test_idx, rank, tol)) in cases.into_iter().enumerate() {
+        let data = dataset(opts, file)?;
+        let n = data.snapshot_len();
+        let all = data.solver_snapshots(0, 0..data.shape()[1])?;
+        let pick = |idx: &[usize]| Mat::from_fn(n, idx.len(), |i, j| all[idx[j] * n + i]);
+        let (train, test) = (pick(&train_idx), pick(&test_idx));
+        let mut points = [Vec::new(), Vec::new()];
+        for clusters in [1, 2, 3, 4, 6, 8] {
+            let mut cells = Vec::new();
+            let mut held = Vec::new();
+            let mut eff = Vec::new();
+            for (d, dissimilarity) in [Dissimilarity::Angle, Dissimilarity::Euclidean]
+                .into_iter()
+                .enumerate()
+            {
+                let clustering = kmedoids(&train, clusters, dissimilarity, 7)?;
+                let local = LocalBases::build(&train, &clustering, Truncation::Rank(rank))?;
+                let error = local.projection_error(&train, |j, _| clustering.labels[j]);
+                points[d].push((clusters as f64, error));
+                cells.push(format!("{error:.3e}"));
+                held.push(format!(
+                    "{:.3e}",
+                    local.projection_error(&test, |_, u| local.select(u))
+                ));
+                eff.push(format!("{:.2}", efficiency(&train, &clustering, tol)?));
+            }
+            let _ = writeln!(
+                md,
+                "| {label} (r = {rank}) | {clusters} | {} | {} | {} |",
+                cells.join(" | "),
+                held.join(" | "),
+                eff.join(" / ")
+            );
+        }
+        let [angle, euclid] = points;
+        series.push(Series {
+            label: format!("{label}, angle"),
+            points: angle,
+            style: Style::LineAndMarkers,
+            colour: Some(2 * k),
+        });
+        series.push(Series {
+            label: format!("{label}, Euclidean"),
+            points: euclid,
+            style: Style::LineAndMarkers,
+            colour: Some(2 * k + 1),
+        });
+    }
+    line_chart(
+        &opts.out.join("local-bases.png"),
+        &LineChart {
+            title: "Local POD bases: intra-cluster projection error vs clusters".into(),
+            x_label: "clusters K".into(),
+            y_label: "relative projection error (fixed rank per cluster)".into(),
+            log_x: false,
+            log_y: true,
+            series,
+        },
+    )?;
+    Ok(())
 }

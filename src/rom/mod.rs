@@ -18,6 +18,7 @@ pub mod hyper;
 pub mod integrate;
 pub mod lifting;
 pub mod lifting_file;
+pub mod local;
 pub mod model;
 pub mod pod;
 pub mod study;
