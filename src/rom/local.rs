@@ -25,7 +25,7 @@ pub enum Dissimilarity {
 
 impl Dissimilarity {
     /// The dissimilarity from Gram entries g_uu, g_vv, g_uv.
-    fn from_gram(&self, guu: f64, gvv: f64, guv: f64) -> f64 {
+    fn between(&self, guu: f64, gvv: f64, guv: f64) -> f64 {
         match self {
             Self::Angle => {
                 let c2 = guv * guv / (guu * gvv).max(f64::MIN_POSITIVE);
@@ -72,7 +72,7 @@ pub fn kmedoids(
     }
     let gram = snapshots.transpose() * snapshots;
     let d = Mat::from_fn(n_s, n_s, |i, j| {
-        dissimilarity.from_gram(gram[(i, i)], gram[(j, j)], gram[(i, j)])
+        dissimilarity.between(gram[(i, i)], gram[(j, j)], gram[(i, j)])
     });
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut medoids = vec![rng.random_range(0..n_s)];
@@ -199,7 +199,7 @@ impl LocalBases {
                 let m = self.medoids.col(c);
                 let mm: f64 = m.iter().map(|v| v * v).sum();
                 let um: f64 = m.iter().zip(u).map(|(a, b)| a * b).sum();
-                (c, Dissimilarity::Angle.from_gram(uu, mm, um))
+                (c, Dissimilarity::Angle.between(uu, mm, um))
             })
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .map_or(0, |(c, _)| c)
