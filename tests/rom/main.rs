@@ -10,3 +10,4 @@ mod galerkin;
 mod inputs;
 mod io;
 mod lifting;
+mod local;
