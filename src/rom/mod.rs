@@ -20,6 +20,7 @@ pub mod lifting;
 pub mod lifting_file;
 pub mod local;
 pub mod model;
+pub mod operator_eim;
 pub mod pod;
 pub mod study;
 pub mod wave_study;

@@ -11,3 +11,4 @@ mod inputs;
 mod io;
 mod lifting;
 mod local;
+mod operator_eim;
