@@ -64,7 +64,8 @@ pub struct AdaptiveRun {
     pub final_points: usize,
 }
 
-/// A hyper-reduced ROM that watches its indicator and enriches itself from the full model.
+/// A ROM (Galerkin or hyper-reduced) that watches its indicator and enriches itself from
+/// the full model.
 pub struct AdaptiveRom<'a> {
     model: ReducedModel,
     fom: &'a mut dyn FullOrderModel,
@@ -77,11 +78,52 @@ pub struct AdaptiveRom<'a> {
     linear_fields: Vec<Mat<f64>>,
     factor_fields: Vec<Mat<f64>>,
     mean_factors: Vec<Vec<f64>>,
-    /// The over-sampled indicator points S.
+    /// The over-sampled indicator points S, and the flux basis' interpolation points P.
     sample: Vec<usize>,
+    points: Vec<usize>,
+    /// For a Galerkin (quadratic-tensor) model: B(v_i, v_j) per packed pair, B(ū, v_i),
+    /// and f + B(ū, ū) (n-sized caches, so a new mode costs O(r) products, not a rebuild).
+    pairs: Vec<Vec<f64>>,
+    mean_pairs: Vec<Vec<f64>>,
+    mean_constant: Vec<f64>,
 }
 
 impl<'a> AdaptiveRom<'a> {
+    /// A ROM of `kind` with the leading `r` modes of `pod`, and an indicator flux basis of
+    /// `m` modes, from the training `states`: for a Galerkin model the flux basis serves
+    /// the indicator only; for a DEIM / Q-DEIM model it is also the hyper-reduction's.
+    pub fn build_kind(
+        fom: &'a mut dyn FullOrderModel,
+        states: &mut dyn SnapshotSource,
+        pod: &Pod,
+        (r, m): (usize, usize),
+        kind: RomKind,
+    ) -> Result<Self> {
+        let hyper_kind = RomKind::Hyper {
+            points: m,
+            selection: PointSelection::Qdeim,
+        };
+        let hyper = build_model(fom, states, pod, r, hyper_kind)?;
+        match kind {
+            RomKind::Galerkin => {
+                let Nonlinear::Hyper(h) = &hyper.nonlinear else {
+                    unreachable!("built as a hyper-reduction")
+                };
+                let model = build_model(fom, states, pod, r, RomKind::Galerkin)?;
+                Self::assemble(
+                    model,
+                    fom,
+                    (h.flux_basis.clone(), h.points.clone(), h.sample.clone()),
+                )
+            }
+            RomKind::Hyper { .. } if kind == hyper_kind => Self::from_model(hyper, fom),
+            RomKind::Hyper { .. } => {
+                let model = build_model(fom, states, pod, r, kind)?;
+                Self::from_model(model, fom)
+            }
+        }
+    }
+
     /// The Q-DEIM ROM with the leading `r` modes of `pod` and `m` flux modes, from the
     /// training `states`, ready to adapt against `fom`.
     pub fn build(
@@ -95,8 +137,7 @@ impl<'a> AdaptiveRom<'a> {
             points: m,
             selection: PointSelection::Qdeim,
         };
-        let model = build_model(fom, states, pod, r, kind)?;
-        Self::from_model(model, fom)
+        Self::build_kind(fom, states, pod, (r, m), kind)
     }
 
     /// Wraps a DEIM / Q-DEIM `model` (for instance one loaded from a ROM file) and the
@@ -117,6 +158,20 @@ impl<'a> AdaptiveRom<'a> {
                  than twice as many flux snapshots as points)",
             ));
         }
+        let indicator = (
+            hyper.flux_basis.clone(),
+            hyper.points.clone(),
+            hyper.sample.clone(),
+        );
+        Self::assemble(model, fom, indicator)
+    }
+
+    /// The adaptive wrapper of `model` with the indicator's flux basis, points and sample.
+    fn assemble(
+        model: ReducedModel,
+        fom: &'a mut dyn FullOrderModel,
+        (flux, points, sample): (Mat<f64>, Vec<usize>, Vec<usize>),
+    ) -> Result<Self> {
         if fom.dim() != model.basis.dim() {
             return Err(invalid(
                 "full model",
@@ -124,7 +179,6 @@ impl<'a> AdaptiveRom<'a> {
                 &format!("{} values (the ROM's state size)", model.basis.dim()),
             ));
         }
-        let (flux, sample) = (hyper.flux_basis.clone(), hyper.sample.clone());
         let n = model.basis.dim();
         let mut rom = Self {
             fom,
@@ -135,6 +189,10 @@ impl<'a> AdaptiveRom<'a> {
             mean_factors: Vec::new(),
             flux,
             sample,
+            points,
+            pairs: Vec::new(),
+            mean_pairs: Vec::new(),
+            mean_constant: Vec::new(),
             model,
         };
         rom.fill_caches()?;
@@ -181,6 +239,35 @@ impl<'a> AdaptiveRom<'a> {
             fom.apply_flux_outer(&col, self.flux_outer.col_as_slice_mut(j));
         }
         self.projected_outer = project_columns(basis, &self.flux_outer)?;
+        if let Nonlinear::Quadratic { .. } = self.model.nonlinear {
+            let v: Vec<Vec<f64>> = (0..basis.rank())
+                .map(|j| basis.vectors().col(j).iter().copied().collect())
+                .collect();
+            self.pairs.clear();
+            for j in 0..v.len() {
+                for i in 0..=j {
+                    let mut b = vec![0.0; n];
+                    fom.apply_quadratic(&v[i], &v[j], &mut b)?;
+                    self.pairs.push(b);
+                }
+            }
+            self.mean_constant = fom.forcing().unwrap_or_else(|| vec![0.0; n]);
+            if let Some(mean) = &self.model.mean {
+                self.mean_pairs = v
+                    .iter()
+                    .map(|vi| {
+                        let mut b = vec![0.0; n];
+                        fom.apply_quadratic(mean, vi, &mut b).map(|_| b)
+                    })
+                    .collect::<std::result::Result<_, _>>()?;
+                let mut b = vec![0.0; n];
+                fom.apply_quadratic(mean, mean, &mut b)?;
+                self.mean_constant
+                    .iter_mut()
+                    .zip(&b)
+                    .for_each(|(c, b)| *c += b);
+            }
+        }
         Ok(())
     }
 
@@ -269,12 +356,17 @@ impl<'a> AdaptiveRom<'a> {
             };
             term.offset.push(offset);
         }
-        let forcing = match self.fom.forcing() {
-            Some(f) => project_columns(basis, &Mat::from_fn(n, 1, |i, _| f[i]))?[(r - 1, 0)],
-            None => 0.0,
-        };
-        self.model.linear.constant.push(forcing);
-        self.model.linear.fixed = Mat::zeros(r, r);
+        if let Nonlinear::Quadratic { .. } = self.model.nonlinear {
+            self.add_mode_quadratic(&v)?;
+        } else {
+            let forcing = match self.fom.forcing() {
+                Some(f) => project_columns(basis, &Mat::from_fn(n, 1, |i, _| f[i]))?[(r - 1, 0)],
+                None => 0.0,
+            };
+            self.model.linear.constant.push(forcing);
+            self.model.linear.fixed = Mat::zeros(r, r);
+        }
+        let basis = &self.model.basis;
         let q = self.factor_fields.len();
         let mut fields = vec![vec![0.0; n]; q];
         self.fom.flux_factors(&v, &mut fields);
@@ -293,6 +385,63 @@ impl<'a> AdaptiveRom<'a> {
         Ok(())
     }
 
+    /// The Galerkin model's new tensor slices, fixed-operator row and column and constant
+    /// entry for the new (last) mode `v`: r + 2 products B(·, v), B(ū, v) and projections.
+    fn add_mode_quadratic(&mut self, v: &[f64]) -> Result<()> {
+        let basis = &self.model.basis;
+        let (n, r) = (basis.dim(), basis.rank());
+        let ip = basis.inner_product().clone();
+        let modes: Vec<Vec<f64>> = (0..r)
+            .map(|j| basis.vectors().col(j).iter().copied().collect())
+            .collect();
+        // New pairs (i, r−1), i ≤ r−1: appended at the end of the packed layout.
+        for mode in &modes {
+            let mut b = vec![0.0; n];
+            self.fom.apply_quadratic(mode, v, &mut b)?;
+            self.pairs.push(b);
+        }
+        let np = r * (r + 1) / 2;
+        let old_np = (r - 1) * r / 2;
+        let Nonlinear::Quadratic { h } = &mut self.model.nonlinear else {
+            unreachable!("checked by the caller")
+        };
+        let mut packed = vec![0.0; r * np];
+        for k in 0..r - 1 {
+            packed[k * np..k * np + old_np].copy_from_slice(&h[k * old_np..(k + 1) * old_np]);
+        }
+        for p in 0..np {
+            let (i, j) = pair_of(p);
+            let factor = if i == j { 1.0 } else { 2.0 };
+            // New row k = r−1 for every pair; new columns p ≥ old_np for the old rows.
+            packed[(r - 1) * np + p] = factor * ip.dot(v, &self.pairs[p]);
+            if p >= old_np {
+                for (k, mode) in modes.iter().enumerate().take(r - 1) {
+                    packed[k * np + p] = factor * ip.dot(mode, &self.pairs[p]);
+                }
+            }
+        }
+        *h = packed;
+        let fixed_old = self.model.linear.fixed.clone();
+        if let Some(mean) = &self.model.mean {
+            let mut b = vec![0.0; n];
+            self.fom.apply_quadratic(mean, v, &mut b)?;
+            self.mean_pairs.push(b);
+            let mean_pairs = &self.mean_pairs;
+            self.model.linear.fixed = Mat::from_fn(r, r, |k, l| {
+                if k < r - 1 && l < r - 1 {
+                    fixed_old[(k, l)]
+                } else {
+                    2.0 * ip.dot(&modes[k], &mean_pairs[l])
+                }
+            });
+        } else {
+            self.model.linear.fixed = Mat::zeros(r, r);
+        }
+        let constant = ip.dot(v, &self.mean_constant);
+        self.model.linear.constant.push(constant);
+        Ok(())
+    }
+
     /// Appends the part of flux `g` outside the flux basis, with its DEIM point.
     fn add_flux(&mut self, g: &[f64]) -> Result<()> {
         let n = g.len();
@@ -307,15 +456,12 @@ impl<'a> AdaptiveRom<'a> {
         }
         let norm = w.iter().map(|v| v * v).sum::<f64>().sqrt();
         let g_norm = g.iter().map(|v| v * v).sum::<f64>().sqrt();
-        let Nonlinear::Hyper(hyper) = &self.model.nonlinear else {
-            return Ok(());
-        };
-        if norm <= 1e-8 * g_norm || hyper.points.len() >= n {
+        if norm <= 1e-8 * g_norm || self.points.len() >= n {
             return Ok(());
         }
         w.iter_mut().for_each(|v| *v /= norm);
         // DEIM step: the new point maximizes the interpolation residual of w.
-        let points = hyper.points.clone();
+        let points = self.points.clone();
         let m = points.len();
         let pu = Mat::from_fn(m, m, |i, j| self.flux[(points[i], j)]);
         let pw = Mat::from_fn(m, 1, |i, _| w[points[i]]);
@@ -342,6 +488,7 @@ impl<'a> AdaptiveRom<'a> {
                 m + 1,
                 |i, j| if j == m { column[(i, 0)] } else { old[(i, j)] },
             );
+        self.points.push(new_point);
         if let Nonlinear::Hyper(hyper) = &mut self.model.nonlinear {
             hyper.points.push(new_point);
         }
@@ -447,9 +594,19 @@ impl<'a> AdaptiveRom<'a> {
             }
         }
         run.final_rank = self.model.rank();
-        if let Nonlinear::Hyper(h) = &self.model.nonlinear {
-            run.final_points = h.points.len();
-        }
+        run.final_points = self.points.len();
         Ok(run)
     }
+}
+
+/// The (i, j), i ≤ j, of packed pair index p = j(j+1)/2 + i.
+fn pair_of(p: usize) -> (usize, usize) {
+    let mut j = ((((8 * p + 1) as f64).sqrt() - 1.0) / 2.0) as usize;
+    while (j + 1) * (j + 2) / 2 <= p {
+        j += 1;
+    }
+    while j * (j + 1) / 2 > p {
+        j -= 1;
+    }
+    (p - j * (j + 1) / 2, j)
 }

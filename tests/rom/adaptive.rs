@@ -191,3 +191,81 @@ fn only_oversampled_hyper_reduced_models_adapt() {
         .unwrap_err();
     assert!(err.to_string().contains("tol"), "{err}");
 }
+
+#[test]
+fn galerkin_models_adapt_with_incremental_tensor_slices() {
+    use galerkin::rom::galerkin::project_quadratic;
+    let (_, s) = training();
+    let truth = Case::burgers(0.01);
+    let pod = training_pod(&s, 6);
+    let mut fom = target_model(0.01);
+    let mut rom = AdaptiveRom::build_kind(
+        &mut fom,
+        &mut MatrixSource(s.clone()),
+        &pod,
+        (6, 10),
+        RomKind::Galerkin,
+    )
+    .unwrap();
+    let run = rom
+        .run(truth.traj.snapshot(0), 60, 10, &options(1e-4))
+        .unwrap();
+    assert!(run.final_rank > 6, "the tolerance must trigger enrichments");
+    let model = rom.model().clone();
+    let Nonlinear::Quadratic { h } = &model.nonlinear else {
+        panic!("a Galerkin model stays one")
+    };
+    let mut fom = target_model(0.01);
+    let linear = project_linear(&mut fom, &model.basis, model.mean.as_deref(), true).unwrap();
+    let Nonlinear::Quadratic { h: rebuilt } = project_quadratic(&fom, &model.basis).unwrap() else {
+        panic!("quadratic")
+    };
+    let close = |a: &[f64], b: &[f64], what: &str| {
+        let scale = b.iter().fold(1e-300f64, |m, v| m.max(v.abs()));
+        let diff = a.iter().zip(b).fold(0f64, |m, (x, y)| m.max((x - y).abs()));
+        assert!(
+            a.len() == b.len() && diff <= 1e-10 * scale,
+            "{what}: {diff:e} of {scale:e}"
+        );
+    };
+    close(h, &rebuilt, "quadratic tensor");
+    let flat = |m: &Mat<f64>| -> Vec<f64> {
+        (0..m.nrows() * m.ncols())
+            .map(|k| m[(k / m.ncols(), k % m.ncols())])
+            .collect()
+    };
+    close(
+        &flat(&model.linear.fixed),
+        &flat(&linear.fixed),
+        "2VᵀB(ū, V)",
+    );
+    close(&model.linear.constant, &linear.constant, "constant");
+    // And it helps: the adaptive Galerkin ROM beats the static one by far.
+    let static_run = {
+        let mut fom = target_model(0.01);
+        let mut rom = AdaptiveRom::build_kind(
+            &mut fom,
+            &mut MatrixSource(s.clone()),
+            &pod,
+            (6, 10),
+            RomKind::Galerkin,
+        )
+        .unwrap();
+        rom.run(truth.traj.snapshot(0), 500, 10, &options(f64::INFINITY))
+            .unwrap()
+    };
+    let adaptive = {
+        let mut fom = target_model(0.01);
+        let mut rom = AdaptiveRom::build_kind(
+            &mut fom,
+            &mut MatrixSource(s.clone()),
+            &pod,
+            (6, 10),
+            RomKind::Galerkin,
+        )
+        .unwrap();
+        rom.run(truth.traj.snapshot(0), 500, 10, &options(1e-3))
+            .unwrap()
+    };
+    assert!(error(&adaptive, &truth) < 0.1 * error(&static_run, &truth));
+}
