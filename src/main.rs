@@ -110,8 +110,9 @@ struct EvaluateArgs {
     /// Parameter values, e.g. --set viscosity=0.02 (affine re-weighting of the ROM).
     #[arg(long = "set", value_name = "NAME=VALUE")]
     parameters: Vec<String>,
-    /// Run the adaptive ROM (DEIM / Q-DEIM ROMs): when the error indicator exceeds --tol,
-    /// one full-model step (rebuilt from the trajectory file's recipe) enriches the bases.
+    /// Run the adaptive ROM (DEIM / Q-DEIM ROM files, which carry the indicator's flux
+    /// basis): when the error indicator exceeds --tol, one full-model step (rebuilt from
+    /// the trajectory file's recipe) enriches the bases, and the ROM goes on.
     #[arg(long)]
     adaptive: bool,
     /// Indicator tolerance of --adaptive.

@@ -147,7 +147,9 @@ impl<'a> AdaptiveRom<'a> {
             return Err(invalid(
                 "ROM",
                 model.kind(),
-                "a `deim` or `qdeim` ROM (the adaptive ROM enriches a hyper-reduction)",
+                "a `deim` or `qdeim` ROM here (a ROM file holds no indicator flux basis for \
+                 Galerkin models; wrap those with `AdaptiveRom::build_kind` and their \
+                 training snapshots)",
             ));
         };
         if hyper.selection == "eim" || hyper.sample.len() <= hyper.points.len() {

@@ -68,6 +68,23 @@ fn error(run: &galerkin::rom::adaptive::AdaptiveRun, truth: &Case) -> f64 {
     (num / den).sqrt()
 }
 
+/// Asserts max|a − b| ≤ 1e-10 max|b|.
+fn close(a: &[f64], b: &[f64], what: &str) {
+    let scale = b.iter().fold(1e-300f64, |m, v| m.max(v.abs()));
+    let diff = a.iter().zip(b).fold(0f64, |m, (x, y)| m.max((x - y).abs()));
+    assert!(
+        a.len() == b.len() && diff <= 1e-10 * scale,
+        "{what}: {diff:e} of {scale:e}"
+    );
+}
+
+/// The entries of `m`, row-major.
+fn flat(m: &Mat<f64>) -> Vec<f64> {
+    (0..m.nrows() * m.ncols())
+        .map(|k| m[(k / m.ncols(), k % m.ncols())])
+        .collect()
+}
+
 #[test]
 fn adaptive_rom_keeps_the_error_near_tol_where_the_static_one_fails() {
     let (_, s) = training();
@@ -131,19 +148,6 @@ fn incremental_updates_equal_a_rebuild() {
         "qdeim",
     )
     .unwrap();
-    let close = |a: &[f64], b: &[f64], what: &str| {
-        let scale = b.iter().fold(1e-300f64, |m, v| m.max(v.abs()));
-        let diff = a.iter().zip(b).fold(0f64, |m, (x, y)| m.max((x - y).abs()));
-        assert!(
-            a.len() == b.len() && diff <= 1e-10 * scale,
-            "{what}: {diff:e} of {scale:e}"
-        );
-    };
-    let flat = |m: &Mat<f64>| -> Vec<f64> {
-        (0..m.nrows() * m.ncols())
-            .map(|k| m[(k / m.ncols(), k % m.ncols())])
-            .collect()
-    };
     for (a, b) in model.linear.terms.iter().zip(&linear.terms) {
         close(&flat(&a.matrix), &flat(&b.matrix), "linear term");
         close(&a.offset, &b.offset, "offset");
@@ -220,20 +224,7 @@ fn galerkin_models_adapt_with_incremental_tensor_slices() {
     let Nonlinear::Quadratic { h: rebuilt } = project_quadratic(&fom, &model.basis).unwrap() else {
         panic!("quadratic")
     };
-    let close = |a: &[f64], b: &[f64], what: &str| {
-        let scale = b.iter().fold(1e-300f64, |m, v| m.max(v.abs()));
-        let diff = a.iter().zip(b).fold(0f64, |m, (x, y)| m.max((x - y).abs()));
-        assert!(
-            a.len() == b.len() && diff <= 1e-10 * scale,
-            "{what}: {diff:e} of {scale:e}"
-        );
-    };
     close(h, &rebuilt, "quadratic tensor");
-    let flat = |m: &Mat<f64>| -> Vec<f64> {
-        (0..m.nrows() * m.ncols())
-            .map(|k| m[(k / m.ncols(), k % m.ncols())])
-            .collect()
-    };
     close(
         &flat(&model.linear.fixed),
         &flat(&linear.fixed),
@@ -241,7 +232,7 @@ fn galerkin_models_adapt_with_incremental_tensor_slices() {
     );
     close(&model.linear.constant, &linear.constant, "constant");
     // And it helps: the adaptive Galerkin ROM beats the static one by far.
-    let static_run = {
+    let galerkin_run = |tol: f64| {
         let mut fom = target_model(0.01);
         let mut rom = AdaptiveRom::build_kind(
             &mut fom,
@@ -251,21 +242,9 @@ fn galerkin_models_adapt_with_incremental_tensor_slices() {
             RomKind::Galerkin,
         )
         .unwrap();
-        rom.run(truth.traj.snapshot(0), 500, 10, &options(f64::INFINITY))
+        rom.run(truth.traj.snapshot(0), 500, 10, &options(tol))
             .unwrap()
     };
-    let adaptive = {
-        let mut fom = target_model(0.01);
-        let mut rom = AdaptiveRom::build_kind(
-            &mut fom,
-            &mut MatrixSource(s.clone()),
-            &pod,
-            (6, 10),
-            RomKind::Galerkin,
-        )
-        .unwrap();
-        rom.run(truth.traj.snapshot(0), 500, 10, &options(1e-3))
-            .unwrap()
-    };
+    let (static_run, adaptive) = (galerkin_run(f64::INFINITY), galerkin_run(1e-3));
     assert!(error(&adaptive, &truth) < 0.1 * error(&static_run, &truth));
 }
