@@ -18,7 +18,7 @@
 
 use std::collections::BTreeMap;
 
-use faer::linalg::solvers::{Solve, SolveLstsq};
+use faer::linalg::solvers::Solve;
 use faer::Mat;
 use galerkin_solvers::FullOrderModel;
 
@@ -29,6 +29,7 @@ use super::hyper::PointSelection;
 use super::integrate::{RomIntegrator, Stepper};
 use super::model::{Nonlinear, ReducedModel};
 use super::pod::{Pod, SnapshotSource};
+use crate::basis::{householder_qr, InnerProduct};
 
 /// Settings of an adaptive run.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +87,8 @@ pub struct AdaptiveRom<'a> {
     pairs: Vec<Vec<f64>>,
     mean_pairs: Vec<Vec<f64>>,
     mean_constant: Vec<f64>,
+    /// Orthonormal basis of U_S, for the indicator's least-squares residual.
+    sample_basis: Mat<f64>,
 }
 
 impl<'a> AdaptiveRom<'a> {
@@ -195,9 +198,11 @@ impl<'a> AdaptiveRom<'a> {
             pairs: Vec::new(),
             mean_pairs: Vec::new(),
             mean_constant: Vec::new(),
+            sample_basis: Mat::zeros(0, 0),
             model,
         };
         rom.fill_caches()?;
+        rom.refresh_indicator()?;
         Ok(rom)
     }
 
@@ -289,14 +294,35 @@ impl<'a> AdaptiveRom<'a> {
             }
             g.push(flux.eval(&point));
         }
-        let m = self.flux.ncols();
-        let us = Mat::from_fn(g.len(), m, |i, j| self.flux[(self.sample[i], j)]);
-        let gs = Mat::from_fn(g.len(), 1, |i, _| g[i]);
-        let gamma = us.qr().solve_lstsq(&gs);
-        let fit = &us * &gamma;
-        let residual: f64 = (0..g.len()).map(|i| (g[i] - fit[(i, 0)]).powi(2)).sum();
+        // r = (I − Q Qᵀ) g_S with Q an orthonormal basis of U_S (factored per enrichment).
+        let q_s = &self.sample_basis;
+        let coeffs: Vec<f64> = (0..q_s.ncols())
+            .map(|k| q_s.col(k).iter().zip(&g).map(|(a, b)| a * b).sum())
+            .collect();
+        let residual: f64 = g
+            .iter()
+            .enumerate()
+            .map(|(i, gi)| {
+                let fit: f64 = coeffs
+                    .iter()
+                    .enumerate()
+                    .map(|(k, c)| c * q_s[(i, k)])
+                    .sum();
+                (gi - fit).powi(2)
+            })
+            .sum();
         let norm: f64 = g.iter().map(|v| v * v).sum();
         (residual / norm.max(f64::MIN_POSITIVE)).sqrt()
+    }
+
+    /// Q of the thin QR of U_S: the least-squares fit of the indicator, factored once per
+    /// change of the flux basis or the sample.
+    fn refresh_indicator(&mut self) -> Result<()> {
+        let us = Mat::from_fn(self.sample.len(), self.flux.ncols(), |i, j| {
+            self.flux[(self.sample[i], j)]
+        });
+        self.sample_basis = householder_qr(us.as_ref(), &InnerProduct::Euclidean)?.q;
+        Ok(())
     }
 
     /// Adds the full-model state `u_new` to the state basis and its flux to the flux basis
@@ -323,6 +349,7 @@ impl<'a> AdaptiveRom<'a> {
         let all: Vec<usize> = (0..n).collect();
         self.fom.nonlinear_at(u_new, &all, &mut g);
         self.add_flux(&g)?;
+        self.refresh_indicator()?;
         self.refresh_hyper()
     }
 
