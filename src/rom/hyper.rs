@@ -13,7 +13,7 @@ use galerkin_solvers::FullOrderModel;
 use super::error::{invalid, Result};
 use super::galerkin::{map_columns, project_columns};
 use super::model::{HyperReduction, Nonlinear};
-use super::pod::{Pod, PodMethod, PodOptions, SnapshotSource};
+use super::pod::{gathered, Pod, PodMethod, PodOptions, SnapshotSource};
 use crate::basis::{deim, qdeim, Basis, Eim, Truncation};
 
 /// How interpolation points are chosen.
@@ -100,17 +100,7 @@ pub fn hyper_reduce(
     };
     let (u, points, sample) = match selection {
         PointSelection::Eim => {
-            let total: usize = (0..flux.n_blocks()).map(|b| flux.block_len(b)).sum();
-            let mut g = Mat::zeros(n, total);
-            let mut col = 0;
-            for b in 0..flux.n_blocks() {
-                let block = flux.block(b)?;
-                for j in 0..block.ncols() {
-                    g.col_as_slice_mut(col)
-                        .copy_from_slice(block.col_as_slice(j));
-                    col += 1;
-                }
-            }
+            let g = gathered(&mut flux, None)?;
             let eim = Eim::greedy(g.as_ref(), 0.0, m)?;
             if eim.points.len() < m {
                 return Err(invalid(

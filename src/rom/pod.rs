@@ -160,7 +160,7 @@ impl Pod {
         let svd = match method {
             PodMethod::Incremental => streamed_svd(source, mean.as_deref(), &ip)?,
             _ => {
-                let s = gathered(source, mean.as_deref(), n, n_s)?;
+                let s = gathered(source, mean.as_deref())?;
                 if method == PodMethod::Snapshots {
                     method_of_snapshots(s.as_ref(), &ip)?
                 } else {
@@ -217,13 +217,10 @@ fn subtract_mean(block: &mut Mat<f64>, mean: Option<&[f64]>) {
     }
 }
 
-fn gathered(
-    source: &mut dyn SnapshotSource,
-    mean: Option<&[f64]>,
-    n: usize,
-    n_s: usize,
-) -> Result<Mat<f64>> {
-    let mut s = Mat::zeros(n, n_s);
+/// Every snapshot of `source` in one n × n_s matrix, each minus `mean` if given.
+pub(crate) fn gathered(source: &mut dyn SnapshotSource, mean: Option<&[f64]>) -> Result<Mat<f64>> {
+    let n_s: usize = (0..source.n_blocks()).map(|b| source.block_len(b)).sum();
+    let mut s = Mat::zeros(source.dim(), n_s);
     let mut col = 0;
     for b in 0..source.n_blocks() {
         let mut block = source.block(b)?;
