@@ -162,8 +162,26 @@ pub fn evaluate_on_dataset(
             opts.parameters.entry(name).or_insert(value);
         }
     }
+    if dataset.done()?.get(index) != Some(&1) {
+        return Err(invalid(
+            "trajectory",
+            index,
+            &format!(
+                "a complete trajectory below {} (resume `galerkin simulate` first)",
+                dataset.n_traj()
+            ),
+        ));
+    }
     let times = dataset.times()?;
     let reference = dataset.solver_snapshots(index, 0..times.len())?;
+    let n = model.basis.dim();
+    if let Some(i) = reference.iter().position(|v| !v.is_finite()) {
+        return Err(super::error::RomError::NonFiniteSnapshot {
+            trajectory: index,
+            time_index: i / n,
+            value: reference[i],
+        });
+    }
     run_against(model, &reference, &times, &opts)
 }
 

@@ -25,11 +25,14 @@ pub fn all_data(path: &Path) -> Vec<u64> {
 
 /// Runs the recipe at `recipe_path` (relative to the repository) into `output`, quietly.
 pub fn simulate_recipe(recipe_path: &str, output: &Path) {
-    let recipe = Recipe::from_file(
-        Path::new(recipe_path),
-        &[format!("output={:?}", output.display().to_string())],
-    )
-    .unwrap();
+    simulate_recipe_with(recipe_path, output, &[]);
+}
+
+/// [`simulate_recipe`] with `--set`-style overrides.
+pub fn simulate_recipe_with(recipe_path: &str, output: &Path, overrides: &[&str]) {
+    let mut all = vec![format!("output={:?}", output.display().to_string())];
+    all.extend(overrides.iter().map(|s| s.to_string()));
+    let recipe = Recipe::from_file(Path::new(recipe_path), &all).unwrap();
     simulate(
         &recipe,
         &SimulateOptions {

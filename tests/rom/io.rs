@@ -157,3 +157,34 @@ fn wave_files_reduce_to_lifted_roms_that_run_from_the_file() {
     let err = reduce_lifted(&burgers, 4, &[]).unwrap_err();
     assert!(err.to_string().contains("wave"), "{err}");
 }
+
+#[test]
+fn evaluation_refuses_missing_or_blown_up_trajectories() {
+    let dir = temp_dir("rom-eval-bad");
+    let data = tiny(&dir, "burgers-tiny");
+    let (model, _) = reduce(&data, &options(RomKind::Galerkin)).unwrap();
+    let run = RunOptions {
+        dt: 1e-3,
+        integrator: RomIntegrator::Rk4,
+        parameters: BTreeMap::new(),
+    };
+    let err = evaluate_on_dataset(&model, &data, 9, &run).unwrap_err();
+    assert!(
+        err.to_string().contains("complete trajectory below 4"),
+        "{err}"
+    );
+    // A stopped trajectory is stored as NaN: named, not compared.
+    let path = dir.join("blown.h5");
+    common::simulate_recipe_with(
+        "datasets/burgers-tiny.toml",
+        &path,
+        &[
+            "parameters.viscosity=[1e-6]",
+            "n_traj=1",
+            "time.cfl_limit=1e-3",
+        ],
+    );
+    let blown = Dataset::open(&path).unwrap();
+    let err = evaluate_on_dataset(&model, &blown, 0, &run).unwrap_err();
+    assert!(err.to_string().contains("not finite"), "{err}");
+}
