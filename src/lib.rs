@@ -16,5 +16,7 @@ pub mod basis;
 pub mod data;
 pub mod demo;
 pub mod figures;
+#[cfg(feature = "operators")]
+pub mod operators;
 pub mod plot;
 pub mod rom;

@@ -1,0 +1,188 @@
+//! FNO-1D (Li et al., ICLR 2021, §4): lifting P, L Fourier layers
+//! v ← σ(K v + W v + b) with the spectral convolution K and a pointwise (1×1) skip W,
+//! σ = GELU except after the last layer, then a two-layer pointwise projection Q.
+
+use burn::tensor::activation::gelu;
+use burn::tensor::{Device, Tensor, TensorData};
+use rand::{Rng, SeedableRng};
+
+use super::spectral::{FourierMatrices, SpectralConv1d};
+
+/// Sizes of an FNO-1D.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fno1dConfig {
+    /// Input channels (e.g. 2: u₀ and x).
+    pub in_channels: usize,
+    /// Hidden width.
+    pub width: usize,
+    /// Retained Fourier modes.
+    pub modes: usize,
+    /// Fourier layers.
+    pub layers: usize,
+    /// Hidden size of the projection.
+    pub projection: usize,
+}
+
+/// The weights of an FNO-1D as plain f64 arrays (row-major), independent of any device:
+/// what checkpoints store and finite-difference checks perturb.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fno1dWeights {
+    /// The sizes.
+    pub config: Fno1dConfig,
+    /// Every parameter array, in the order of [`Fno1dWeights::shapes`].
+    pub arrays: Vec<Vec<f64>>,
+}
+
+impl Fno1dWeights {
+    /// Shapes of the parameter arrays: lifting (W, b); per layer spectral (a, b) [K, C, C],
+    /// skip (W, b); projection (W₁, b₁, W₂, b₂).
+    pub fn shapes(config: &Fno1dConfig) -> Vec<Vec<usize>> {
+        let (w, k) = (config.width, config.modes);
+        let mut shapes = vec![vec![config.in_channels, w], vec![w]];
+        for _ in 0..config.layers {
+            shapes.extend([vec![k, w, w], vec![k, w, w], vec![w, w], vec![w]]);
+        }
+        shapes.extend([
+            vec![w, config.projection],
+            vec![config.projection],
+            vec![config.projection, 1],
+            vec![1],
+        ]);
+        shapes
+    }
+
+    /// Random initial weights from `seed`: uniform ±1/√fan-in for pointwise layers, and
+    /// the FNO paper's 1/(C_in·C_out)·U(0, 1) for spectral weights.
+    pub fn init(config: Fno1dConfig, seed: u64) -> Self {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let spectral_scale = 1.0 / (config.width * config.width) as f64;
+        let arrays = Self::shapes(&config)
+            .iter()
+            .map(|shape| {
+                let len: usize = shape.iter().product();
+                if shape.len() == 3 {
+                    (0..len)
+                        .map(|_| spectral_scale * rng.random_range(0.0..1.0))
+                        .collect()
+                } else {
+                    let bound = 1.0 / (shape[0] as f64).sqrt();
+                    (0..len).map(|_| rng.random_range(-bound..bound)).collect()
+                }
+            })
+            .collect();
+        Self { config, arrays }
+    }
+}
+
+/// An FNO-1D on a device, built from [`Fno1dWeights`].
+#[derive(Debug, Clone)]
+pub struct Fno1d {
+    /// The parameter tensors, in the order of [`Fno1dWeights::shapes`].
+    pub parameters: Vec<ParameterTensor>,
+    config: Fno1dConfig,
+}
+
+/// A parameter tensor of rank 1, 2 or 3.
+#[derive(Debug, Clone)]
+pub enum ParameterTensor {
+    /// A bias.
+    Vector(Tensor<1>),
+    /// A pointwise weight.
+    Matrix(Tensor<2>),
+    /// Spectral weights (real or imaginary parts).
+    Spectral(Tensor<3>),
+}
+
+impl ParameterTensor {
+    fn vector(&self) -> Tensor<1> {
+        match self {
+            Self::Vector(t) => t.clone(),
+            _ => unreachable!("layout fixed by Fno1dWeights::shapes"),
+        }
+    }
+    fn matrix(&self) -> Tensor<2> {
+        match self {
+            Self::Matrix(t) => t.clone(),
+            _ => unreachable!("layout fixed by Fno1dWeights::shapes"),
+        }
+    }
+    fn spectral(&self) -> Tensor<3> {
+        match self {
+            Self::Spectral(t) => t.clone(),
+            _ => unreachable!("layout fixed by Fno1dWeights::shapes"),
+        }
+    }
+}
+
+/// x [B, C, N] ↦ x·W + b over channels: [B, C', N].
+fn pointwise(x: Tensor<3>, w: Tensor<2>, b: Tensor<1>) -> Tensor<3> {
+    let [batch, channels, n] = x.dims();
+    let out = w.dims()[1];
+    let rows = x.swap_dims(1, 2).reshape([batch * n, channels]);
+    let y = rows.matmul(w) + b.reshape([1, out]);
+    y.reshape([batch, n, out]).swap_dims(1, 2)
+}
+
+impl Fno1d {
+    /// The network of `weights` on `device`; with `trainable`, every parameter is an
+    /// autodiff leaf (the device must then be an autodiff one).
+    pub fn new(weights: &Fno1dWeights, device: &Device, trainable: bool) -> Self {
+        let parameters = Fno1dWeights::shapes(&weights.config)
+            .iter()
+            .zip(&weights.arrays)
+            .map(|(shape, data)| {
+                let leaf = |t: ParameterTensor| match t {
+                    ParameterTensor::Vector(t) if trainable => {
+                        ParameterTensor::Vector(t.require_grad())
+                    }
+                    ParameterTensor::Matrix(t) if trainable => {
+                        ParameterTensor::Matrix(t.require_grad())
+                    }
+                    ParameterTensor::Spectral(t) if trainable => {
+                        ParameterTensor::Spectral(t.require_grad())
+                    }
+                    t => t,
+                };
+                leaf(match shape.len() {
+                    1 => ParameterTensor::Vector(Tensor::from_data(
+                        TensorData::new(data.clone(), [shape[0]]),
+                        device,
+                    )),
+                    2 => ParameterTensor::Matrix(Tensor::from_data(
+                        TensorData::new(data.clone(), [shape[0], shape[1]]),
+                        device,
+                    )),
+                    _ => ParameterTensor::Spectral(Tensor::from_data(
+                        TensorData::new(data.clone(), [shape[0], shape[1], shape[2]]),
+                        device,
+                    )),
+                })
+            })
+            .collect();
+        Self {
+            parameters,
+            config: weights.config,
+        }
+    }
+
+    /// input [B, C_in, N] ↦ output [B, 1, N], with the Fourier matrices of N and the modes.
+    pub fn forward(&self, input: Tensor<3>, fourier: &FourierMatrices) -> Tensor<3> {
+        let p = &self.parameters;
+        let mut v = pointwise(input, p[0].matrix(), p[1].vector());
+        for l in 0..self.config.layers {
+            let base = 2 + 4 * l;
+            let conv = SpectralConv1d {
+                real: p[base].spectral(),
+                imag: p[base + 1].spectral(),
+            };
+            let skip = pointwise(v.clone(), p[base + 2].matrix(), p[base + 3].vector());
+            v = conv.forward(v, fourier) + skip;
+            if l + 1 < self.config.layers {
+                v = gelu(v);
+            }
+        }
+        let q = 2 + 4 * self.config.layers;
+        let hidden = gelu(pointwise(v, p[q].matrix(), p[q + 1].vector()));
+        pointwise(hidden, p[q + 2].matrix(), p[q + 3].vector())
+    }
+}
