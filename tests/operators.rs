@@ -135,3 +135,74 @@ fn fno_gradients_match_finite_differences_in_f64() {
     }
     assert_eq!(checked, 3 * Fno1dWeights::shapes(&config).len());
 }
+
+/// Burgers ν = 0.05 on 64 points, GRF initial data, u₀ ↦ u(0.5): `count` samples.
+fn burgers_pairs(count: usize) -> galerkin::operators::train::OperatorData {
+    use galerkin_solvers::{
+        Burgers, Dealias, Grid, InitialCondition, Schedule, Scheme, Simulation, Trajectory,
+    };
+    use rand::SeedableRng;
+    let grid = Grid::new_1d(64, 1.0).unwrap();
+    let ic = InitialCondition::GaussianRandomField {
+        sigma: 7.0,
+        tau: 5.0,
+        alpha: 2.0,
+    };
+    let (mut initial, mut target) = (Vec::new(), Vec::new());
+    for seed in 0..count as u64 {
+        let u0 = ic
+            .sample(&grid, &mut rand_chacha::ChaCha8Rng::seed_from_u64(seed))
+            .unwrap();
+        let pde = Burgers::new(&grid, 0.05, Dealias::TwoThirds).unwrap();
+        let mut sim = Simulation::new(Box::new(pde), Scheme::Etdrk4, 1e-3, &u0).unwrap();
+        let schedule = Schedule::from_t_end(1e-3, 0.5, 500).unwrap();
+        let traj = Trajectory::collect(&mut sim, &schedule).unwrap();
+        initial.push(u0);
+        target.push(traj.snapshot(1).to_vec());
+    }
+    galerkin::operators::train::OperatorData {
+        n: 64,
+        initial,
+        target,
+    }
+}
+
+#[test]
+fn fno_learns_the_burgers_solution_operator() {
+    use galerkin::operators::train::{evaluate, train_fno1d, TrainOptions};
+    let data = burgers_pairs(48);
+    let train: Vec<usize> = (0..40).collect();
+    let test: Vec<usize> = (40..48).collect();
+    let config = Fno1dConfig {
+        in_channels: 2,
+        width: 12,
+        modes: 8,
+        layers: 3,
+        projection: 24,
+    };
+    let device = cpu_f64();
+    let untrained = evaluate(&Fno1dWeights::init(config, 1), &data, &test, &device);
+    let report = train_fno1d(
+        config,
+        1,
+        &data,
+        (&train, &test),
+        &TrainOptions {
+            epochs: 60,
+            batch: 8,
+            lr: 1e-2,
+            weight_decay: 1e-4,
+        },
+        &device,
+    )
+    .unwrap();
+    let (first, last) = (report.train_loss[0], *report.train_loss.last().unwrap());
+    // Measured: untrained 17.0, training loss 14.7 → 0.006, held-out 0.0058.
+    assert!(untrained > 1.0, "{untrained}");
+    assert!(last < 0.01 * first, "training loss {first} → {last}");
+    assert!(
+        report.test_error < 0.02,
+        "held-out relative L2 {}",
+        report.test_error
+    );
+}

@@ -2,13 +2,15 @@
 //! time through `burn::tensor::Device`, so nothing here names one):
 //! - [`spectral`]: the spectral convolution of Fourier neural operators as truncated
 //!   DFT / inverse-DFT matmuls built from the basis core's Fourier matrices;
-//! - [`fno`]: FNO-1D (lifting, Fourier layers with pointwise skip and GELU, projection).
+//! - [`fno`]: FNO-1D (lifting, Fourier layers with pointwise skip and GELU, projection);
+//! - [`train`]: relative-L² training with AdamW and a cosine schedule.
 //!
 //! Training (`galerkin train`), FNO-2D, the neural spectral method and Muon arrive with the
 //! rest of issue #8.
 
 pub mod fno;
 pub mod spectral;
+pub mod train;
 
 use burn::tensor::{Device, FloatDType};
 
