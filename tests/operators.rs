@@ -192,6 +192,7 @@ fn fno_learns_the_burgers_solution_operator() {
             batch: 8,
             lr: 1e-2,
             weight_decay: 1e-4,
+            optimizer: galerkin::operators::train::Optimizer::AdamW,
         },
         &device,
     )
@@ -202,6 +203,47 @@ fn fno_learns_the_burgers_solution_operator() {
     assert!(last < 0.01 * first, "training loss {first} → {last}");
     assert!(
         report.test_error < 0.02,
+        "held-out relative L2 {}",
+        report.test_error
+    );
+}
+
+#[test]
+fn muon_trains_the_same_operator() {
+    use galerkin::operators::train::{train_fno1d, Optimizer, TrainOptions};
+    let data = burgers_pairs(48);
+    let train: Vec<usize> = (0..40).collect();
+    let test: Vec<usize> = (40..48).collect();
+    let config = Fno1dConfig {
+        in_channels: 2,
+        width: 12,
+        modes: 8,
+        layers: 3,
+        projection: 24,
+    };
+    let report = train_fno1d(
+        config,
+        1,
+        &data,
+        (&train, &test),
+        &TrainOptions {
+            epochs: 60,
+            batch: 8,
+            lr: 1e-2,
+            weight_decay: 1e-4,
+            optimizer: Optimizer::Muon { lr_ratio: 2.0 },
+        },
+        &cpu_f64(),
+    )
+    .unwrap();
+    let (first, last) = (report.train_loss[0], *report.train_loss.last().unwrap());
+    println!(
+        "muon: loss {first:.3} → {last:.4}, test {:.4}",
+        report.test_error
+    );
+    assert!(last < 0.01 * first, "training loss {first} → {last}");
+    assert!(
+        report.test_error < 0.05,
         "held-out relative L2 {}",
         report.test_error
     );

@@ -4,6 +4,7 @@
 //! and the orthogonalized updates (Muon) to come.
 
 use burn::tensor::{Device, Tensor, TensorData};
+use faer::Mat;
 
 use super::fno::{Fno1d, Fno1dConfig, Fno1dWeights, ParameterTensor};
 use super::spectral::FourierMatrices;
@@ -102,6 +103,139 @@ impl AdamW {
     }
 }
 
+/// Muon (K. Jordan et al., 2024) on the hidden matrices of the FNO, AdamW on the rest:
+/// Nesterov momentum (β = 0.95), then the basis core's quintic Newton–Schulz (5 steps)
+/// orthogonalizes the update, scaled by √max(1, rows/cols). The 1×1 skip weights are real
+/// matrices; the spectral weights are complex per mode, R_k = A_k + iB_k, and are
+/// orthogonalized through the real embedding [[A, −B], [B, A]], an algebra homomorphism
+/// (ᴴ ↦ ᵀ), so the real iteration returns the embedding of the complex polar factor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Muon {
+    /// Momentum buffers (used for the Muon arrays).
+    pub momentum: Vec<Vec<f64>>,
+    /// AdamW for lifting, projection and biases.
+    pub adam: AdamW,
+    /// Learning rate of the Muon arrays, relative to the AdamW one.
+    pub lr_ratio: f64,
+}
+
+/// Which arrays Muon updates: (index, role).
+fn muon_roles(config: &Fno1dConfig) -> Vec<(usize, MuonRole)> {
+    (0..config.layers)
+        .flat_map(|l| {
+            let base = 2 + 4 * l;
+            [(base, MuonRole::SpectralReal), (base + 2, MuonRole::Skip)]
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MuonRole {
+    /// [K, C, C] real parts, followed by the imaginary parts in the next array.
+    SpectralReal,
+    /// A [C, C] skip matrix.
+    Skip,
+}
+
+impl Muon {
+    /// Fresh state for `weights`.
+    pub fn new(weights: &Fno1dWeights, weight_decay: f64, lr_ratio: f64) -> Self {
+        Self {
+            momentum: weights.arrays.iter().map(|a| vec![0.0; a.len()]).collect(),
+            adam: AdamW::new(weights, weight_decay),
+            lr_ratio,
+        }
+    }
+
+    /// One step: Muon on the hidden matrices, AdamW on everything else.
+    pub fn step(&mut self, weights: &mut Fno1dWeights, grads: &[Vec<f64>], lr: f64) {
+        use crate::basis::{newton_schulz, NewtonSchulzKind};
+        let beta = 0.95;
+        let roles = muon_roles(&weights.config);
+        let muon_arrays: Vec<usize> = roles
+            .iter()
+            .flat_map(|&(i, role)| match role {
+                MuonRole::SpectralReal => vec![i, i + 1],
+                MuonRole::Skip => vec![i],
+            })
+            .collect();
+        // AdamW on the other arrays (their Muon gradients zeroed so it leaves them alone).
+        let mut masked = grads.to_vec();
+        let saved: Vec<Vec<f64>> = muon_arrays
+            .iter()
+            .map(|&i| weights.arrays[i].clone())
+            .collect();
+        for &i in &muon_arrays {
+            masked[i].iter_mut().for_each(|g| *g = 0.0);
+        }
+        self.adam.step(weights, &masked, lr);
+        for (&i, old) in muon_arrays.iter().zip(saved) {
+            weights.arrays[i] = old;
+        }
+        let nesterov = |m: &mut Vec<f64>, g: &[f64]| -> Vec<f64> {
+            m.iter_mut()
+                .zip(g)
+                .map(|(m, g)| {
+                    *m = beta * *m + (1.0 - beta) * g;
+                    (1.0 - beta) * g + beta * *m
+                })
+                .collect()
+        };
+        let orthogonalize = |u: Mat<f64>| -> Mat<f64> {
+            newton_schulz(u.as_ref(), NewtonSchulzKind::MuonQuintic, 5).unwrap_or(u)
+        };
+        let c = weights.config.width;
+        let eta = lr * self.lr_ratio;
+        let decay = self.adam.weight_decay;
+        for (i, role) in roles {
+            match role {
+                MuonRole::Skip => {
+                    let u = nesterov(&mut self.momentum[i], &grads[i]);
+                    let o = orthogonalize(Mat::from_fn(c, c, |r, s| u[r * c + s]));
+                    for (p, w) in weights.arrays[i].iter_mut().enumerate() {
+                        *w = *w * (1.0 - eta * decay) - eta * o[(p / c, p % c)];
+                    }
+                }
+                MuonRole::SpectralReal => {
+                    let ur = nesterov(&mut self.momentum[i], &grads[i]);
+                    let ui = nesterov(&mut self.momentum[i + 1], &grads[i + 1]);
+                    for k in 0..weights.config.modes {
+                        let at = |v: &[f64], r: usize, s: usize| v[k * c * c + r * c + s];
+                        let embedded = Mat::from_fn(2 * c, 2 * c, |r, s| match (r < c, s < c) {
+                            (true, true) | (false, false) => at(&ur, r % c, s % c),
+                            (true, false) => -at(&ui, r, s - c),
+                            (false, true) => at(&ui, r - c, s),
+                        });
+                        let o = orthogonalize(embedded);
+                        for r in 0..c {
+                            for s in 0..c {
+                                let p = k * c * c + r * c + s;
+                                let (wr, wi) = (weights.arrays[i][p], weights.arrays[i + 1][p]);
+                                weights.arrays[i][p] = wr * (1.0 - eta * decay) - eta * o[(r, s)];
+                                weights.arrays[i + 1][p] =
+                                    wi * (1.0 - eta * decay) - eta * o[(r + c, s)];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The optimizer of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Optimizer {
+    /// AdamW on every array.
+    AdamW,
+    /// Muon on the hidden matrices (learning rate `lr_ratio` × the AdamW one), AdamW on
+    /// the rest.
+    Muon {
+        /// The ratio of Muon's learning rate to AdamW's.
+        lr_ratio: f64,
+    },
+}
+
 /// Training settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainOptions {
@@ -113,6 +247,8 @@ pub struct TrainOptions {
     pub lr: f64,
     /// AdamW weight decay.
     pub weight_decay: f64,
+    /// The optimizer.
+    pub optimizer: Optimizer,
 }
 
 /// What a run produced.
@@ -120,6 +256,8 @@ pub struct TrainOptions {
 pub struct TrainReport {
     /// Mean training loss per epoch.
     pub train_loss: Vec<f64>,
+    /// Wall seconds at the end of each epoch.
+    pub seconds: Vec<f64>,
     /// Relative L² error on the test samples after training.
     pub test_error: f64,
     /// The trained weights.
@@ -159,7 +297,13 @@ pub fn train_fno1d(
     let grad_device = device.clone().autodiff();
     let fourier = FourierMatrices::new(data.n, config.modes, &grad_device)?;
     let mut weights = Fno1dWeights::init(config, seed);
-    let mut optimizer = AdamW::new(&weights, opts.weight_decay);
+    let mut adam = AdamW::new(&weights, opts.weight_decay);
+    let mut muon = match opts.optimizer {
+        Optimizer::Muon { lr_ratio } => Some(Muon::new(&weights, opts.weight_decay, lr_ratio)),
+        Optimizer::AdamW => None,
+    };
+    let start = std::time::Instant::now();
+    let mut seconds = Vec::with_capacity(opts.epochs);
     let steps_per_epoch = train.len().div_ceil(opts.batch.max(1));
     let total = (opts.epochs * steps_per_epoch).max(1);
     let mut train_loss = Vec::with_capacity(opts.epochs);
@@ -183,13 +327,18 @@ pub fn train_fno1d(
                     ParameterTensor::Spectral(t) => values(t.grad(&grads).expect("a leaf")),
                 })
                 .collect();
-            optimizer.step(&mut weights, &g, lr);
+            match &mut muon {
+                Some(m) => m.step(&mut weights, &g, lr),
+                None => adam.step(&mut weights, &g, lr),
+            }
         }
         train_loss.push(sum / steps_per_epoch as f64);
+        seconds.push(start.elapsed().as_secs_f64());
     }
     let test_error = evaluate(&weights, data, test, device);
     Ok(TrainReport {
         train_loss,
+        seconds,
         test_error,
         weights,
     })
