@@ -177,7 +177,8 @@ enum Command {
         #[arg(long)]
         quiet: bool,
         /// Only one group: `rom` (POD-Galerkin, DEIM), `lifting` (energy-quadratized
-        /// wave ROMs) or `adaptive` (indicator-driven enrichment).
+        /// wave ROMs), `adaptive` (indicator-driven enrichment) or `operators` (FNO,
+        /// Muon vs AdamW).
         #[arg(long)]
         only: Option<String>,
     },

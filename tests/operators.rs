@@ -2,6 +2,8 @@
 //! projection for identity weights, and FNO-1D gradients match finite differences in f64.
 #![cfg(feature = "operators")]
 
+mod common;
+
 use burn::tensor::{Tensor, TensorData};
 use galerkin::operators::cpu_f64;
 use galerkin::operators::fno::{Fno1d, Fno1dConfig, Fno1dWeights, ParameterTensor};
@@ -136,41 +138,19 @@ fn fno_gradients_match_finite_differences_in_f64() {
     assert_eq!(checked, 3 * Fno1dWeights::shapes(&config).len());
 }
 
-/// Burgers ν = 0.05 on 64 points, GRF initial data, u₀ ↦ u(0.5): `count` samples.
-fn burgers_pairs(count: usize) -> galerkin::operators::train::OperatorData {
-    use galerkin_solvers::{
-        Burgers, Dealias, Grid, InitialCondition, Schedule, Scheme, Simulation, Trajectory,
-    };
-    use rand::SeedableRng;
-    let grid = Grid::new_1d(64, 1.0).unwrap();
-    let ic = InitialCondition::GaussianRandomField {
-        sigma: 7.0,
-        tau: 5.0,
-        alpha: 2.0,
-    };
-    let (mut initial, mut target) = (Vec::new(), Vec::new());
-    for seed in 0..count as u64 {
-        let u0 = ic
-            .sample(&grid, &mut rand_chacha::ChaCha8Rng::seed_from_u64(seed))
-            .unwrap();
-        let pde = Burgers::new(&grid, 0.05, Dealias::TwoThirds).unwrap();
-        let mut sim = Simulation::new(Box::new(pde), Scheme::Etdrk4, 1e-3, &u0).unwrap();
-        let schedule = Schedule::from_t_end(1e-3, 0.5, 500).unwrap();
-        let traj = Trajectory::collect(&mut sim, &schedule).unwrap();
-        initial.push(u0);
-        target.push(traj.snapshot(1).to_vec());
-    }
-    galerkin::operators::train::OperatorData {
-        n: 64,
-        initial,
-        target,
-    }
+/// The 48 pairs of `datasets/operator-burgers-small.toml`, simulated into a temp dir.
+fn burgers_pairs(test: &str) -> galerkin::operators::train::OperatorData {
+    let dir = common::temp_dir(test);
+    let path = dir.join("pairs.h5");
+    common::simulate_recipe("datasets/operator-burgers-small.toml", &path);
+    let dataset = galerkin::data::Dataset::open(&path).unwrap();
+    galerkin::operators::train::OperatorData::from_dataset(&dataset).unwrap()
 }
 
 #[test]
 fn fno_learns_the_burgers_solution_operator() {
     use galerkin::operators::train::{evaluate, train_fno1d, TrainOptions};
-    let data = burgers_pairs(48);
+    let data = burgers_pairs("fno-adamw");
     let train: Vec<usize> = (0..40).collect();
     let test: Vec<usize> = (40..48).collect();
     let config = Fno1dConfig {
@@ -211,7 +191,7 @@ fn fno_learns_the_burgers_solution_operator() {
 #[test]
 fn muon_trains_the_same_operator() {
     use galerkin::operators::train::{train_fno1d, Optimizer, TrainOptions};
-    let data = burgers_pairs(48);
+    let data = burgers_pairs("fno-muon");
     let train: Vec<usize> = (0..40).collect();
     let test: Vec<usize> = (40..48).collect();
     let config = Fno1dConfig {

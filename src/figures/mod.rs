@@ -12,6 +12,8 @@ use thiserror::Error;
 
 mod adaptive;
 mod lifting;
+#[cfg(feature = "operators")]
+mod operators;
 
 use crate::data::{simulate, DataError, Dataset, Recipe, SimulateOptions};
 use crate::plot::{line_chart, LineChart, PlotError, Series, Style};
@@ -455,15 +457,21 @@ pub fn run_all(opts: &FiguresOptions) -> Result<String> {
             md += &rom_group(opts)?;
             md += &lifting::run(opts)?;
             md += &adaptive::run_group(opts)?;
+            #[cfg(feature = "operators")]
+            {
+                md += &operators::run_group(opts)?;
+            }
         }
         Some("rom") => md += &rom_group(opts)?,
         Some("lifting") => md += &lifting::run(opts)?,
         Some("adaptive") => md += &adaptive::run_group(opts)?,
+        #[cfg(feature = "operators")]
+        Some("operators") => md += &operators::run_group(opts)?,
         Some(other) => {
             return Err(FiguresError::Rom(RomError::Invalid {
                 field: "only".into(),
                 value: other.into(),
-                allowed: "`rom`, `lifting` or `adaptive`".into(),
+                allowed: "`rom`, `lifting`, `adaptive` or `operators`".into(),
             }))
         }
     }

@@ -21,6 +21,18 @@ pub struct OperatorData {
 }
 
 impl OperatorData {
+    /// The pairs (first save, last save) of every trajectory of a 1-D trajectory file.
+    pub fn from_dataset(dataset: &crate::data::Dataset) -> crate::data::Result<Self> {
+        let n_t = dataset.shape()[1];
+        let n = dataset.snapshot_len();
+        let (mut initial, mut target) = (Vec::new(), Vec::new());
+        for i in 0..dataset.n_traj() {
+            initial.push(dataset.snapshots(i, 0..1)?);
+            target.push(dataset.snapshots(i, n_t - 1..n_t)?);
+        }
+        Ok(Self { n, initial, target })
+    }
+
     /// Samples `idx` as (inputs [B, 2, N], targets [B, 1, N]) on `device`.
     fn batch(&self, idx: &[usize], device: &Device) -> (Tensor<3>, Tensor<3>) {
         let n = self.n;
