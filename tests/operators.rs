@@ -178,7 +178,7 @@ fn fno_learns_the_burgers_solution_operator() {
     )
     .unwrap();
     let (first, last) = (report.train_loss[0], *report.train_loss.last().unwrap());
-    // Measured: untrained 17.0, training loss 14.7 → 0.006, held-out 0.0058.
+    // Measured: untrained 94, training loss 12.5 → 0.0032, held-out 0.0101.
     assert!(untrained > 1.0, "{untrained}");
     assert!(last < 0.01 * first, "training loss {first} → {last}");
     assert!(
