@@ -95,16 +95,28 @@ impl AdamW {
 
     /// One step at learning rate `lr` (β = 0.9, 0.999; ε = 1e-8).
     pub fn step(&mut self, weights: &mut Fno1dWeights, grads: &[Vec<f64>], lr: f64) {
+        self.step_except(weights, grads, lr, &[]);
+    }
+
+    /// [`AdamW::step`] leaving the arrays listed in `skip` (and their moments) untouched.
+    fn step_except(
+        &mut self,
+        weights: &mut Fno1dWeights,
+        grads: &[Vec<f64>],
+        lr: f64,
+        skip: &[usize],
+    ) {
         let (b1, b2, eps): (f64, f64, f64) = (0.9, 0.999, 1e-8);
         self.t += 1;
         let (c1, c2) = (1.0 - b1.powi(self.t as i32), 1.0 - b2.powi(self.t as i32));
-        for (((w, g), m), v) in weights
+        let arrays = weights
             .arrays
             .iter_mut()
             .zip(grads)
-            .zip(&mut self.m)
-            .zip(&mut self.v)
-        {
+            .zip(self.m.iter_mut().zip(&mut self.v))
+            .enumerate()
+            .filter(|(i, _)| !skip.contains(i));
+        for (_, ((w, g), (m, v))) in arrays {
             for i in 0..w.len() {
                 m[i] = b1 * m[i] + (1.0 - b1) * g[i];
                 v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i];
@@ -171,19 +183,7 @@ impl Muon {
                 MuonRole::Skip => vec![i],
             })
             .collect();
-        // AdamW on the other arrays (their Muon gradients zeroed so it leaves them alone).
-        let mut masked = grads.to_vec();
-        let saved: Vec<Vec<f64>> = muon_arrays
-            .iter()
-            .map(|&i| weights.arrays[i].clone())
-            .collect();
-        for &i in &muon_arrays {
-            masked[i].iter_mut().for_each(|g| *g = 0.0);
-        }
-        self.adam.step(weights, &masked, lr);
-        for (&i, old) in muon_arrays.iter().zip(saved) {
-            weights.arrays[i] = old;
-        }
+        self.adam.step_except(weights, grads, lr, &muon_arrays);
         let nesterov = |m: &mut Vec<f64>, g: &[f64]| -> Vec<f64> {
             m.iter_mut()
                 .zip(g)
