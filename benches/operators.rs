@@ -7,16 +7,9 @@ use std::hint::black_box;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use criterion::{criterion_group, criterion_main, Criterion};
-use galerkin::operators::fno::{Fno1d, Fno1dConfig, Fno1dWeights, ParameterTensor};
+use galerkin::operators::fno::{Fno1d, Fno1dConfig, Fno1dWeights};
 use galerkin::operators::spectral::FourierMatrices;
 use galerkin::operators::train::{relative_l2, AdamW};
-
-fn values<const D: usize>(t: Tensor<D>) -> Vec<f64> {
-    t.into_data()
-        .convert::<f64>()
-        .try_into_vec::<f64>()
-        .unwrap()
-}
 
 fn bench(c: &mut Criterion) {
     let config = Fno1dConfig {
@@ -50,15 +43,7 @@ fn bench(c: &mut Criterion) {
                     Tensor::<3>::from_data(TensorData::new(target.clone(), [batch, 1, n]), &device);
                 let loss = relative_l2(model.forward(x, &fourier), y);
                 let grads = loss.backward();
-                let g: Vec<Vec<f64>> = model
-                    .parameters
-                    .iter()
-                    .map(|p| match p {
-                        ParameterTensor::Vector(t) => values(t.grad(&grads).unwrap()),
-                        ParameterTensor::Matrix(t) => values(t.grad(&grads).unwrap()),
-                        ParameterTensor::Spectral(t) => values(t.grad(&grads).unwrap()),
-                    })
-                    .collect();
+                let g = model.gradients(&grads);
                 adam.step(&mut weights, black_box(&g), 1e-3);
             })
         });

@@ -165,6 +165,20 @@ impl Fno1d {
         }
     }
 
+    /// The gradient of every parameter (an autodiff leaf: the model was built trainable),
+    /// in the order of [`Fno1dWeights::shapes`].
+    pub fn gradients(&self, grads: &burn::tensor::Gradients) -> Vec<Vec<f64>> {
+        let missing = "a trainable model's parameters are leaves of the graph";
+        self.parameters
+            .iter()
+            .map(|p| match p {
+                ParameterTensor::Vector(t) => super::to_f64(t.grad(grads).expect(missing)),
+                ParameterTensor::Matrix(t) => super::to_f64(t.grad(grads).expect(missing)),
+                ParameterTensor::Spectral(t) => super::to_f64(t.grad(grads).expect(missing)),
+            })
+            .collect()
+    }
+
     /// input [B, C_in, N] ↦ output [B, 1, N], with the Fourier matrices of N and the modes.
     pub fn forward(&self, input: Tensor<3>, fourier: &FourierMatrices) -> Tensor<3> {
         let p = &self.parameters;

@@ -12,7 +12,7 @@ pub mod fno;
 pub mod spectral;
 pub mod train;
 
-use burn::tensor::{Device, FloatDType};
+use burn::tensor::{Device, FloatDType, Tensor};
 
 /// The CPU device with f64 as its float type (for gradient checks and f64 work); must be
 /// made before any tensor is created on it.
@@ -21,4 +21,12 @@ pub fn cpu_f64() -> Device {
     // A fresh flex device accepts its settings once; an error means they are already f64.
     let _ = device.configure(FloatDType::F64);
     device
+}
+
+/// The entries of `t` as f64, whatever its float type.
+pub fn to_f64<const D: usize>(t: Tensor<D>) -> Vec<f64> {
+    t.into_data()
+        .convert::<f64>()
+        .try_into_vec::<f64>()
+        .expect("converted to f64 just before")
 }

@@ -6,8 +6,9 @@
 use burn::tensor::{Device, Tensor, TensorData};
 use faer::Mat;
 
-use super::fno::{Fno1d, Fno1dConfig, Fno1dWeights, ParameterTensor};
+use super::fno::{Fno1d, Fno1dConfig, Fno1dWeights};
 use super::spectral::FourierMatrices;
+use super::to_f64;
 
 /// Input/target pairs on N points: inputs [S, 2, N] (u₀ and x), targets [S, 1, N].
 #[derive(Debug, Clone, PartialEq)]
@@ -276,13 +277,6 @@ pub struct TrainReport {
     pub weights: Fno1dWeights,
 }
 
-fn values<const D: usize>(t: Tensor<D>) -> Vec<f64> {
-    t.into_data()
-        .convert::<f64>()
-        .try_into_vec::<f64>()
-        .expect("converted to f64")
-}
-
 /// The relative L² error of `weights` on the samples `idx` of `data`.
 pub fn evaluate(
     weights: &Fno1dWeights,
@@ -294,7 +288,7 @@ pub fn evaluate(
         .expect("modes checked at training start");
     let model = Fno1d::new(weights, device, false);
     let (x, y) = data.batch(idx, device);
-    values(relative_l2(model.forward(x, &fourier), y))[0]
+    to_f64(relative_l2(model.forward(x, &fourier), y))[0]
 }
 
 /// Trains an FNO-1D of `config` from `seed` on samples `train`, tests on `test`.
@@ -328,17 +322,9 @@ pub fn train_fno1d(
             let model = Fno1d::new(&weights, &grad_device, true);
             let (x, y) = data.batch(chunk, &grad_device);
             let loss = relative_l2(model.forward(x, &fourier), y);
-            sum += values(loss.clone())[0];
+            sum += to_f64(loss.clone())[0];
             let grads = loss.backward();
-            let g: Vec<Vec<f64>> = model
-                .parameters
-                .iter()
-                .map(|p| match p {
-                    ParameterTensor::Vector(t) => values(t.grad(&grads).expect("a leaf")),
-                    ParameterTensor::Matrix(t) => values(t.grad(&grads).expect("a leaf")),
-                    ParameterTensor::Spectral(t) => values(t.grad(&grads).expect("a leaf")),
-                })
-                .collect();
+            let g = model.gradients(&grads);
             match &mut muon {
                 Some(m) => m.step(&mut weights, &g, lr),
                 None => adam.step(&mut weights, &g, lr),
