@@ -125,12 +125,7 @@ pub fn simulate(recipe: &Recipe, opts: &SimulateOptions) -> Result<SimulateSumma
     // Configuration errors (an unreadable initial-condition file, say) stop the run before
     // any file is made; only blow-ups and CFL stops are per-trajectory outcomes.
     recipe.simulation(&first)?;
-    let mut writer = TrajectoryWriter::create_or_resume(recipe, layout, &meta)?;
-    let todo: Vec<Member> = (0..plan.len())
-        .filter(|&i| writer.done()[i] == 0)
-        .map(|i| plan.member(i))
-        .collect();
-    let skipped = plan.len() - todo.len();
+    let (mut writer, todo, skipped) = open_for_resume(recipe, layout, &meta, &plan)?;
     let progress = progress_bar(todo.len() as u64, opts.quiet);
     let (tx, rx) = sync_channel::<(Member, Result<Trajectory>)>(2 * rayon::current_num_threads());
     let mut unhealthy = Vec::new();
@@ -194,6 +189,23 @@ pub fn simulate(recipe: &Recipe, opts: &SimulateOptions) -> Result<SimulateSumma
     progress.finish_and_clear();
     write_result?;
     finish(writer, written, skipped, unhealthy, start)
+}
+
+/// Opens (or resumes) the partial file of `recipe` and lists the members still to run, and
+/// how many were already done.
+pub(super) fn open_for_resume(
+    recipe: &Recipe,
+    layout: Layout,
+    meta: &FileMetadata,
+    plan: &galerkin_solvers::ensemble::EnsemblePlan,
+) -> Result<(TrajectoryWriter, Vec<Member>, usize)> {
+    let writer = TrajectoryWriter::create_or_resume(recipe, layout, meta)?;
+    let todo: Vec<Member> = (0..plan.len())
+        .filter(|&i| writer.done()[i] == 0)
+        .map(|i| plan.member(i))
+        .collect();
+    let skipped = plan.len() - todo.len();
+    Ok((writer, todo, skipped))
 }
 
 /// Closes and renames the file and reports the run.

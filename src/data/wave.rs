@@ -11,8 +11,10 @@ use rayon::prelude::*;
 use super::error::Result;
 use super::health::Health;
 use super::recipe::Recipe;
-use super::simulate::{finish, note_resolution, progress_bar, SimulateOptions, SimulateSummary};
-use super::writer::{FileMetadata, Layout, TrajectoryWriter};
+use super::simulate::{
+    finish, note_resolution, open_for_resume, progress_bar, SimulateOptions, SimulateSummary,
+};
+use super::writer::{FileMetadata, Layout};
 
 /// One member: its stored data ([n_t][x][y][q, p]) and health, or the solver's refusal.
 fn run_member(
@@ -72,12 +74,7 @@ pub(super) fn simulate_waves(
     let plan = recipe.plan()?;
     let schedule = recipe.schedule()?;
     let stored = layout.x.len() * layout.y.len().max(1) * layout.fields;
-    let mut writer = TrajectoryWriter::create_or_resume(recipe, layout, meta)?;
-    let todo: Vec<Member> = (0..plan.len())
-        .filter(|&i| writer.done()[i] == 0)
-        .map(|i| plan.member(i))
-        .collect();
-    let skipped = plan.len() - todo.len();
+    let (mut writer, todo, skipped) = open_for_resume(recipe, layout, meta, &plan)?;
     let progress = progress_bar(todo.len() as u64, opts.quiet);
     let (mut written, mut unhealthy) = (0, Vec::new());
     for batch in todo.chunks(rayon::current_num_threads().max(1)) {
