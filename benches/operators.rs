@@ -7,13 +7,16 @@ use std::hint::black_box;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use criterion::{criterion_group, criterion_main, Criterion};
-use galerkin::operators::fno::{Fno1d, Fno1dConfig, Fno1dWeights};
-use galerkin::operators::spectral::FourierMatrices;
-use galerkin::operators::train::{relative_l2, AdamW};
+use galerkin::operators::fno::{Fno, FnoConfig, FnoWeights};
+use galerkin::operators::loss::relative_l2;
+use galerkin::operators::optim::AdamW;
+use galerkin::operators::spectral::SpectralGrid;
 
 fn bench(c: &mut Criterion) {
-    let config = Fno1dConfig {
+    let config = FnoConfig {
+        dims: 1,
         in_channels: 2,
+        out_channels: 1,
         width: 64,
         modes: 16,
         layers: 4,
@@ -25,8 +28,8 @@ fn bench(c: &mut Criterion) {
     {
         let label = "f32";
         let device = Device::flex().autodiff();
-        let fourier = FourierMatrices::new(n, config.modes, &device).unwrap();
-        let mut weights = Fno1dWeights::init(config, 0);
+        let fourier = SpectralGrid::new(&[n], config.modes, &device).unwrap();
+        let mut weights = FnoWeights::init(config, 0);
         let mut adam = AdamW::new(&weights, 1e-4);
         let input: Vec<f64> = (0..batch * 2 * n)
             .map(|i| ((i * 7 % 13) as f64) / 13.0)
@@ -36,11 +39,11 @@ fn bench(c: &mut Criterion) {
             .collect();
         group.bench_function(label, |b| {
             b.iter(|| {
-                let model = Fno1d::new(&weights, &device, true);
+                let model = Fno::new(&weights, &device, true);
                 let x =
-                    Tensor::<3>::from_data(TensorData::new(input.clone(), [batch, 2, n]), &device);
+                    Tensor::<3>::from_data(TensorData::new(input.clone(), [batch, n, 2]), &device);
                 let y =
-                    Tensor::<3>::from_data(TensorData::new(target.clone(), [batch, 1, n]), &device);
+                    Tensor::<3>::from_data(TensorData::new(target.clone(), [batch, n, 1]), &device);
                 let loss = relative_l2(model.forward(x, &fourier), y);
                 let grads = loss.backward();
                 let g = model.gradients(&grads);

@@ -160,9 +160,21 @@ enum Command {
     ///
     /// Example: galerkin evaluate data/ks-l22-rom.h5 data/ks-l22.h5 --trajectory 0
     Evaluate(EvaluateArgs),
-    /// Train a neural operator (FNO, neural spectral method) from a recipe.
-    /// [not built yet: arrives with the neural-operator issue #8]
-    Train,
+    /// Train a Fourier neural operator (1-D or 2-D, from the data) from a training recipe.
+    ///
+    /// The recipe (TOML, examples in training/) names a dataset recipe (simulated first
+    /// if its file is missing), the training and held-out trajectory ranges, the task
+    /// (`final`: u(t_in) ↦ u(t_out); `autoregressive`: h frames ↦ the next, with k-step
+    /// rollout training), the model size and the optimization (AdamW or Muon, cosine or
+    /// step schedule, relative L² or H¹ loss). A progress bar shows loss, learning rate and
+    /// samples/s. A checkpoint with the optimizer state is written every
+    /// `train.checkpoint_every` epochs to OUTPUT/checkpoint.h5, and running the same
+    /// command again resumes from it (raise `train.epochs` to train longer). At the end:
+    /// the held-out relative L² error, OUTPUT/report.md, OUTPUT/loss.png and, for
+    /// autoregressive tasks, the rollout error against time (OUTPUT/rollout.png).
+    ///
+    /// Example: galerkin train training/fno-burgers.toml --set train.epochs=50
+    Train(TrainArgs),
     /// Regenerate every ROM figure and table in figures/ from the recipes in datasets/.
     ///
     /// Group `lifting`: the energy-quadratized wave ROMs against DEIM (energy error vs
@@ -205,18 +217,20 @@ enum Command {
     },
 }
 
-impl Command {
-    /// For a subcommand that does not exist yet: its name and the issue that brings it.
-    fn pending(&self) -> Option<(&'static str, u32)> {
-        match self {
-            Command::Demo { .. } => None,
-            Command::Simulate(_) | Command::Info { .. } => None,
-            Command::Export { .. } => None,
-            Command::Reduce(_) | Command::Evaluate(_) => None,
-            Command::Figures { .. } => None,
-            Command::Train => Some(("train", 8)),
-        }
-    }
+/// Arguments of `galerkin train`.
+#[derive(Debug, clap::Args)]
+struct TrainArgs {
+    /// The training recipe (.toml).
+    recipe: std::path::PathBuf,
+    /// Override a recipe key, e.g. `--set train.epochs=20 --set train.optimizer=muon`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Ignore an existing checkpoint and start from the seed.
+    #[arg(long)]
+    fresh: bool,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
 }
 
 fn main() -> ExitCode {
@@ -227,13 +241,6 @@ fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    if let Some((name, issue)) = cli.command.pending() {
-        eprintln!(
-            "galerkin {name}: not built yet. It arrives with issue #{issue}; \
-             run `galerkin demo` to see what works today."
-        );
-        return ExitCode::from(2);
-    }
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -317,8 +324,52 @@ fn run(command: Command) -> Result<()> {
             Ok(())
         }
         Command::Evaluate(args) => evaluate(args),
-        other => unreachable!("pending subcommand {other:?} handled before dispatch"),
+        Command::Train(args) => train(args),
     }
+}
+
+#[cfg(feature = "operators")]
+fn train(args: TrainArgs) -> Result<()> {
+    use galerkin::operators::{recipe::TrainRecipe, run};
+    let recipe = TrainRecipe::from_file(&args.recipe, &args.set)?;
+    let summary = run::run(
+        &recipe,
+        &run::RunOptions {
+            fresh: args.fresh,
+            quiet: args.quiet,
+        },
+    )?;
+    let h = &summary.state.history;
+    println!(
+        "{}: {} epochs ({} this session), {} optimizer steps, {:.1} s of training",
+        recipe.name,
+        summary.state.epoch,
+        summary.state.epoch - summary.resumed_from,
+        summary.state.step,
+        h.seconds.last().copied().unwrap_or(0.0)
+    );
+    println!(
+        "final training loss {:.4e}; held-out relative L2 {:.4e}",
+        h.train_loss.last().copied().unwrap_or(f64::NAN),
+        summary.test_error
+    );
+    if let (Some(first), Some(last)) = (summary.rollout.first(), summary.rollout.last()) {
+        println!(
+            "held-out rollout: relative L2 {:.3e} at t = {:.3} → {:.3e} at t = {:.3}",
+            first.1, first.0, last.1, last.0
+        );
+    }
+    println!(
+        "checkpoint {}; report {}",
+        recipe.checkpoint_path().display(),
+        summary.report.display()
+    );
+    Ok(())
+}
+
+#[cfg(not(feature = "operators"))]
+fn train(_: TrainArgs) -> Result<()> {
+    anyhow::bail!("this galerkin was built without the `operators` feature; rebuild with default features to train neural operators")
 }
 
 fn reduce(args: ReduceArgs) -> Result<()> {

@@ -5,8 +5,8 @@
 mod common;
 
 use burn::tensor::{Tensor, TensorData};
-use galerkin::operators::fno::{Fno1d, Fno1dConfig, Fno1dWeights};
-use galerkin::operators::spectral::{FourierMatrices, SpectralConv1d};
+use galerkin::operators::fno::{Fno, FnoConfig, FnoWeights};
+use galerkin::operators::spectral::{SpectralConv, SpectralGrid};
 use galerkin::operators::train::{evaluate, train_fno1d, Optimizer, TrainOptions, TrainReport};
 use galerkin::operators::{cpu_f64, to_f64 as values};
 
@@ -15,7 +15,7 @@ fn identity_weights_project_onto_the_retained_modes() {
     let device = cpu_f64();
     let n = 32;
     let modes = 5;
-    let f = FourierMatrices::new(n, modes, &device).unwrap();
+    let f = SpectralGrid::new(&[n], modes, &device).unwrap();
     let tau = std::f64::consts::TAU;
     let x: Vec<f64> = (0..n).map(|i| i as f64 / n as f64).collect();
     let kept: Vec<f64> = x
@@ -29,7 +29,7 @@ fn identity_weights_project_onto_the_retained_modes() {
         .collect();
     let v = Tensor::<3>::from_data(TensorData::new(input, [1, 1, n]), &device);
     let ones = vec![1.0; modes];
-    let conv = SpectralConv1d {
+    let conv = SpectralConv {
         real: Tensor::from_data(TensorData::new(ones, [modes, 1, 1]), &device),
         imag: Tensor::from_data(TensorData::new(vec![0.0; modes], [modes, 1, 1]), &device),
     };
@@ -41,7 +41,7 @@ fn identity_weights_project_onto_the_retained_modes() {
     // sign convention of the complex mix.
     let delta = 3.0 / n as f64;
     let phase = |k: usize| tau * k as f64 * delta;
-    let shift = SpectralConv1d {
+    let shift = SpectralConv {
         real: Tensor::from_data(
             TensorData::new(
                 (0..modes).map(|k| phase(k).cos()).collect::<Vec<_>>(),
@@ -70,14 +70,16 @@ fn identity_weights_project_onto_the_retained_modes() {
 
 #[test]
 fn fno_gradients_match_finite_differences_in_f64() {
-    let config = Fno1dConfig {
+    let config = FnoConfig {
+        dims: 1,
         in_channels: 2,
+        out_channels: 1,
         width: 4,
         modes: 3,
         layers: 2,
         projection: 8,
     };
-    let weights = Fno1dWeights::init(config, 3);
+    let weights = FnoWeights::init(config, 3);
     let (batch, n) = (2, 16);
     let input: Vec<f64> = (0..batch * 2 * n)
         .map(|i| ((i * 37 % 17) as f64 - 8.0) / 8.0)
@@ -86,16 +88,16 @@ fn fno_gradients_match_finite_differences_in_f64() {
         .map(|i| ((i * 13 % 11) as f64 - 5.0) / 5.0)
         .collect();
     let base = cpu_f64();
-    let loss_of = |w: &Fno1dWeights, autodiff: bool| {
+    let loss_of = |w: &FnoWeights, autodiff: bool| {
         let device = if autodiff {
             base.clone().autodiff()
         } else {
             base.clone()
         };
-        let f = FourierMatrices::new(n, config.modes, &device).unwrap();
-        let model = Fno1d::new(w, &device, autodiff);
-        let x = Tensor::<3>::from_data(TensorData::new(input.clone(), [batch, 2, n]), &device);
-        let y = Tensor::<3>::from_data(TensorData::new(target.clone(), [batch, 1, n]), &device);
+        let f = SpectralGrid::new(&[n], config.modes, &device).unwrap();
+        let model = Fno::new(w, &device, autodiff);
+        let x = Tensor::<3>::from_data(TensorData::new(input.clone(), [batch, n, 2]), &device);
+        let y = Tensor::<3>::from_data(TensorData::new(target.clone(), [batch, n, 1]), &device);
         let loss = (model.forward(x, &f) - y).powf_scalar(2.0).mean();
         (model, loss)
     };
@@ -122,7 +124,7 @@ fn fno_gradients_match_finite_differences_in_f64() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 3 * Fno1dWeights::shapes(&config).len());
+    assert_eq!(checked, 3 * FnoWeights::shapes(&config).len());
 }
 
 /// The 48 pairs of `datasets/operator-burgers-small.toml`, simulated into a temp dir.
@@ -135,8 +137,10 @@ fn burgers_pairs(test: &str) -> galerkin::operators::train::OperatorData {
 }
 
 /// The FNO of both training tests.
-const SMALL: Fno1dConfig = Fno1dConfig {
+const SMALL: FnoConfig = FnoConfig {
+    dims: 1,
     in_channels: 2,
+    out_channels: 1,
     width: 12,
     modes: 8,
     layers: 3,
@@ -164,7 +168,7 @@ fn train_small(
 fn fno_learns_the_burgers_solution_operator() {
     let data = burgers_pairs("fno-adamw");
     let test: Vec<usize> = (40..48).collect();
-    let untrained = evaluate(&Fno1dWeights::init(SMALL, 1), &data, &test, &cpu_f64());
+    let untrained = evaluate(&FnoWeights::init(SMALL, 1), &data, &test, &cpu_f64());
     let report = train_small(&data, Optimizer::AdamW);
     let (first, last) = (report.train_loss[0], *report.train_loss.last().unwrap());
     // Measured: untrained 94, training loss 12.5 → 0.0032, held-out 0.0101.

@@ -14,6 +14,7 @@ pub use dataset::Dataset;
 pub use error::{DataError, Result};
 pub use export::{export, ExportFormat};
 pub use health::{Health, TAIL_RATIO_LIMIT};
+pub(crate) use recipe::apply_override;
 pub use recipe::{
     ForcingSpec, GridSpec, IcSpec, ParameterValues, Precision, Recipe, TimeSpec, WaveSpec,
 };

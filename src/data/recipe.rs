@@ -686,7 +686,7 @@ fn parse_parameter(field: &str, value: &toml::Value) -> Result<ParameterValues> 
 }
 
 /// Applies `a.b.c=value` to the document.
-fn apply_override(doc: &mut toml::Table, assignment: &str) -> Result<()> {
+pub(crate) fn apply_override(doc: &mut toml::Table, assignment: &str) -> Result<()> {
     let (key, raw) = assignment
         .split_once('=')
         .ok_or_else(|| DataError::Recipe {

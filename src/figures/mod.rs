@@ -34,6 +34,10 @@ pub enum FiguresError {
     /// From plotting.
     #[error(transparent)]
     Plot(#[from] PlotError),
+    /// From operator learning.
+    #[cfg(feature = "operators")]
+    #[error(transparent)]
+    Operator(#[from] crate::operators::error::OperatorError),
     /// From the solvers (timing runs).
     #[error(transparent)]
     Solver(#[from] galerkin_solvers::SolverError),

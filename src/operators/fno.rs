@@ -1,21 +1,28 @@
-//! FNO-1D (Li et al., ICLR 2021, §4): lifting P, L Fourier layers
-//! v ← σ(K v + W v + b) with the spectral convolution K and a pointwise (1×1) skip W,
-//! σ = GELU except after the last layer, then a two-layer pointwise projection Q.
+//! The Fourier neural operator in 1-D and 2-D (Li et al., ICLR 2021, §4): lifting P,
+//! L Fourier layers v ← σ(K v + W v + b) with the spectral convolution K and a pointwise
+//! (1×1) skip W, σ = GELU except after the last layer, then a two-layer pointwise
+//! projection Q. Tensors are channels-last, [B, P, C] with P the grid points (row-major
+//! over a 2-D grid), so every pointwise layer is one matmul with no transpose.
 
 use burn::tensor::activation::gelu;
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::{Rng, SeedableRng};
 
-use super::spectral::{FourierMatrices, SpectralConv1d};
+use super::spectral::{SpectralConv, SpectralGrid};
 
-/// Sizes of an FNO-1D.
+/// Sizes of an FNO.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fno1dConfig {
-    /// Input channels (e.g. 2: u₀ and x).
+pub struct FnoConfig {
+    /// Space dimensions: 1 or 2.
+    pub dims: usize,
+    /// Input channels (e.g. 2 in 1-D: u₀ and x).
     pub in_channels: usize,
+    /// Output channels.
+    pub out_channels: usize,
     /// Hidden width.
     pub width: usize,
-    /// Retained Fourier modes.
+    /// Retained Fourier modes per axis (in 2-D: first-axis wavenumbers 0…K−1 and −K…−1,
+    /// last-axis 0…K−1).
     pub modes: usize,
     /// Fourier layers.
     pub layers: usize,
@@ -23,21 +30,24 @@ pub struct Fno1dConfig {
     pub projection: usize,
 }
 
-/// The weights of an FNO-1D as plain f64 arrays (row-major), independent of any device:
+/// The weights of an FNO as plain f64 arrays (row-major), independent of any device:
 /// what checkpoints store and finite-difference checks perturb.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Fno1dWeights {
+pub struct FnoWeights {
     /// The sizes.
-    pub config: Fno1dConfig,
-    /// Every parameter array, in the order of [`Fno1dWeights::shapes`].
+    pub config: FnoConfig,
+    /// Every parameter array, in the order of [`FnoWeights::shapes`].
     pub arrays: Vec<Vec<f64>>,
 }
 
-impl Fno1dWeights {
-    /// Shapes of the parameter arrays: lifting (W, b); per layer spectral (a, b) [K, C, C],
-    /// skip (W, b); projection (W₁, b₁, W₂, b₂).
-    pub fn shapes(config: &Fno1dConfig) -> Vec<Vec<usize>> {
-        let (w, k) = (config.width, config.modes);
+impl FnoWeights {
+    /// Shapes of the parameter arrays: lifting (W, b); per layer spectral (A, B) [M, C, C]
+    /// with M the [`SpectralGrid::mode_count`], skip (W, b); projection (W₁, b₁, W₂, b₂).
+    pub fn shapes(config: &FnoConfig) -> Vec<Vec<usize>> {
+        let (w, k) = (
+            config.width,
+            SpectralGrid::mode_count(config.modes, config.dims),
+        );
         let mut shapes = vec![vec![config.in_channels, w], vec![w]];
         for _ in 0..config.layers {
             shapes.extend([vec![k, w, w], vec![k, w, w], vec![w, w], vec![w]]);
@@ -45,15 +55,15 @@ impl Fno1dWeights {
         shapes.extend([
             vec![w, config.projection],
             vec![config.projection],
-            vec![config.projection, 1],
-            vec![1],
+            vec![config.projection, config.out_channels],
+            vec![config.out_channels],
         ]);
         shapes
     }
 
     /// Random initial weights from `seed`: uniform ±1/√fan-in for pointwise layers, and
     /// the FNO paper's 1/(C_in·C_out)·U(0, 1) for spectral weights.
-    pub fn init(config: Fno1dConfig, seed: u64) -> Self {
+    pub fn init(config: FnoConfig, seed: u64) -> Self {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let spectral_scale = 1.0 / (config.width * config.width) as f64;
         let arrays = Self::shapes(&config)
@@ -74,12 +84,12 @@ impl Fno1dWeights {
     }
 }
 
-/// An FNO-1D on a device, built from [`Fno1dWeights`].
+/// An FNO on a device, built from [`FnoWeights`].
 #[derive(Debug, Clone)]
-pub struct Fno1d {
-    /// The parameter tensors, in the order of [`Fno1dWeights::shapes`].
+pub struct Fno {
+    /// The parameter tensors, in the order of [`FnoWeights::shapes`].
     pub parameters: Vec<ParameterTensor>,
-    config: Fno1dConfig,
+    config: FnoConfig,
 }
 
 /// A parameter tensor of rank 1, 2 or 3.
@@ -97,37 +107,36 @@ impl ParameterTensor {
     fn vector(&self) -> Tensor<1> {
         match self {
             Self::Vector(t) => t.clone(),
-            _ => unreachable!("layout fixed by Fno1dWeights::shapes"),
+            _ => unreachable!("layout fixed by FnoWeights::shapes"),
         }
     }
     fn matrix(&self) -> Tensor<2> {
         match self {
             Self::Matrix(t) => t.clone(),
-            _ => unreachable!("layout fixed by Fno1dWeights::shapes"),
+            _ => unreachable!("layout fixed by FnoWeights::shapes"),
         }
     }
     fn spectral(&self) -> Tensor<3> {
         match self {
             Self::Spectral(t) => t.clone(),
-            _ => unreachable!("layout fixed by Fno1dWeights::shapes"),
+            _ => unreachable!("layout fixed by FnoWeights::shapes"),
         }
     }
 }
 
-/// x [B, C, N] ↦ x·W + b over channels: [B, C', N].
+/// x [B, P, C] ↦ x·W + b over channels: [B, P, C′].
 fn pointwise(x: Tensor<3>, w: Tensor<2>, b: Tensor<1>) -> Tensor<3> {
-    let [batch, channels, n] = x.dims();
+    let [batch, points, channels] = x.dims();
     let out = w.dims()[1];
-    let rows = x.swap_dims(1, 2).reshape([batch * n, channels]);
-    let y = rows.matmul(w) + b.reshape([1, out]);
-    y.reshape([batch, n, out]).swap_dims(1, 2)
+    let y = x.reshape([batch * points, channels]).matmul(w) + b.reshape([1, out]);
+    y.reshape([batch, points, out])
 }
 
-impl Fno1d {
+impl Fno {
     /// The network of `weights` on `device`; with `trainable`, every parameter is an
     /// autodiff leaf (the device must then be an autodiff one).
-    pub fn new(weights: &Fno1dWeights, device: &Device, trainable: bool) -> Self {
-        let parameters = Fno1dWeights::shapes(&weights.config)
+    pub fn new(weights: &FnoWeights, device: &Device, trainable: bool) -> Self {
+        let parameters = FnoWeights::shapes(&weights.config)
             .iter()
             .zip(&weights.arrays)
             .map(|(shape, data)| {
@@ -166,7 +175,7 @@ impl Fno1d {
     }
 
     /// The gradient of every parameter (an autodiff leaf: the model was built trainable),
-    /// in the order of [`Fno1dWeights::shapes`].
+    /// in the order of [`FnoWeights::shapes`].
     pub fn gradients(&self, grads: &burn::tensor::Gradients) -> Vec<Vec<f64>> {
         let missing = "a trainable model's parameters are leaves of the graph";
         self.parameters
@@ -179,18 +188,19 @@ impl Fno1d {
             .collect()
     }
 
-    /// input [B, C_in, N] ↦ output [B, 1, N], with the Fourier matrices of N and the modes.
-    pub fn forward(&self, input: Tensor<3>, fourier: &FourierMatrices) -> Tensor<3> {
+    /// input [B, P, C_in] ↦ output [B, P, C_out], with the transforms of the grid and the
+    /// modes.
+    pub fn forward(&self, input: Tensor<3>, grid: &SpectralGrid) -> Tensor<3> {
         let p = &self.parameters;
         let mut v = pointwise(input, p[0].matrix(), p[1].vector());
         for l in 0..self.config.layers {
             let base = 2 + 4 * l;
-            let conv = SpectralConv1d {
+            let conv = SpectralConv {
                 real: p[base].spectral(),
                 imag: p[base + 1].spectral(),
             };
             let skip = pointwise(v.clone(), p[base + 2].matrix(), p[base + 3].vector());
-            v = conv.forward(v, fourier) + skip;
+            v = conv.forward(v, grid) + skip;
             if l + 1 < self.config.layers {
                 v = gelu(v);
             }

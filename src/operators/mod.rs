@@ -1,14 +1,26 @@
 //! Neural operators on burn (=0.22.1, CPU `flex` backend; the backend is chosen at run
-//! time through `burn::tensor::Device`, so nothing here names one):
+//! time through `burn::tensor::Device`, so nothing here names one: a GPU build only swaps
+//! the device):
 //! - [`spectral`]: the spectral convolution of Fourier neural operators as truncated
-//!   DFT / inverse-DFT matmuls built from the basis core's Fourier matrices;
-//! - [`fno`]: FNO-1D (lifting, Fourier layers with pointwise skip and GELU, projection);
-//! - [`train`]: relative-L² training with AdamW and a cosine schedule.
-//!
-//! Training (`galerkin train`), FNO-2D, the neural spectral method and Muon arrive with the
-//! rest of issue #8.
+//!   DFT / inverse-DFT matmuls built from the basis core's Fourier matrices, 1-D and 2-D;
+//! - [`fno`]: FNO-1D/2D (lifting, Fourier layers with pointwise skip and GELU, projection);
+//! - [`data`]: samples cut from trajectory files (u₀ ↦ u(T), autoregressive windows);
+//! - [`loss`]: relative L² and H¹ (exact, by Parseval) losses;
+//! - [`optim`]: AdamW and Muon (Newton–Schulz from the basis core, per-mode complex);
+//! - [`train`]: the training loop (schedules, k-step rollout, evaluation, rollout errors);
+//! - [`checkpoint`]: checkpoints with optimizer state, written atomically, for resuming;
+//! - [`recipe`], [`run`]: the TOML training recipe and the `galerkin train` job;
+//! - [`nsm`]: the neural spectral method, trained by the PDE residual alone.
 
+pub mod checkpoint;
+pub mod data;
+pub mod error;
 pub mod fno;
+pub mod loss;
+pub mod nsm;
+pub mod optim;
+pub mod recipe;
+pub mod run;
 pub mod spectral;
 pub mod train;
 

@@ -1,243 +1,50 @@
-//! Training FNO-1D on operator data (u₀ ↦ u(T)) with the relative L² loss and AdamW
-//! (Loshchilov & Hutter, ICLR 2019: decoupled weight decay) under a cosine schedule. The
-//! optimizer works on the plain f64 weight arrays, so the same state serves checkpoints
-//! and the orthogonalized updates (Muon) to come.
+//! Training an FNO on trajectory samples ([`super::data`]): mini-batches shuffled from the
+//! seed and the epoch (so a resumed run draws the same batches), k-step rollout with
+//! backpropagation through the rollout, relative L² or H¹ loss, AdamW or Muon under a
+//! cosine or step schedule, held-out evaluation every epoch, a checkpoint (weights and
+//! optimizer state) every few epochs, and the autoregressive rollout error against time.
 
-use burn::tensor::{Device, Tensor, TensorData};
-use faer::Mat;
+use burn::tensor::{Device, Tensor};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
 
-use super::fno::{Fno1d, Fno1dConfig, Fno1dWeights};
-use super::spectral::FourierMatrices;
+use super::data::{shift_input, Task, Trajectories};
+use super::error::{invalid, OperatorError, Result};
+use super::fno::{Fno, FnoConfig, FnoWeights};
+use super::loss::{relative_l2, LossKind, SobolevNorm};
+use super::optim::{AdamW, Muon};
+use super::spectral::SpectralGrid;
 use super::to_f64;
 
-/// Input/target pairs on N points: inputs [S, 2, N] (u₀ and x), targets [S, 1, N].
-#[derive(Debug, Clone, PartialEq)]
-pub struct OperatorData {
-    /// Grid points.
-    pub n: usize,
-    /// u₀ per sample (S × N).
-    pub initial: Vec<Vec<f64>>,
-    /// u(T) per sample (S × N).
-    pub target: Vec<Vec<f64>>,
+/// The learning-rate schedule over the run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Schedule {
+    /// lr·½(1 + cos(π·step/steps)) (Loshchilov & Hutter, SGDR, without restarts).
+    Cosine,
+    /// lr·γ^⌊epoch/every⌋ (the FNO paper: γ = 0.5 every 100 epochs).
+    Step {
+        /// Epochs between decays.
+        every: usize,
+        /// Decay factor.
+        gamma: f64,
+    },
 }
 
-impl OperatorData {
-    /// The pairs (first save, last save) of every trajectory of a 1-D trajectory file.
-    pub fn from_dataset(dataset: &crate::data::Dataset) -> crate::data::Result<Self> {
-        let n_t = dataset.shape()[1];
-        let n = dataset.snapshot_len();
-        let (mut initial, mut target) = (Vec::new(), Vec::new());
-        for i in 0..dataset.n_traj() {
-            initial.push(dataset.snapshots(i, 0..1)?);
-            target.push(dataset.snapshots(i, n_t - 1..n_t)?);
-        }
-        Ok(Self { n, initial, target })
-    }
-
-    /// Samples `idx` as (inputs [B, 2, N], targets [B, 1, N]) on `device`.
-    fn batch(&self, idx: &[usize], device: &Device) -> (Tensor<3>, Tensor<3>) {
-        let n = self.n;
-        let mut input = Vec::with_capacity(idx.len() * 2 * n);
-        let mut target = Vec::with_capacity(idx.len() * n);
-        for &i in idx {
-            input.extend_from_slice(&self.initial[i]);
-            input.extend((0..n).map(|j| j as f64 / n as f64));
-            target.extend_from_slice(&self.target[i]);
-        }
-        (
-            Tensor::from_data(TensorData::new(input, [idx.len(), 2, n]), device),
-            Tensor::from_data(TensorData::new(target, [idx.len(), 1, n]), device),
-        )
-    }
-}
-
-/// The mean over the batch of ‖prediction − target‖ / ‖target‖ (the FNO paper's loss and
-/// test metric).
-pub fn relative_l2(prediction: Tensor<3>, target: Tensor<3>) -> Tensor<1> {
-    let [batch, channels, n] = target.dims();
-    let per_sample = [batch, channels * n];
-    let err = (prediction - target.clone())
-        .powf_scalar(2.0)
-        .reshape(per_sample)
-        .sum_dim(1)
-        .sqrt();
-    let norm = target
-        .powf_scalar(2.0)
-        .reshape(per_sample)
-        .sum_dim(1)
-        .sqrt();
-    (err / norm).mean().reshape([1])
-}
-
-/// AdamW state over the weight arrays.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AdamW {
-    /// First moments.
-    pub m: Vec<Vec<f64>>,
-    /// Second moments.
-    pub v: Vec<Vec<f64>>,
-    /// Steps taken.
-    pub t: usize,
-    /// Decoupled weight decay.
-    pub weight_decay: f64,
-}
-
-impl AdamW {
-    /// Zero moments for `weights`.
-    pub fn new(weights: &Fno1dWeights, weight_decay: f64) -> Self {
-        let zeros: Vec<Vec<f64>> = weights.arrays.iter().map(|a| vec![0.0; a.len()]).collect();
-        Self {
-            m: zeros.clone(),
-            v: zeros,
-            t: 0,
-            weight_decay,
-        }
-    }
-
-    /// One step at learning rate `lr` (β = 0.9, 0.999; ε = 1e-8).
-    pub fn step(&mut self, weights: &mut Fno1dWeights, grads: &[Vec<f64>], lr: f64) {
-        self.step_except(weights, grads, lr, &[]);
-    }
-
-    /// [`AdamW::step`] leaving the arrays listed in `skip` (and their moments) untouched.
-    fn step_except(
-        &mut self,
-        weights: &mut Fno1dWeights,
-        grads: &[Vec<f64>],
-        lr: f64,
-        skip: &[usize],
-    ) {
-        let (b1, b2, eps): (f64, f64, f64) = (0.9, 0.999, 1e-8);
-        self.t += 1;
-        let (c1, c2) = (1.0 - b1.powi(self.t as i32), 1.0 - b2.powi(self.t as i32));
-        let arrays = weights
-            .arrays
-            .iter_mut()
-            .zip(grads)
-            .zip(self.m.iter_mut().zip(&mut self.v))
-            .enumerate()
-            .filter(|(i, _)| !skip.contains(i));
-        for (_, ((w, g), (m, v))) in arrays {
-            for i in 0..w.len() {
-                m[i] = b1 * m[i] + (1.0 - b1) * g[i];
-                v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i];
-                let update = (m[i] / c1) / ((v[i] / c2).sqrt() + eps);
-                w[i] -= lr * (update + self.weight_decay * w[i]);
+impl Schedule {
+    /// The learning rate at optimizer step `step` of `total`, in epoch `epoch`.
+    pub fn lr(&self, peak: f64, (step, total): (usize, usize), epoch: usize) -> f64 {
+        match *self {
+            Schedule::Cosine => {
+                let fraction = step as f64 / total.max(1) as f64;
+                0.5 * peak * (1.0 + (std::f64::consts::PI * fraction).cos())
             }
-        }
-    }
-}
-
-/// Muon (K. Jordan et al., 2024) on the hidden matrices of the FNO, AdamW on the rest:
-/// Nesterov momentum (β = 0.95), then the basis core's quintic Newton–Schulz (5 steps)
-/// orthogonalizes the update, scaled by √max(1, rows/cols). The 1×1 skip weights are real
-/// matrices; the spectral weights are complex per mode, R_k = A_k + iB_k, and are
-/// orthogonalized through the real embedding [[A, −B], [B, A]], an algebra homomorphism
-/// (ᴴ ↦ ᵀ), so the real iteration returns the embedding of the complex polar factor.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Muon {
-    /// Momentum buffers (used for the Muon arrays).
-    pub momentum: Vec<Vec<f64>>,
-    /// AdamW for lifting, projection and biases.
-    pub adam: AdamW,
-    /// Learning rate of the Muon arrays, relative to the AdamW one.
-    pub lr_ratio: f64,
-}
-
-/// Which arrays Muon updates: (index, role).
-fn muon_roles(config: &Fno1dConfig) -> Vec<(usize, MuonRole)> {
-    (0..config.layers)
-        .flat_map(|l| {
-            let base = 2 + 4 * l;
-            [(base, MuonRole::SpectralReal), (base + 2, MuonRole::Skip)]
-        })
-        .collect()
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum MuonRole {
-    /// [K, C, C] real parts, followed by the imaginary parts in the next array.
-    SpectralReal,
-    /// A [C, C] skip matrix.
-    Skip,
-}
-
-impl Muon {
-    /// Fresh state for `weights`.
-    pub fn new(weights: &Fno1dWeights, weight_decay: f64, lr_ratio: f64) -> Self {
-        Self {
-            momentum: weights.arrays.iter().map(|a| vec![0.0; a.len()]).collect(),
-            adam: AdamW::new(weights, weight_decay),
-            lr_ratio,
-        }
-    }
-
-    /// One step: Muon on the hidden matrices, AdamW on everything else.
-    pub fn step(&mut self, weights: &mut Fno1dWeights, grads: &[Vec<f64>], lr: f64) {
-        use crate::basis::{newton_schulz, NewtonSchulzKind};
-        let beta = 0.95;
-        let roles = muon_roles(&weights.config);
-        let muon_arrays: Vec<usize> = roles
-            .iter()
-            .flat_map(|&(i, role)| match role {
-                MuonRole::SpectralReal => vec![i, i + 1],
-                MuonRole::Skip => vec![i],
-            })
-            .collect();
-        self.adam.step_except(weights, grads, lr, &muon_arrays);
-        let nesterov = |m: &mut Vec<f64>, g: &[f64]| -> Vec<f64> {
-            m.iter_mut()
-                .zip(g)
-                .map(|(m, g)| {
-                    *m = beta * *m + (1.0 - beta) * g;
-                    (1.0 - beta) * g + beta * *m
-                })
-                .collect()
-        };
-        let orthogonalize = |u: Mat<f64>| -> Mat<f64> {
-            newton_schulz(u.as_ref(), NewtonSchulzKind::MuonQuintic, 5).unwrap_or(u)
-        };
-        let c = weights.config.width;
-        let eta = lr * self.lr_ratio;
-        let decay = self.adam.weight_decay;
-        for (i, role) in roles {
-            match role {
-                MuonRole::Skip => {
-                    let u = nesterov(&mut self.momentum[i], &grads[i]);
-                    let o = orthogonalize(Mat::from_fn(c, c, |r, s| u[r * c + s]));
-                    for (p, w) in weights.arrays[i].iter_mut().enumerate() {
-                        *w = *w * (1.0 - eta * decay) - eta * o[(p / c, p % c)];
-                    }
-                }
-                MuonRole::SpectralReal => {
-                    let ur = nesterov(&mut self.momentum[i], &grads[i]);
-                    let ui = nesterov(&mut self.momentum[i + 1], &grads[i + 1]);
-                    for k in 0..weights.config.modes {
-                        let at = |v: &[f64], r: usize, s: usize| v[k * c * c + r * c + s];
-                        let embedded = Mat::from_fn(2 * c, 2 * c, |r, s| match (r < c, s < c) {
-                            (true, true) | (false, false) => at(&ur, r % c, s % c),
-                            (true, false) => -at(&ui, r, s - c),
-                            (false, true) => at(&ui, r - c, s),
-                        });
-                        let o = orthogonalize(embedded);
-                        for r in 0..c {
-                            for s in 0..c {
-                                let p = k * c * c + r * c + s;
-                                let (wr, wi) = (weights.arrays[i][p], weights.arrays[i + 1][p]);
-                                weights.arrays[i][p] = wr * (1.0 - eta * decay) - eta * o[(r, s)];
-                                weights.arrays[i + 1][p] =
-                                    wi * (1.0 - eta * decay) - eta * o[(r + c, s)];
-                            }
-                        }
-                    }
-                }
-            }
+            Schedule::Step { every, gamma } => peak * gamma.powi((epoch / every.max(1)) as i32),
         }
     }
 }
 
 /// The optimizer of a run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Optimizer {
     /// AdamW on every array.
     AdamW,
@@ -249,95 +56,406 @@ pub enum Optimizer {
     },
 }
 
+/// An optimizer with its state (what a checkpoint stores).
+#[derive(Debug, Clone, PartialEq)]
+pub enum OptimizerState {
+    /// AdamW moments.
+    AdamW(AdamW),
+    /// Muon momenta and the AdamW state of the other arrays.
+    Muon(Muon),
+}
+
+impl OptimizerState {
+    /// Fresh state of `optimizer` for `weights`.
+    pub fn new(optimizer: Optimizer, weights: &FnoWeights, weight_decay: f64) -> Self {
+        match optimizer {
+            Optimizer::AdamW => Self::AdamW(AdamW::new(weights, weight_decay)),
+            Optimizer::Muon { lr_ratio } => Self::Muon(Muon::new(weights, weight_decay, lr_ratio)),
+        }
+    }
+
+    fn step(&mut self, weights: &mut FnoWeights, grads: &[Vec<f64>], lr: f64) {
+        match self {
+            Self::AdamW(adam) => adam.step(weights, grads, lr),
+            Self::Muon(muon) => muon.step(weights, grads, lr),
+        }
+    }
+}
+
 /// Training settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainOptions {
     /// Epochs.
     pub epochs: usize,
-    /// Samples per step.
+    /// Samples per optimizer step.
     pub batch: usize,
-    /// Peak learning rate (cosine decay to 0 over the run).
+    /// Peak learning rate.
     pub lr: f64,
-    /// AdamW weight decay.
+    /// The schedule.
+    pub schedule: Schedule,
+    /// Decoupled weight decay.
     pub weight_decay: f64,
     /// The optimizer.
     pub optimizer: Optimizer,
+    /// The loss.
+    pub loss: LossKind,
+    /// Seed of the initial weights and of the batch order.
+    pub seed: u64,
 }
 
-/// What a run produced.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrainReport {
-    /// Mean training loss per epoch.
-    pub train_loss: Vec<f64>,
-    /// Wall seconds at the end of each epoch.
-    pub seconds: Vec<f64>,
-    /// Relative L² error on the test samples after training.
-    pub test_error: f64,
-    /// The trained weights.
-    pub weights: Fno1dWeights,
-}
-
-/// The relative L² error of `weights` on the samples `idx` of `data`.
-pub fn evaluate(
-    weights: &Fno1dWeights,
-    data: &OperatorData,
-    idx: &[usize],
-    device: &Device,
-) -> f64 {
-    let fourier = FourierMatrices::new(data.n, weights.config.modes, device)
-        .expect("modes checked at training start");
-    let model = Fno1d::new(weights, device, false);
-    let (x, y) = data.batch(idx, device);
-    to_f64(relative_l2(model.forward(x, &fourier), y))[0]
-}
-
-/// Trains an FNO-1D of `config` from `seed` on samples `train`, tests on `test`.
-pub fn train_fno1d(
-    config: Fno1dConfig,
-    seed: u64,
-    data: &OperatorData,
-    (train, test): (&[usize], &[usize]),
-    opts: &TrainOptions,
-    device: &Device,
-) -> crate::basis::Result<TrainReport> {
-    let grad_device = device.clone().autodiff();
-    let fourier = FourierMatrices::new(data.n, config.modes, &grad_device)?;
-    let mut weights = Fno1dWeights::init(config, seed);
-    let mut adam = AdamW::new(&weights, opts.weight_decay);
-    let mut muon = match opts.optimizer {
-        Optimizer::Muon { lr_ratio } => Some(Muon::new(&weights, opts.weight_decay, lr_ratio)),
-        Optimizer::AdamW => None,
-    };
-    let start = std::time::Instant::now();
-    let mut seconds = Vec::with_capacity(opts.epochs);
-    let steps_per_epoch = train.len().div_ceil(opts.batch.max(1));
-    let total = (opts.epochs * steps_per_epoch).max(1);
-    let mut train_loss = Vec::with_capacity(opts.epochs);
-    for epoch in 0..opts.epochs {
-        let mut sum = 0.0;
-        for (s, chunk) in train.chunks(opts.batch.max(1)).enumerate() {
-            let step = epoch * steps_per_epoch + s;
-            let lr =
-                0.5 * opts.lr * (1.0 + (std::f64::consts::PI * step as f64 / total as f64).cos());
-            let model = Fno1d::new(&weights, &grad_device, true);
-            let (x, y) = data.batch(chunk, &grad_device);
-            let loss = relative_l2(model.forward(x, &fourier), y);
-            sum += to_f64(loss.clone())[0];
-            let grads = loss.backward();
-            let g = model.gradients(&grads);
-            match &mut muon {
-                Some(m) => m.step(&mut weights, &g, lr),
-                None => adam.step(&mut weights, &g, lr),
+impl TrainOptions {
+    /// Checks every setting, naming the recipe key at fault.
+    pub fn validate(&self) -> Result<()> {
+        if self.epochs == 0 {
+            return Err(invalid("train.epochs", 0, "at least 1"));
+        }
+        if self.batch == 0 {
+            return Err(invalid("train.batch", 0, "at least 1"));
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return Err(invalid("train.lr", self.lr, "a finite value > 0"));
+        }
+        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
+            return Err(invalid("train.weight_decay", self.weight_decay, ">= 0"));
+        }
+        if let Schedule::Step { every, gamma } = self.schedule {
+            if every == 0 || !(gamma > 0.0 && gamma <= 1.0) {
+                return Err(invalid(
+                    "train.step_every / train.gamma",
+                    format!("{every} / {gamma}"),
+                    "step_every >= 1 and 0 < gamma <= 1",
+                ));
             }
         }
-        train_loss.push(sum / steps_per_epoch as f64);
-        seconds.push(start.elapsed().as_secs_f64());
+        if let Optimizer::Muon { lr_ratio } = self.optimizer {
+            if !(lr_ratio.is_finite() && lr_ratio > 0.0) {
+                return Err(invalid(
+                    "train.muon_lr_ratio",
+                    lr_ratio,
+                    "a finite value > 0",
+                ));
+            }
+        }
+        Ok(())
     }
-    let test_error = evaluate(&weights, data, test, device);
-    Ok(TrainReport {
-        train_loss,
-        seconds,
-        test_error,
-        weights,
-    })
+}
+
+/// Per-epoch history of a run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct History {
+    /// Mean training loss.
+    pub train_loss: Vec<f64>,
+    /// Held-out one-step relative L² error.
+    pub test_error: Vec<f64>,
+    /// Wall seconds of training at the end of the epoch (summed over resumed sessions).
+    pub seconds: Vec<f64>,
+    /// Mean training loss of every optimizer step.
+    pub step_loss: Vec<f64>,
+}
+
+/// Everything a run needs to go on: weights, optimizer state, progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainState {
+    /// The current weights.
+    pub weights: FnoWeights,
+    /// The optimizer and its state.
+    pub optimizer: OptimizerState,
+    /// Epochs completed.
+    pub epoch: usize,
+    /// Optimizer steps taken.
+    pub step: usize,
+    /// Per-epoch history.
+    pub history: History,
+}
+
+impl TrainState {
+    /// The state before the first step: weights from the seed, fresh optimizer.
+    pub fn fresh(config: FnoConfig, opts: &TrainOptions) -> Self {
+        let weights = FnoWeights::init(config, opts.seed);
+        Self {
+            optimizer: OptimizerState::new(opts.optimizer, &weights, opts.weight_decay),
+            weights,
+            epoch: 0,
+            step: 0,
+            history: History::default(),
+        }
+    }
+}
+
+/// What the progress display is told after each optimizer step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepReport {
+    /// Epoch (0-based).
+    pub epoch: usize,
+    /// Optimizer step over the run (0-based).
+    pub step: usize,
+    /// Steps in the whole run.
+    pub total_steps: usize,
+    /// The batch's loss.
+    pub loss: f64,
+    /// The learning rate used.
+    pub lr: f64,
+    /// Training samples per second over this session.
+    pub samples_per_second: f64,
+}
+
+/// One training job: data, task, model size and settings, on a device.
+#[derive(Debug, Clone)]
+pub struct TrainJob<'a> {
+    /// Training trajectories.
+    pub train: &'a Trajectories,
+    /// Held-out trajectories.
+    pub test: &'a Trajectories,
+    /// How samples are cut.
+    pub task: Task,
+    /// The settings.
+    pub options: TrainOptions,
+    /// The device (plain; autodiff is added for training).
+    pub device: Device,
+}
+
+impl TrainJob<'_> {
+    /// The model size for this job's data: the channels follow from the task and grid.
+    pub fn config(
+        &self,
+        width: usize,
+        modes: usize,
+        layers: usize,
+        projection: usize,
+    ) -> FnoConfig {
+        FnoConfig {
+            dims: self.train.shape.len(),
+            in_channels: self.task.history() + self.train.shape.len(),
+            out_channels: 1,
+            width,
+            modes,
+            layers,
+            projection,
+        }
+    }
+
+    /// Runs epochs `state.epoch..options.epochs`, calling `after_epoch` (to checkpoint)
+    /// after each and `progress` after each step. On a non-finite loss it stops with
+    /// [`OperatorError::Diverged`] before touching the weights.
+    pub fn run(
+        &self,
+        mut state: TrainState,
+        progress: &mut dyn FnMut(&StepReport),
+        after_epoch: &mut dyn FnMut(&TrainState) -> Result<()>,
+    ) -> Result<TrainState> {
+        self.options.validate()?;
+        let config = state.weights.config;
+        check_config(&config, self.train)?;
+        let grad_device = self.device.clone().autodiff();
+        let grid = SpectralGrid::new(&self.train.shape, config.modes, &grad_device)?;
+        let sobolev = match self.options.loss {
+            LossKind::H1 => Some(SobolevNorm::new(&self.train.shape, &grad_device)?),
+            LossKind::L2 => None,
+        };
+        let samples = self.train.samples(&self.task)?;
+        let test_samples = self.test.samples(&self.task)?;
+        let batch = self.options.batch.min(samples.len());
+        let steps_per_epoch = samples.len().div_ceil(batch);
+        let total = self.options.epochs * steps_per_epoch;
+        let start = std::time::Instant::now();
+        let offset = state.history.seconds.last().copied().unwrap_or(0.0);
+        let mut seen = 0usize;
+        while state.epoch < self.options.epochs {
+            let epoch = state.epoch;
+            let mut order = samples.clone();
+            let mut rng =
+                rand_chacha::ChaCha8Rng::seed_from_u64(self.options.seed ^ (epoch as u64 + 1));
+            order.shuffle(&mut rng);
+            let mut sum = 0.0;
+            for chunk in order.chunks(batch) {
+                let lr = self.options.lr_at(state.step, total, epoch);
+                let model = Fno::new(&state.weights, &grad_device, true);
+                let (input, targets) = self.train.batch(&self.task, chunk, &grad_device);
+                let loss =
+                    rollout_loss(&model, &grid, sobolev.as_ref(), input, targets, &self.task);
+                let value = to_f64(loss.clone())[0];
+                if !value.is_finite() {
+                    return Err(OperatorError::Diverged {
+                        epoch,
+                        step: state.step,
+                        loss: value,
+                    });
+                }
+                let grads = model.gradients(&loss.backward());
+                state.optimizer.step(&mut state.weights, &grads, lr);
+                sum += value * chunk.len() as f64;
+                seen += chunk.len();
+                state.history.step_loss.push(value);
+                progress(&StepReport {
+                    epoch,
+                    step: state.step,
+                    total_steps: total,
+                    loss: value,
+                    lr,
+                    samples_per_second: seen as f64 / start.elapsed().as_secs_f64().max(1e-9),
+                });
+                state.step += 1;
+            }
+            state.history.train_loss.push(sum / samples.len() as f64);
+            state
+                .history
+                .seconds
+                .push(offset + start.elapsed().as_secs_f64());
+            state.history.test_error.push(evaluate(
+                &state.weights,
+                self.test,
+                &self.task,
+                &test_samples,
+                &self.device,
+            )?);
+            state.epoch += 1;
+            after_epoch(&state)?;
+        }
+        Ok(state)
+    }
+}
+
+impl TrainOptions {
+    /// The learning rate of step `step` of `total`, in epoch `epoch`.
+    pub fn lr_at(&self, step: usize, total: usize, epoch: usize) -> f64 {
+        self.schedule.lr(self.lr, (step, total), epoch)
+    }
+}
+
+/// Checks that `config` fits the data: dimensions and modes.
+fn check_config(config: &FnoConfig, data: &Trajectories) -> Result<()> {
+    if config.dims != data.shape.len() {
+        return Err(invalid(
+            "model.dims",
+            config.dims,
+            format!("{} (the data's grid {:?})", data.shape.len(), data.shape),
+        ));
+    }
+    for (field, value) in [
+        ("model.width", config.width),
+        ("model.layers", config.layers),
+        ("model.projection", config.projection),
+    ] {
+        if value == 0 {
+            return Err(invalid(field, 0, "at least 1"));
+        }
+    }
+    let smallest = *data.shape.iter().min().expect("1 or 2 axes");
+    if config.modes == 0 || 2 * config.modes > smallest {
+        return Err(invalid(
+            "model.modes",
+            config.modes,
+            format!(
+                "1 ..= {} (half the smallest grid size, {smallest})",
+                smallest / 2
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The mean loss over the k rollout steps of a batch, feeding each prediction back as
+/// the newest input frame (gradients flow through the whole rollout).
+fn rollout_loss(
+    model: &Fno,
+    grid: &SpectralGrid,
+    sobolev: Option<&SobolevNorm>,
+    mut input: Tensor<3>,
+    targets: Vec<Tensor<3>>,
+    task: &Task,
+) -> Tensor<1> {
+    let k = targets.len();
+    let mut total: Option<Tensor<1>> = None;
+    for (j, target) in targets.into_iter().enumerate() {
+        let prediction = model.forward(input.clone(), grid);
+        let loss = match sobolev {
+            Some(norm) => norm.relative(prediction.clone(), target),
+            None => relative_l2(prediction.clone(), target),
+        };
+        total = Some(match total {
+            Some(t) => t + loss,
+            None => loss,
+        });
+        if j + 1 < k {
+            input = shift_input(input, prediction, task.history());
+        }
+    }
+    total.expect("rollout >= 1") / k as f64
+}
+
+/// The mean one-step relative L² error of `weights` on `samples`, in batches.
+pub fn evaluate(
+    weights: &FnoWeights,
+    data: &Trajectories,
+    task: &Task,
+    samples: &[(usize, usize)],
+    device: &Device,
+) -> Result<f64> {
+    let grid = SpectralGrid::new(&data.shape, weights.config.modes, device)?;
+    let model = Fno::new(weights, device, false);
+    let first_step = match *task {
+        Task::Autoregressive {
+            stride, history, ..
+        } => Task::Autoregressive {
+            stride,
+            history,
+            rollout: 1,
+        },
+        t => t,
+    };
+    let mut sum = 0.0;
+    for chunk in samples.chunks(EVAL_BATCH) {
+        let (input, targets) = data.batch(&first_step, chunk, device);
+        let target = targets.into_iter().next().expect("one target frame");
+        sum += to_f64(relative_l2(model.forward(input, &grid), target))[0] * chunk.len() as f64;
+    }
+    Ok(sum / samples.len().max(1) as f64)
+}
+
+/// Samples per evaluation batch (bounds memory, not results).
+const EVAL_BATCH: usize = 32;
+
+/// The autoregressive rollout of `weights` from the first `history` frames (every
+/// `stride` saves) of each trajectory of `data` to its end: per predicted save, the time
+/// and the relative L² error averaged over the trajectories.
+pub fn rollout_errors(
+    weights: &FnoWeights,
+    data: &Trajectories,
+    (stride, history): (usize, usize),
+    device: &Device,
+) -> Result<Vec<(f64, f64)>> {
+    let saves = data.saves();
+    if stride == 0 || history * stride >= saves {
+        return Err(invalid(
+            "rollout stride / history",
+            format!("{stride} / {history}"),
+            format!("history·stride < {saves} (the file's saves)"),
+        ));
+    }
+    let steps = (saves - 1 - (history - 1) * stride) / stride;
+    let task = Task::Autoregressive {
+        stride,
+        history,
+        rollout: steps,
+    };
+    let grid = SpectralGrid::new(&data.shape, weights.config.modes, device)?;
+    let model = Fno::new(weights, device, false);
+    let mut errors = vec![0.0; steps];
+    let n = data.fields.len();
+    for first in (0..n).step_by(EVAL_BATCH) {
+        let samples: Vec<(usize, usize)> = (first..n.min(first + EVAL_BATCH))
+            .map(|i| (i, history * stride))
+            .collect();
+        let (mut input, targets) = data.batch(&task, &samples, device);
+        for (j, target) in targets.into_iter().enumerate() {
+            let prediction = model.forward(input.clone(), &grid);
+            errors[j] += to_f64(relative_l2(prediction.clone(), target))[0] * samples.len() as f64;
+            input = shift_input(input, prediction, history);
+        }
+    }
+    Ok(errors
+        .into_iter()
+        .enumerate()
+        .map(|(j, e)| (data.times[(history + j) * stride], e / n as f64))
+        .collect())
 }

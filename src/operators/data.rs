@@ -1,0 +1,244 @@
+//! Training samples for neural operators, cut from trajectory files:
+//! - [`Task::Final`]: one pair per trajectory, u(t_in) ↦ u(t_out) (the FNO Burgers task);
+//! - [`Task::Autoregressive`]: windows u_{t−(h−1)Δ} … u_t ↦ u_{t+Δ}, …, u_{t+kΔ} for k-step
+//!   rollout training (the FNO Navier–Stokes task with h input frames).
+//!
+//! Inputs are channels-last [B, P, h + d]: the h input frames, then the d grid coordinates
+//! (x, and y in 2-D, on [0, 1)), as in the FNO paper.
+
+use burn::tensor::{Device, Tensor, TensorData};
+
+use super::error::{invalid, Result};
+use crate::data::Dataset;
+
+/// How samples are cut from trajectories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    /// u(save `input`) ↦ u(save `output`), one pair per trajectory.
+    Final {
+        /// Save index of the input.
+        input: usize,
+        /// Save index of the target.
+        output: usize,
+    },
+    /// `history` frames every `stride` saves ↦ the next `rollout` frames.
+    Autoregressive {
+        /// Saves between consecutive frames (Δ).
+        stride: usize,
+        /// Input frames (h).
+        history: usize,
+        /// Frames predicted in one training sample (k), the model fed its own output.
+        rollout: usize,
+    },
+}
+
+impl Task {
+    /// Input frames per sample.
+    pub fn history(&self) -> usize {
+        match self {
+            Task::Final { .. } => 1,
+            Task::Autoregressive { history, .. } => *history,
+        }
+    }
+
+    /// Target frames per sample.
+    pub fn rollout(&self) -> usize {
+        match self {
+            Task::Final { .. } => 1,
+            Task::Autoregressive { rollout, .. } => *rollout,
+        }
+    }
+}
+
+/// Whole trajectories of one scalar field, kept in memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trajectories {
+    /// The grid shape, [n] or [nx, ny] (row-major, last axis fastest).
+    pub shape: Vec<usize>,
+    /// Save times.
+    pub times: Vec<f64>,
+    /// Per trajectory, per save, the field at the P grid points.
+    pub fields: Vec<Vec<Vec<f64>>>,
+}
+
+impl Trajectories {
+    /// Trajectories `range` of a scalar-field file (Burgers, KS, NS vorticity).
+    pub fn read(dataset: &Dataset, range: std::ops::Range<usize>) -> Result<Self> {
+        let shape = dataset.shape();
+        if dataset.fields() != 1 {
+            return Err(invalid(
+                "data.dataset",
+                dataset.path().display(),
+                "a scalar-field trajectory file (Burgers, KS or NS); wave files hold (q, p)",
+            ));
+        }
+        if range.start >= range.end || range.end > dataset.n_traj() {
+            return Err(invalid(
+                "trajectory range",
+                format!("{}..{}", range.start, range.end),
+                format!(
+                    "a non-empty range within 0..{} (the file's trajectories)",
+                    dataset.n_traj()
+                ),
+            ));
+        }
+        let n_t = shape[1];
+        let grid = shape[2..shape.len() - 1].to_vec();
+        let points: usize = grid.iter().product();
+        let mut fields = Vec::with_capacity(range.len());
+        for i in range {
+            let values = dataset.snapshots(i, 0..n_t)?;
+            if let Some(bad) = values.iter().position(|v| !v.is_finite()) {
+                return Err(invalid(
+                    "data.dataset",
+                    format!("trajectory {i}, save {}", bad / points),
+                    "finite values (this trajectory blew up or is unfinished; re-simulate it)",
+                ));
+            }
+            fields.push(values.chunks_exact(points).map(<[f64]>::to_vec).collect());
+        }
+        Ok(Self {
+            shape: grid,
+            times: dataset.times()?,
+            fields,
+        })
+    }
+
+    /// Grid points per field.
+    pub fn points(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// Saves per trajectory.
+    pub fn saves(&self) -> usize {
+        self.times.len()
+    }
+
+    /// The (trajectory, first target save) of every sample of `task`, after checking the
+    /// task fits the saves.
+    pub fn samples(&self, task: &Task) -> Result<Vec<(usize, usize)>> {
+        let saves = self.saves();
+        let starts: Vec<usize> = match *task {
+            Task::Final { input, output } => {
+                if input >= output || output >= saves {
+                    return Err(invalid(
+                        "data.input_save / data.output_save",
+                        format!("{input} / {output}"),
+                        format!("input < output < {saves} (the file's saves)"),
+                    ));
+                }
+                vec![output]
+            }
+            Task::Autoregressive {
+                stride,
+                history,
+                rollout,
+            } => {
+                if stride == 0 || history == 0 || rollout == 0 {
+                    return Err(invalid(
+                        "data.stride / data.history / data.rollout",
+                        format!("{stride} / {history} / {rollout}"),
+                        "each at least 1",
+                    ));
+                }
+                let first = history * stride;
+                let span = (rollout - 1) * stride;
+                if first + span >= saves {
+                    return Err(invalid(
+                        "data.history / data.rollout / data.stride",
+                        format!("{history} / {rollout} / {stride}"),
+                        format!("(history + rollout − 1)·stride < {saves} (the file's saves)"),
+                    ));
+                }
+                (first..saves - span).collect()
+            }
+        };
+        Ok((0..self.fields.len())
+            .flat_map(|i| starts.iter().map(move |&t| (i, t)))
+            .collect())
+    }
+
+    /// The save index of input frame `j` (0 = oldest) for a sample whose first target is
+    /// save `t`.
+    fn input_save(task: &Task, t: usize, j: usize) -> usize {
+        match *task {
+            Task::Final { input, .. } => input,
+            Task::Autoregressive {
+                stride, history, ..
+            } => t - (history - j) * stride,
+        }
+    }
+
+    /// The save of target frame `j` (0 = first) of a sample whose first target is save `t`.
+    fn target_save(task: &Task, t: usize, j: usize) -> usize {
+        match *task {
+            Task::Final { .. } => t,
+            Task::Autoregressive { stride, .. } => t + j * stride,
+        }
+    }
+
+    /// Inputs [B, P, h + d] (frames, then coordinates) and targets, one [B, P, 1] tensor
+    /// per rollout step, for `samples` on `device`.
+    pub fn batch(
+        &self,
+        task: &Task,
+        samples: &[(usize, usize)],
+        device: &Device,
+    ) -> (Tensor<3>, Vec<Tensor<3>>) {
+        let (h, p) = (task.history(), self.points());
+        let coords = grid_coordinates(&self.shape);
+        let d = self.shape.len();
+        let mut input = Vec::with_capacity(samples.len() * p * (h + d));
+        for &(i, t) in samples {
+            let frames: Vec<&[f64]> = (0..h)
+                .map(|j| self.fields[i][Self::input_save(task, t, j)].as_slice())
+                .collect();
+            for point in 0..p {
+                input.extend(frames.iter().map(|f| f[point]));
+                input.extend_from_slice(&coords[point * d..(point + 1) * d]);
+            }
+        }
+        let targets = (0..task.rollout())
+            .map(|j| {
+                let mut target = Vec::with_capacity(samples.len() * p);
+                for &(i, t) in samples {
+                    target.extend_from_slice(&self.fields[i][Self::target_save(task, t, j)]);
+                }
+                Tensor::from_data(TensorData::new(target, [samples.len(), p, 1]), device)
+            })
+            .collect();
+        (
+            Tensor::from_data(TensorData::new(input, [samples.len(), p, h + d]), device),
+            targets,
+        )
+    }
+}
+
+/// The coordinates of every grid point on [0, 1)^d, point-major ([P, d]).
+pub fn grid_coordinates(shape: &[usize]) -> Vec<f64> {
+    let points: usize = shape.iter().product();
+    let mut out = Vec::with_capacity(points * shape.len());
+    for p in 0..points {
+        let mut rest = p;
+        let mut coords = vec![0.0; shape.len()];
+        for (axis, &n) in shape.iter().enumerate().rev() {
+            coords[axis] = (rest % n) as f64 / n as f64;
+            rest /= n;
+        }
+        out.extend(coords);
+    }
+    out
+}
+
+/// The next input after a predicted frame: drop the oldest of the h frames of `input`
+/// [B, P, h + d], append `prediction` [B, P, 1] after the newest, keep the coordinates.
+pub fn shift_input(input: Tensor<3>, prediction: Tensor<3>, history: usize) -> Tensor<3> {
+    let [batch, points, channels] = input.dims();
+    let mut parts = Vec::with_capacity(3);
+    if history > 1 {
+        parts.push(input.clone().slice([0..batch, 0..points, 1..history]));
+    }
+    parts.push(prediction);
+    parts.push(input.slice([0..batch, 0..points, history..channels]));
+    Tensor::cat(parts, 2)
+}

@@ -1,0 +1,185 @@
+//! Optimizers on plain f64 weight arrays (what checkpoints store):
+//! - [`AdamW`] (Loshchilov & Hutter, ICLR 2019: Adam with decoupled weight decay);
+//! - [`Muon`] (K. Jordan et al., 2024) on the FNO's hidden matrices, with a per-mode complex
+//!   variant for the spectral weights, AdamW on the rest.
+
+use faer::Mat;
+
+use super::fno::{FnoConfig, FnoWeights};
+
+/// AdamW state over the weight arrays.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdamW {
+    /// First moments.
+    pub m: Vec<Vec<f64>>,
+    /// Second moments.
+    pub v: Vec<Vec<f64>>,
+    /// Steps taken.
+    pub t: usize,
+    /// Decoupled weight decay.
+    pub weight_decay: f64,
+}
+
+impl AdamW {
+    /// Zero moments for `weights`.
+    pub fn new(weights: &FnoWeights, weight_decay: f64) -> Self {
+        Self::for_arrays(&weights.arrays, weight_decay)
+    }
+
+    /// Zero moments for any list of parameter arrays (e.g. the neural spectral method's).
+    pub fn for_arrays(arrays: &[Vec<f64>], weight_decay: f64) -> Self {
+        let zeros: Vec<Vec<f64>> = arrays.iter().map(|a| vec![0.0; a.len()]).collect();
+        Self {
+            m: zeros.clone(),
+            v: zeros,
+            t: 0,
+            weight_decay,
+        }
+    }
+
+    /// One step at learning rate `lr` (β = 0.9, 0.999; ε = 1e-8).
+    pub fn step(&mut self, weights: &mut FnoWeights, grads: &[Vec<f64>], lr: f64) {
+        self.step_arrays(&mut weights.arrays, grads, lr);
+    }
+
+    /// [`AdamW::step`] on any list of parameter arrays.
+    pub fn step_arrays(&mut self, arrays: &mut [Vec<f64>], grads: &[Vec<f64>], lr: f64) {
+        self.step_except(arrays, grads, lr, &[]);
+    }
+
+    /// [`AdamW::step`] leaving the arrays listed in `skip` (and their moments) untouched.
+    fn step_except(
+        &mut self,
+        arrays: &mut [Vec<f64>],
+        grads: &[Vec<f64>],
+        lr: f64,
+        skip: &[usize],
+    ) {
+        let (b1, b2, eps): (f64, f64, f64) = (0.9, 0.999, 1e-8);
+        self.t += 1;
+        let (c1, c2) = (1.0 - b1.powi(self.t as i32), 1.0 - b2.powi(self.t as i32));
+        let arrays = arrays
+            .iter_mut()
+            .zip(grads)
+            .zip(self.m.iter_mut().zip(&mut self.v))
+            .enumerate()
+            .filter(|(i, _)| !skip.contains(i));
+        for (_, ((w, g), (m, v))) in arrays {
+            for i in 0..w.len() {
+                m[i] = b1 * m[i] + (1.0 - b1) * g[i];
+                v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i];
+                let update = (m[i] / c1) / ((v[i] / c2).sqrt() + eps);
+                w[i] -= lr * (update + self.weight_decay * w[i]);
+            }
+        }
+    }
+}
+
+/// Muon (K. Jordan et al., 2024) on the hidden matrices of the FNO, AdamW on the rest:
+/// Nesterov momentum (β = 0.95), then the basis core's quintic Newton–Schulz (5 steps)
+/// orthogonalizes the update, scaled by √max(1, rows/cols). The 1×1 skip weights are real
+/// matrices; the spectral weights are complex per mode, R_k = A_k + iB_k, and are
+/// orthogonalized through the real embedding [[A, −B], [B, A]], an algebra homomorphism
+/// (ᴴ ↦ ᵀ), so the real iteration returns the embedding of the complex polar factor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Muon {
+    /// Momentum buffers (used for the Muon arrays).
+    pub momentum: Vec<Vec<f64>>,
+    /// AdamW for lifting, projection and biases.
+    pub adam: AdamW,
+    /// Learning rate of the Muon arrays, relative to the AdamW one.
+    pub lr_ratio: f64,
+}
+
+/// Which arrays Muon updates: (index, role).
+fn muon_roles(config: &FnoConfig) -> Vec<(usize, MuonRole)> {
+    (0..config.layers)
+        .flat_map(|l| {
+            let base = 2 + 4 * l;
+            [(base, MuonRole::SpectralReal), (base + 2, MuonRole::Skip)]
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MuonRole {
+    /// [K, C, C] real parts, followed by the imaginary parts in the next array.
+    SpectralReal,
+    /// A [C, C] skip matrix.
+    Skip,
+}
+
+impl Muon {
+    /// Fresh state for `weights`.
+    pub fn new(weights: &FnoWeights, weight_decay: f64, lr_ratio: f64) -> Self {
+        Self {
+            momentum: weights.arrays.iter().map(|a| vec![0.0; a.len()]).collect(),
+            adam: AdamW::new(weights, weight_decay),
+            lr_ratio,
+        }
+    }
+
+    /// One step: Muon on the hidden matrices, AdamW on everything else.
+    pub fn step(&mut self, weights: &mut FnoWeights, grads: &[Vec<f64>], lr: f64) {
+        use crate::basis::{newton_schulz, NewtonSchulzKind};
+        let beta = 0.95;
+        let roles = muon_roles(&weights.config);
+        let muon_arrays: Vec<usize> = roles
+            .iter()
+            .flat_map(|&(i, role)| match role {
+                MuonRole::SpectralReal => vec![i, i + 1],
+                MuonRole::Skip => vec![i],
+            })
+            .collect();
+        self.adam
+            .step_except(&mut weights.arrays, grads, lr, &muon_arrays);
+        let nesterov = |m: &mut Vec<f64>, g: &[f64]| -> Vec<f64> {
+            m.iter_mut()
+                .zip(g)
+                .map(|(m, g)| {
+                    *m = beta * *m + (1.0 - beta) * g;
+                    (1.0 - beta) * g + beta * *m
+                })
+                .collect()
+        };
+        let orthogonalize = |u: Mat<f64>| -> Mat<f64> {
+            newton_schulz(u.as_ref(), NewtonSchulzKind::MuonQuintic, 5).unwrap_or(u)
+        };
+        let c = weights.config.width;
+        let eta = lr * self.lr_ratio;
+        let decay = self.adam.weight_decay;
+        for (i, role) in roles {
+            match role {
+                MuonRole::Skip => {
+                    let u = nesterov(&mut self.momentum[i], &grads[i]);
+                    let o = orthogonalize(Mat::from_fn(c, c, |r, s| u[r * c + s]));
+                    for (p, w) in weights.arrays[i].iter_mut().enumerate() {
+                        *w = *w * (1.0 - eta * decay) - eta * o[(p / c, p % c)];
+                    }
+                }
+                MuonRole::SpectralReal => {
+                    let ur = nesterov(&mut self.momentum[i], &grads[i]);
+                    let ui = nesterov(&mut self.momentum[i + 1], &grads[i + 1]);
+                    for k in 0..weights.config.modes {
+                        let at = |v: &[f64], r: usize, s: usize| v[k * c * c + r * c + s];
+                        let embedded = Mat::from_fn(2 * c, 2 * c, |r, s| match (r < c, s < c) {
+                            (true, true) | (false, false) => at(&ur, r % c, s % c),
+                            (true, false) => -at(&ui, r, s - c),
+                            (false, true) => at(&ui, r - c, s),
+                        });
+                        let o = orthogonalize(embedded);
+                        for r in 0..c {
+                            for s in 0..c {
+                                let p = k * c * c + r * c + s;
+                                let (wr, wi) = (weights.arrays[i][p], weights.arrays[i + 1][p]);
+                                weights.arrays[i][p] = wr * (1.0 - eta * decay) - eta * o[(r, s)];
+                                weights.arrays[i + 1][p] =
+                                    wi * (1.0 - eta * decay) - eta * o[(r + c, s)];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
