@@ -116,3 +116,82 @@ fn lifted_roms_from_the_command_line() {
     let (ok, text) = galerkin(&["reduce", path(&data), "--rank", "4"]);
     assert!(!ok && text.contains("lifted-quadratic"), "{text}");
 }
+
+/// `galerkin train` on the smoke recipes: trains, writes a checkpoint and a report,
+/// resumes from the checkpoint when run again (and goes on when `train.epochs` grows),
+/// reports the rollout of an autoregressive FNO-2D, and names the key of a bad setting.
+#[cfg(feature = "operators")]
+#[test]
+fn train_and_resume_from_the_command_line() {
+    let dir = common::temp_dir("cli-train");
+    // The dataset recipes, pointed at files in the temp dir.
+    let dataset = |name: &str| {
+        let text = std::fs::read_to_string(format!("datasets/{name}.toml")).unwrap();
+        let out = dir.join(format!("{name}.h5"));
+        let text = text.replace(
+            &format!("output = \"data/{name}.h5\""),
+            &format!("output = {:?}", path(&out)),
+        );
+        let recipe = dir.join(format!("{name}.toml"));
+        std::fs::write(&recipe, text).unwrap();
+        recipe
+    };
+    let burgers = dataset("operator-burgers-small");
+    let run = dir.join("run");
+    let set_data = format!("data.dataset={:?}", path(&burgers));
+    let set_out = format!("output={:?}", path(&run));
+    let train = |extra: &[&str]| {
+        let mut args = vec![
+            "train",
+            "training/smoke-burgers.toml",
+            "--quiet",
+            "--set",
+            &set_data,
+            "--set",
+            &set_out,
+        ];
+        args.extend_from_slice(extra);
+        galerkin(&args)
+    };
+    let (ok, text) = train(&["--set", "train.epochs=6"]);
+    assert!(ok && text.contains("6 epochs (6 this session)"), "{text}");
+    assert!(text.contains("held-out relative L2"), "{text}");
+    for file in ["checkpoint.h5", "report.md", "loss.png"] {
+        assert!(run.join(file).exists(), "{file}");
+    }
+    let (ok, text) = train(&["--set", "train.epochs=6"]);
+    assert!(ok && text.contains("6 epochs (0 this session)"), "{text}");
+    let (ok, text) = train(&["--set", "train.epochs=8"]);
+    assert!(ok && text.contains("8 epochs (2 this session)"), "{text}");
+    // A checkpoint of another recipe is not resumed silently.
+    let (ok, text) = train(&["--set", "train.epochs=8", "--set", "model.width=10"]);
+    assert!(!ok && text.contains("--fresh"), "{text}");
+    let (ok, text) = train(&[
+        "--set",
+        "train.epochs=2",
+        "--set",
+        "model.width=10",
+        "--fresh",
+    ]);
+    assert!(ok && text.contains("2 epochs (2 this session)"), "{text}");
+    let (ok, text) = train(&["--set", "train.optimizer=sgd"]);
+    assert!(!ok && text.contains("train.optimizer"), "{text}");
+    // Autoregressive FNO-2D with a rollout report.
+    let ns = dataset("operator-ns-small");
+    let ns_run = dir.join("ns");
+    let (ok, text) = galerkin(&[
+        "train",
+        "training/smoke-ns.toml",
+        "--quiet",
+        "--set",
+        &format!("data.dataset={:?}", path(&ns)),
+        "--set",
+        &format!("output={:?}", path(&ns_run)),
+        "--set",
+        "train.epochs=2",
+    ]);
+    assert!(ok && text.contains("held-out rollout"), "{text}");
+    assert!(ns_run.join("rollout.png").exists());
+    let report = std::fs::read_to_string(ns_run.join("report.md")).unwrap();
+    assert!(report.contains("Rollout error against time"), "{report}");
+}

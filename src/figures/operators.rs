@@ -2,6 +2,7 @@
 //! on `datasets/operator-burgers-small.toml`, loss vs epoch and vs wall time.
 
 use std::fmt::Write as _;
+use std::ops::ControlFlow;
 
 use super::{dataset, write_text, FiguresOptions, Result};
 use crate::operators::cpu_f64;
@@ -47,7 +48,9 @@ pub fn run_group(opts: &FiguresOptions) -> Result<String> {
             device: cpu_f64(),
         };
         let fresh = TrainState::fresh(job.config(16, 8, 4, 32), &job.options);
-        let report = job.run(fresh, &mut |_| {}, &mut |_| Ok(()))?.history;
+        let report = job
+            .run(fresh, &mut |_| {}, &mut |_| Ok(ControlFlow::Continue(())))?
+            .history;
         let _ = writeln!(
             md,
             "| {label} | {:.2e} | {:.2e} | {:.2} |",

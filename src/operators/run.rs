@@ -133,10 +133,18 @@ pub fn run(recipe: &TrainRecipe, opts: &RunOptions) -> Result<RunSummary> {
     let every = recipe.train.checkpoint_every;
     let epochs = job.options.epochs;
     let mut save = |s: &TrainState| {
+        let h = &s.history;
+        tracing::info!(
+            "epoch {}/{epochs}: training loss {:.4e}, held-out {:.4e}, {:.1} s",
+            s.epoch,
+            h.train_loss.last().copied().unwrap_or(f64::NAN),
+            h.test_error.last().copied().unwrap_or(f64::NAN),
+            h.seconds.last().copied().unwrap_or(0.0)
+        );
         if s.epoch % every == 0 || s.epoch == epochs {
             checkpoint::save(&path, s, &text)?;
         }
-        Ok(())
+        Ok(std::ops::ControlFlow::Continue(()))
     };
     let state = job.run(state, &mut progress, &mut save)?;
     bar.finish_and_clear();

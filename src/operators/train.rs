@@ -4,6 +4,8 @@
 //! cosine or step schedule, held-out evaluation every epoch, a checkpoint (weights and
 //! optimizer state) every few epochs, and the autoregressive rollout error against time.
 
+use std::ops::ControlFlow;
+
 use burn::tensor::{Device, Tensor};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -234,14 +236,16 @@ impl TrainJob<'_> {
         }
     }
 
-    /// Runs epochs `state.epoch..options.epochs`, calling `after_epoch` (to checkpoint)
-    /// after each and `progress` after each step. On a non-finite loss it stops with
+    /// Runs epochs `state.epoch..options.epochs`, calling `progress` after each step and
+    /// `after_epoch` (to checkpoint) after each epoch, which may end the session early
+    /// with [`ControlFlow::Break`] (the schedule still spans all `options.epochs`, so a
+    /// run resumed later is the same run). On a non-finite loss it stops with
     /// [`OperatorError::Diverged`] before touching the weights.
     pub fn run(
         &self,
         mut state: TrainState,
         progress: &mut dyn FnMut(&StepReport),
-        after_epoch: &mut dyn FnMut(&TrainState) -> Result<()>,
+        after_epoch: &mut dyn FnMut(&TrainState) -> Result<ControlFlow<()>>,
     ) -> Result<TrainState> {
         self.options.validate()?;
         let config = state.weights.config;
@@ -309,7 +313,9 @@ impl TrainJob<'_> {
                 &self.device,
             )?);
             state.epoch += 1;
-            after_epoch(&state)?;
+            if after_epoch(&state)?.is_break() {
+                break;
+            }
         }
         Ok(state)
     }
