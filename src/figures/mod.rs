@@ -13,6 +13,8 @@ use thiserror::Error;
 mod adaptive;
 mod lifting;
 #[cfg(feature = "operators")]
+mod nsm;
+#[cfg(feature = "operators")]
 mod operators;
 
 use crate::data::{simulate, DataError, Dataset, Recipe, SimulateOptions};
@@ -38,6 +40,10 @@ pub enum FiguresError {
     #[cfg(feature = "operators")]
     #[error(transparent)]
     Operator(#[from] crate::operators::error::OperatorError),
+    /// From the neural spectral method.
+    #[cfg(feature = "operators")]
+    #[error(transparent)]
+    Nsm(#[from] crate::operators::nsm::NsmError),
     /// From the solvers (timing runs).
     #[error(transparent)]
     Solver(#[from] galerkin_solvers::SolverError),
@@ -464,6 +470,7 @@ pub fn run_all(opts: &FiguresOptions) -> Result<String> {
             #[cfg(feature = "operators")]
             {
                 md += &operators::run_group(opts)?;
+                md += &nsm::run_group(opts)?;
             }
         }
         Some("rom") => md += &rom_group(opts)?,
@@ -471,11 +478,13 @@ pub fn run_all(opts: &FiguresOptions) -> Result<String> {
         Some("adaptive") => md += &adaptive::run_group(opts)?,
         #[cfg(feature = "operators")]
         Some("operators") => md += &operators::run_group(opts)?,
+        #[cfg(feature = "operators")]
+        Some("nsm") => md += &nsm::run_group(opts)?,
         Some(other) => {
             return Err(FiguresError::Rom(RomError::Invalid {
                 field: "only".into(),
                 value: other.into(),
-                allowed: "`rom`, `lifting`, `adaptive` or `operators`".into(),
+                allowed: "`rom`, `lifting`, `adaptive`, `operators` or `nsm`".into(),
             }))
         }
     }
