@@ -56,6 +56,7 @@ fn burgers_job<'a>(
             input: 0,
             output: train.saves() - 1,
         },
+        normalize: false,
         options: TrainOptions {
             epochs: 60,
             batch: 8,
@@ -72,7 +73,7 @@ fn burgers_job<'a>(
 
 /// Trains the small FNO-1D (width 12, 8 modes, 3 layers) of `job` from its seed.
 fn train_small(job: &TrainJob) -> TrainState {
-    let fresh = TrainState::fresh(job.config(12, 8, 3, 24), &job.options);
+    let fresh = job.fresh(12, 8, 3, 24).unwrap();
     job.run(fresh, &mut |_| {}, &mut |_| Ok(ControlFlow::Continue(())))
         .unwrap()
 }
@@ -114,7 +115,7 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
         // Two epochs, a checkpoint written and read back, then the last two.
         let dir = common::temp_dir("train-resume-ckpt");
         let path = dir.join("checkpoint.h5");
-        let fresh = TrainState::fresh(job.config(12, 8, 3, 24), &job.options);
+        let fresh = job.fresh(12, 8, 3, 24).unwrap();
         let mut save_and_stop_at_2 = |s: &TrainState| {
             checkpoint::save(&path, s, "recipe text")?;
             Ok(if s.epoch == 2 {
@@ -151,6 +152,7 @@ fn rollout_training_of_an_fno_2d_beats_persistence() {
         train: &train,
         test: &test,
         task,
+        normalize: false,
         options: TrainOptions {
             epochs: 15,
             batch: 10,
@@ -163,7 +165,7 @@ fn rollout_training_of_an_fno_2d_beats_persistence() {
         },
         device: cpu_f64(),
     };
-    let fresh = TrainState::fresh(job.config(12, 6, 2, 24), &job.options);
+    let fresh = job.fresh(12, 6, 2, 24).unwrap();
     let state = job
         .run(fresh, &mut |_| {}, &mut |_| Ok(ControlFlow::Continue(())))
         .unwrap();
@@ -185,7 +187,8 @@ fn rollout_training_of_an_fno_2d_beats_persistence() {
         one_step < 0.5 * persistence,
         "one-step {one_step} vs persistence {persistence}"
     );
-    let rollout = rollout_errors(&state.weights, &test, (1, 2), &cpu_f64()).unwrap();
+    let rollout =
+        rollout_errors((&state.weights, state.scales), &test, (1, 2), &cpu_f64()).unwrap();
     // Frames 2…10 predicted from frames 0 and 1: nine steps at t = 1, 1.5, …, 5.
     assert_eq!(rollout.len(), 9);
     assert!((rollout[0].0 - 1.0).abs() < 1e-12 && (rollout[8].0 - 5.0).abs() < 1e-12);
@@ -196,7 +199,7 @@ fn rollout_training_of_an_fno_2d_beats_persistence() {
 fn bad_settings_name_the_key() {
     let (train, test) = burgers("train-errors");
     let job = burgers_job(&train, &test, Optimizer::AdamW);
-    let fresh = || TrainState::fresh(job.config(12, 8, 3, 24), &job.options);
+    let fresh = || job.fresh(12, 8, 3, 24).unwrap();
     let refused = |job: &TrainJob, state: TrainState, key: &str| match job.run(
         state,
         &mut |_| {},
@@ -212,11 +215,7 @@ fn bad_settings_name_the_key() {
     bad.options.lr = f64::NAN;
     refused(&bad, fresh(), "train.lr");
     // 40 modes on 64 points: the FNO keeps at most 32.
-    refused(
-        &job,
-        TrainState::fresh(job.config(12, 40, 3, 24), &job.options),
-        "model.modes",
-    );
+    refused(&job, job.fresh(12, 40, 3, 24).unwrap(), "model.modes");
     let mut bad = job.clone();
     bad.task = Task::Final {
         input: 1,

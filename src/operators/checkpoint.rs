@@ -6,11 +6,12 @@
 //! Layout: root attributes `format` = "galerkin-fno-checkpoint", `recipe` (the training
 //! recipe's canonical text), `optimizer` ("adamw" | "muon"); `/config` (dims, in, out,
 //! width, modes, layers, projection), `/progress` (epoch, step, adam_t), `/scalars`
-//! (weight decay, Muon lr ratio), groups `/weights`, `/adam_m`, `/adam_v`, `/momentum` of
+//! (weight decay, Muon lr ratio, input scale, output scale), groups `/weights`, `/adam_m`, `/adam_v`, `/momentum` of
 //! arrays `000`, `001`, … in the order of [`FnoWeights::shapes`], `/history/*`.
 
 use std::path::{Path, PathBuf};
 
+use super::data::Scales;
 use super::error::{OperatorError, Result};
 use super::fno::{FnoConfig, FnoWeights};
 use super::optim::{AdamW, Muon};
@@ -87,7 +88,12 @@ pub fn save(path: &Path, state: &TrainState, recipe: &str) -> Result<()> {
         write_values(
             &f,
             "scalars",
-            &[adam.weight_decay, muon.map_or(0.0, |m| m.lr_ratio)],
+            &[
+                adam.weight_decay,
+                muon.map_or(0.0, |m| m.lr_ratio),
+                state.scales.input,
+                state.scales.output,
+            ],
         )?;
         write_arrays(&f, "weights", &state.weights.arrays)?;
         write_arrays(&f, "adam_m", &adam.m)?;
@@ -143,7 +149,7 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
         ))
     };
     let (c, progress, scalars) = read().map_err(file_error(path))?;
-    if c.len() != 7 || progress.len() != 3 || scalars.len() != 2 {
+    if c.len() != 7 || progress.len() != 3 || scalars.len() != 4 {
         return Err(bad("truncated `config`, `progress` or `scalars`"));
     }
     let c: Vec<usize> = c.iter().map(|&v| v as usize).collect();
@@ -198,6 +204,10 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
     Ok(Checkpoint {
         state: TrainState {
             weights,
+            scales: Scales {
+                input: scalars[2],
+                output: scalars[3],
+            },
             optimizer,
             epoch: progress[0] as usize,
             step: progress[1] as usize,

@@ -50,6 +50,28 @@ impl Task {
     }
 }
 
+/// Scale factors that bring inputs and targets to unit RMS before they meet the network
+/// (the role of the FNO code's unit-Gaussian normalizers): Adam's steps are absolute, so a
+/// target 100× smaller than its input (Burgers at ν = 0.1 decays that much by t = 1) would
+/// otherwise need last-layer weights 100× smaller than the steps taken on them. Relative
+/// losses are unchanged by the scaling. Autoregressive tasks feed outputs back as inputs
+/// and use one scale for both.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scales {
+    /// RMS of the input frames over the training samples.
+    pub input: f64,
+    /// RMS of the target frames over the training samples.
+    pub output: f64,
+}
+
+impl Scales {
+    /// No scaling.
+    pub const ONE: Scales = Scales {
+        input: 1.0,
+        output: 1.0,
+    };
+}
+
 /// Whole trajectories of one scalar field, kept in memory.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trajectories {
@@ -177,12 +199,46 @@ impl Trajectories {
         }
     }
 
-    /// Inputs [B, P, h + d] (frames, then coordinates) and targets, one [B, P, 1] tensor
-    /// per rollout step, for `samples` on `device`.
+    /// The [`Scales`] of `task` on these (training) trajectories.
+    pub fn scales(&self, task: &Task) -> Result<Scales> {
+        let samples = self.samples(task)?;
+        let rms = |frames: &mut dyn Iterator<Item = &Vec<f64>>| {
+            let (sum, count) = frames.fold((0.0, 0usize), |(s, c), f| {
+                (s + f.iter().map(|v| v * v).sum::<f64>(), c + f.len())
+            });
+            (sum / count.max(1) as f64).sqrt()
+        };
+        let input = rms(&mut samples.iter().flat_map(|&(i, t)| {
+            (0..task.history()).map(move |j| &self.fields[i][Self::input_save(task, t, j)])
+        }));
+        let output = rms(&mut samples.iter().flat_map(|&(i, t)| {
+            (0..task.rollout()).map(move |j| &self.fields[i][Self::target_save(task, t, j)])
+        }));
+        let scales = match task {
+            Task::Final { .. } => Scales { input, output },
+            Task::Autoregressive { .. } => Scales {
+                input: input.max(output),
+                output: input.max(output),
+            },
+        };
+        if !(scales.input > 0.0 && scales.output > 0.0) {
+            return Err(invalid(
+                "data.dataset",
+                "all-zero fields",
+                "training inputs and targets with a non-zero RMS",
+            ));
+        }
+        Ok(scales)
+    }
+
+    /// Inputs [B, P, h + d] (frames / `scales.input`, then coordinates) and targets
+    /// (/ `scales.output`), one [B, P, 1] tensor per rollout step, for `samples` on
+    /// `device`.
     pub fn batch(
         &self,
         task: &Task,
         samples: &[(usize, usize)],
+        scales: Scales,
         device: &Device,
     ) -> (Tensor<3>, Vec<Tensor<3>>) {
         let (h, p) = (task.history(), self.points());
@@ -194,7 +250,7 @@ impl Trajectories {
                 .map(|j| self.fields[i][Self::input_save(task, t, j)].as_slice())
                 .collect();
             for point in 0..p {
-                input.extend(frames.iter().map(|f| f[point]));
+                input.extend(frames.iter().map(|f| f[point] / scales.input));
                 input.extend_from_slice(&coords[point * d..(point + 1) * d]);
             }
         }
@@ -202,7 +258,8 @@ impl Trajectories {
             .map(|j| {
                 let mut target = Vec::with_capacity(samples.len() * p);
                 for &(i, t) in samples {
-                    target.extend_from_slice(&self.fields[i][Self::target_save(task, t, j)]);
+                    let frame = &self.fields[i][Self::target_save(task, t, j)];
+                    target.extend(frame.iter().map(|v| v / scales.output));
                 }
                 Tensor::from_data(TensorData::new(target, [samples.len(), p, 1]), device)
             })

@@ -83,6 +83,10 @@ pub struct DataSpec {
     /// Autoregressive task: frames predicted per training sample (k-step rollout).
     #[serde(default = "one")]
     pub rollout: usize,
+    /// Scale inputs and targets to unit RMS over the training samples (for fields whose
+    /// magnitudes differ much from 1 or from each other).
+    #[serde(default)]
+    pub normalize: bool,
 }
 
 /// `[model]`: the FNO's size (dimension and channels follow from the data).

@@ -90,11 +90,11 @@ pub fn run(recipe: &TrainRecipe, opts: &RunOptions) -> Result<RunSummary> {
         train: &train,
         test: &test,
         task,
+        normalize: recipe.data.normalize,
         options,
         device: device_for(&recipe.train.precision),
     };
     let m = &recipe.model;
-    let config = job.config(m.width, m.modes, m.layers, m.projection);
     let text = recipe.canonical_text();
     let path = recipe.checkpoint_path();
     let state = match (opts.fresh, path.exists()) {
@@ -108,7 +108,7 @@ pub fn run(recipe: &TrainRecipe, opts: &RunOptions) -> Result<RunSummary> {
             }
             found.state
         }
-        _ => TrainState::fresh(config, &job.options),
+        _ => job.fresh(m.width, m.modes, m.layers, m.projection)?,
     };
     let resumed_from = state.epoch;
     if resumed_from > 0 && !opts.quiet {
@@ -151,7 +151,7 @@ pub fn run(recipe: &TrainRecipe, opts: &RunOptions) -> Result<RunSummary> {
     let test_error = match state.history.test_error.last() {
         Some(&e) => e,
         None => super::train::evaluate(
-            &state.weights,
+            (&state.weights, state.scales),
             &test,
             &task,
             &test.samples(&task)?,
@@ -161,7 +161,12 @@ pub fn run(recipe: &TrainRecipe, opts: &RunOptions) -> Result<RunSummary> {
     let rollout = match task {
         Task::Autoregressive {
             stride, history, ..
-        } => rollout_errors(&state.weights, &test, (stride, history), &job.device)?,
+        } => rollout_errors(
+            (&state.weights, state.scales),
+            &test,
+            (stride, history),
+            &job.device,
+        )?,
         Task::Final { .. } => Vec::new(),
     };
     let report = write_report(recipe, &state, test_error, &rollout)?;

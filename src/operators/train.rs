@@ -10,7 +10,7 @@ use burn::tensor::{Device, Tensor};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
-use super::data::{shift_input, Task, Trajectories};
+use super::data::{shift_input, Scales, Task, Trajectories};
 use super::error::{invalid, OperatorError, Result};
 use super::fno::{Fno, FnoConfig, FnoWeights};
 use super::loss::{relative_l2, LossKind, SobolevNorm};
@@ -160,6 +160,8 @@ pub struct History {
 pub struct TrainState {
     /// The current weights.
     pub weights: FnoWeights,
+    /// The input and output scales the weights were trained with.
+    pub scales: Scales,
     /// The optimizer and its state.
     pub optimizer: OptimizerState,
     /// Epochs completed.
@@ -171,10 +173,12 @@ pub struct TrainState {
 }
 
 impl TrainState {
-    /// The state before the first step: weights from the seed, fresh optimizer.
-    pub fn fresh(config: FnoConfig, opts: &TrainOptions) -> Self {
+    /// The state before the first step: weights from the seed, fresh optimizer, the
+    /// data's `scales`.
+    pub fn fresh(config: FnoConfig, opts: &TrainOptions, scales: Scales) -> Self {
         let weights = FnoWeights::init(config, opts.seed);
         Self {
+            scales,
             optimizer: OptimizerState::new(opts.optimizer, &weights, opts.weight_decay),
             weights,
             epoch: 0,
@@ -210,6 +214,8 @@ pub struct TrainJob<'a> {
     pub test: &'a Trajectories,
     /// How samples are cut.
     pub task: Task,
+    /// Bring inputs and targets to unit RMS ([`Scales`]) before they meet the network.
+    pub normalize: bool,
     /// The settings.
     pub options: TrainOptions,
     /// The device (plain; autodiff is added for training).
@@ -217,6 +223,27 @@ pub struct TrainJob<'a> {
 }
 
 impl TrainJob<'_> {
+    /// The fresh state of a model of the given size for this job (with `normalize`, the
+    /// scales of the training data).
+    pub fn fresh(
+        &self,
+        width: usize,
+        modes: usize,
+        layers: usize,
+        projection: usize,
+    ) -> Result<TrainState> {
+        let scales = if self.normalize {
+            self.train.scales(&self.task)?
+        } else {
+            Scales::ONE
+        };
+        Ok(TrainState::fresh(
+            self.config(width, modes, layers, projection),
+            &self.options,
+            scales,
+        ))
+    }
+
     /// The model size for this job's data: the channels follow from the task and grid.
     pub fn config(
         &self,
@@ -274,7 +301,9 @@ impl TrainJob<'_> {
             for chunk in order.chunks(batch) {
                 let lr = self.options.lr_at(state.step, total, epoch);
                 let model = Fno::new(&state.weights, &grad_device, true);
-                let (input, targets) = self.train.batch(&self.task, chunk, &grad_device);
+                let (input, targets) =
+                    self.train
+                        .batch(&self.task, chunk, state.scales, &grad_device);
                 let loss =
                     rollout_loss(&model, &grid, sobolev.as_ref(), input, targets, &self.task);
                 let value = to_f64(loss.clone())[0];
@@ -306,7 +335,7 @@ impl TrainJob<'_> {
                 .seconds
                 .push(offset + start.elapsed().as_secs_f64());
             state.history.test_error.push(evaluate(
-                &state.weights,
+                (&state.weights, state.scales),
                 self.test,
                 &self.task,
                 &test_samples,
@@ -389,9 +418,10 @@ fn rollout_loss(
     total.expect("rollout >= 1") / k as f64
 }
 
-/// The mean one-step relative L² error of `weights` on `samples`, in batches.
+/// The mean one-step relative L² error of `weights` (trained with `scales`) on
+/// `samples`, in batches.
 pub fn evaluate(
-    weights: &FnoWeights,
+    (weights, scales): (&FnoWeights, Scales),
     data: &Trajectories,
     task: &Task,
     samples: &[(usize, usize)],
@@ -411,7 +441,7 @@ pub fn evaluate(
     };
     let mut sum = 0.0;
     for chunk in samples.chunks(EVAL_BATCH) {
-        let (input, targets) = data.batch(&first_step, chunk, device);
+        let (input, targets) = data.batch(&first_step, chunk, scales, device);
         let target = targets.into_iter().next().expect("one target frame");
         sum += to_f64(relative_l2(model.forward(input, &grid), target))[0] * chunk.len() as f64;
     }
@@ -421,11 +451,11 @@ pub fn evaluate(
 /// Samples per evaluation batch (bounds memory, not results).
 const EVAL_BATCH: usize = 32;
 
-/// The autoregressive rollout of `weights` from the first `history` frames (every
-/// `stride` saves) of each trajectory of `data` to its end: per predicted save, the time
-/// and the relative L² error averaged over the trajectories.
+/// The autoregressive rollout of `weights` (trained with `scales`) from the first
+/// `history` frames (every `stride` saves) of each trajectory of `data` to its end: per
+/// predicted save, the time and the relative L² error averaged over the trajectories.
 pub fn rollout_errors(
-    weights: &FnoWeights,
+    (weights, scales): (&FnoWeights, Scales),
     data: &Trajectories,
     (stride, history): (usize, usize),
     device: &Device,
@@ -452,7 +482,7 @@ pub fn rollout_errors(
         let samples: Vec<(usize, usize)> = (first..n.min(first + EVAL_BATCH))
             .map(|i| (i, history * stride))
             .collect();
-        let (mut input, targets) = data.batch(&task, &samples, device);
+        let (mut input, targets) = data.batch(&task, &samples, scales, device);
         for (j, target) in targets.into_iter().enumerate() {
             let prediction = model.forward(input.clone(), &grid);
             errors[j] += to_f64(relative_l2(prediction.clone(), target))[0] * samples.len() as f64;

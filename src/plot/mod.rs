@@ -4,7 +4,7 @@
 
 mod lines;
 
-pub use lines::{line_chart, LineChart, Series, Style};
+pub use lines::{line_chart, line_charts, LineChart, Series, Style};
 
 use std::path::Path;
 use std::sync::Once;
