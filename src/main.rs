@@ -126,7 +126,9 @@ enum Command {
     /// routes → DEIM / Q-DEIM; then a Burgers ensemble simulated into data/demo-burgers.h5,
     /// its summary, and the space–time figure figures/demo-burgers.png; then a POD-Galerkin
     /// ROM trained on 7 trajectories and run on the held-out 8th (data/demo-burgers-rom.h5,
-    /// figures/demo-rom.png), with its error and speed-up.
+    /// figures/demo-rom.png), with its error and speed-up; then an FNO-1D trained on 40
+    /// Burgers pairs and tested on 8 held-out ones (`galerkin train
+    /// training/smoke-burgers.toml`, report in runs/smoke-burgers/).
     Demo {
         /// No progress bar.
         #[arg(long)]
@@ -276,7 +278,7 @@ fn run(command: Command) -> Result<()> {
                 std::path::Path::new("figures/demo-rom.png"),
             )?;
             println!("{rom}");
-            Ok(())
+            demo_training(quiet)
         }
         Command::Simulate(args) => {
             let mut overrides = args.overrides.clone();
@@ -326,6 +328,24 @@ fn run(command: Command) -> Result<()> {
         Command::Evaluate(args) => evaluate(args),
         Command::Train(args) => train(args),
     }
+}
+
+/// Stage 4 of the demo: `galerkin train training/smoke-burgers.toml`.
+#[cfg(feature = "operators")]
+fn demo_training(quiet: bool) -> Result<()> {
+    println!("\n== 4. Train: an FNO-1D learns the Burgers solution operator u0 ↦ u(0.5) ==\n");
+    train(TrainArgs {
+        recipe: "training/smoke-burgers.toml".into(),
+        set: Vec::new(),
+        fresh: true,
+        quiet,
+    })
+}
+
+#[cfg(not(feature = "operators"))]
+fn demo_training(_: bool) -> Result<()> {
+    println!("\n(stage 4, neural-operator training, needs the default `operators` feature)");
+    Ok(())
 }
 
 #[cfg(feature = "operators")]
