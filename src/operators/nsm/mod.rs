@@ -58,6 +58,15 @@ impl NsmError {
     }
 }
 
+/// Rejects a viscosity that is not a finite ν > 0.
+pub(crate) fn check_viscosity(viscosity: f64) -> Result<()> {
+    if viscosity.is_finite() && viscosity > 0.0 {
+        Ok(())
+    } else {
+        Err(NsmError::invalid("viscosity", viscosity, "a finite ν > 0"))
+    }
+}
+
 /// Result alias of the neural spectral method.
 pub type Result<T> = std::result::Result<T, NsmError>;
 

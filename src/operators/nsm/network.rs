@@ -237,7 +237,7 @@ impl Nsm {
         self.parameters
             .iter()
             .map(|p| {
-                super::super::to_f64(
+                crate::operators::to_f64(
                     p.grad(grads)
                         .expect("a trainable model's parameters are leaves of the graph"),
                 )

@@ -68,13 +68,7 @@ pub struct BurgersResidual {
 impl BurgersResidual {
     /// The residual operator of viscosity ν > 0 on `space`, as tensors on `device`.
     pub fn new(space: SpectralSpace, viscosity: f64, device: &Device) -> Result<Self> {
-        if !(viscosity.is_finite() && viscosity > 0.0) {
-            return Err(super::NsmError::invalid(
-                "viscosity",
-                viscosity,
-                "a finite ν > 0",
-            ));
-        }
+        super::check_viscosity(viscosity)?;
         let big = space.doubled();
         let (nx, nt) = residual_grid(&space);
         let t = |m: Mat<f64>| tensor2(&m.transpose().to_owned(), device);

@@ -40,9 +40,7 @@ impl BurgersProblem {
         initial: InitialCondition,
         initial_modes: usize,
     ) -> Result<Self> {
-        if !(viscosity.is_finite() && viscosity > 0.0) {
-            return Err(NsmError::invalid("viscosity", viscosity, "a finite ν > 0"));
-        }
+        super::check_viscosity(viscosity)?;
         if !(1..=space.max_wavenumber).contains(&initial_modes) {
             return Err(NsmError::invalid(
                 "initial_modes",
@@ -121,12 +119,10 @@ pub fn train(
     opts: &TrainOptions,
     device: &Device,
 ) -> Result<TrainReport> {
-    if opts.steps == 0 || opts.batch == 0 {
-        return Err(NsmError::invalid(
-            "steps/batch",
-            format!("{}/{}", opts.steps, opts.batch),
-            "both >= 1",
-        ));
+    for (field, value) in [("steps", opts.steps), ("batch", opts.batch)] {
+        if value == 0 {
+            return Err(NsmError::invalid(field, value, "an integer >= 1"));
+        }
     }
     if !(opts.lr.is_finite() && opts.lr > 0.0) {
         return Err(NsmError::invalid(
