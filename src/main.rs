@@ -177,8 +177,10 @@ enum Command {
     ///
     /// Example: galerkin train training/fno-burgers.toml --set train.epochs=50
     Train(TrainArgs),
-    /// Regenerate every ROM figure and table in figures/ from the recipes in datasets/.
+    /// Regenerate every figure and table in figures/ from the recipes in datasets/.
     ///
+    /// Groups `operators` and `nsm` (neural operators, a few minutes each): see
+    /// figures/operators-results.md and figures/nsm-results.md.
     /// Group `lifting`: the energy-quadratized wave ROMs against DEIM (energy error vs
     /// time, error vs r, timings, parametric Klein–Gordon → figures/lifting-results.md).
     /// Group `rom`: simulates any missing trajectory file (data/rom-*.h5), then: error vs r for
@@ -191,8 +193,9 @@ enum Command {
         #[arg(long)]
         quiet: bool,
         /// Only one group: `rom` (POD-Galerkin, DEIM), `lifting` (energy-quadratized
-        /// wave ROMs), `adaptive` (indicator-driven enrichment) or `operators` (FNO,
-        /// Muon vs AdamW).
+        /// wave ROMs), `adaptive` (indicator-driven enrichment), `operators` (FNO: Muon vs
+        /// AdamW on FNO Burgers, FNO-2D rollout) or `nsm` (neural spectral method vs the
+        /// solver at matched accuracy).
         #[arg(long)]
         only: Option<String>,
     },

@@ -68,7 +68,7 @@ pub struct FiguresOptions {
     pub out: PathBuf,
     /// No progress bars.
     pub quiet: bool,
-    /// Only this group (`rom` or `lifting`); all if `None`.
+    /// Only this group (`rom`, `lifting`, `adaptive`, `operators` or `nsm`); all if `None`.
     pub only: Option<String>,
 }
 

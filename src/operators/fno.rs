@@ -64,24 +64,32 @@ impl FnoWeights {
     /// Random initial weights from `seed`: uniform ±1/√fan-in for pointwise layers, and
     /// the FNO paper's 1/(C_in·C_out)·U(0, 1) for spectral weights.
     pub fn init(config: FnoConfig, seed: u64) -> Self {
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let spectral_scale = 1.0 / (config.width * config.width) as f64;
-        let arrays = Self::shapes(&config)
-            .iter()
-            .map(|shape| {
-                let len: usize = shape.iter().product();
-                if shape.len() == 3 {
-                    (0..len)
-                        .map(|_| spectral_scale * rng.random_range(0.0..1.0))
-                        .collect()
-                } else {
-                    let bound = 1.0 / (shape[0] as f64).sqrt();
-                    (0..len).map(|_| rng.random_range(-bound..bound)).collect()
-                }
-            })
-            .collect();
-        Self { config, arrays }
+        Self {
+            arrays: init_arrays(&Self::shapes(&config), config.width, seed),
+            config,
+        }
     }
+}
+
+/// Random arrays of the given shapes from `seed`: rank-3 (spectral) arrays
+/// U(0, 1)/width² as in the FNO paper, the others uniform ±1/√(first dimension) (fan-in).
+pub fn init_arrays(shapes: &[Vec<usize>], width: usize, seed: u64) -> Vec<Vec<f64>> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let spectral_scale = 1.0 / (width * width) as f64;
+    shapes
+        .iter()
+        .map(|shape| {
+            let len: usize = shape.iter().product();
+            if shape.len() == 3 {
+                (0..len)
+                    .map(|_| spectral_scale * rng.random_range(0.0..1.0))
+                    .collect()
+            } else {
+                let bound = 1.0 / (shape[0] as f64).sqrt();
+                (0..len).map(|_| rng.random_range(-bound..bound)).collect()
+            }
+        })
+        .collect()
 }
 
 /// An FNO on a device, built from [`FnoWeights`].

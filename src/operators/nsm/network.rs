@@ -16,7 +16,7 @@
 
 use burn::tensor::activation::gelu;
 use burn::tensor::{Device, Gradients, Tensor, TensorData};
-use rand::{Rng, SeedableRng};
+use crate::operators::fno::init_arrays;
 
 use super::residual::{along_space, along_time};
 use super::space::SpectralSpace;
@@ -79,22 +79,7 @@ impl NsmWeights {
     /// FNO, U(0, 1)/C² for the spectral ones.
     pub fn init(config: NsmConfig, space: SpectralSpace, seed: u64) -> Result<Self> {
         config.check()?;
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let spectral_scale = 1.0 / (config.width * config.width) as f64;
-        let arrays = Self::shapes(&config, &space)
-            .iter()
-            .map(|shape| {
-                let len: usize = shape.iter().product();
-                if shape.len() == 3 {
-                    (0..len)
-                        .map(|_| spectral_scale * rng.random_range(0.0..1.0))
-                        .collect()
-                } else {
-                    let bound = 1.0 / (shape[0] as f64).sqrt();
-                    (0..len).map(|_| rng.random_range(-bound..bound)).collect()
-                }
-            })
-            .collect();
+        let arrays = init_arrays(&Self::shapes(&config, &space), config.width, seed);
         Ok(Self {
             config,
             space,
