@@ -8,6 +8,7 @@
 use std::f64::consts::{PI, TAU};
 
 use burn::tensor::{Tensor, TensorData};
+use galerkin::operators::error::OperatorError;
 use galerkin::operators::nsm::network::{Nsm, NsmConfig, NsmMatrices, NsmWeights};
 use galerkin::operators::nsm::reference::{
     nsm_fields, relative_l2, solve, Comparison, SolverSettings,
@@ -17,7 +18,6 @@ use galerkin::operators::nsm::space::SpectralSpace;
 use galerkin::operators::nsm::train::{
     predict, residual_loss, train, BurgersProblem, TrainOptions,
 };
-use galerkin::operators::nsm::NsmError;
 use galerkin::operators::{cpu_f64, to_f64};
 use galerkin_solvers::InitialCondition;
 use rand::SeedableRng;
@@ -211,8 +211,8 @@ fn nsm_gradients_match_finite_differences_in_f64() {
 
 #[test]
 fn bad_input_is_refused_with_the_field_named() {
-    let field_of = |e: NsmError| match e {
-        NsmError::Invalid { field, .. } => field,
+    let field_of = |e: OperatorError| match e {
+        OperatorError::Invalid { field, .. } => field,
         other => panic!("expected Invalid, got {other}"),
     };
     assert_eq!(

@@ -40,10 +40,6 @@ pub enum FiguresError {
     #[cfg(feature = "operators")]
     #[error(transparent)]
     Operator(#[from] crate::operators::error::OperatorError),
-    /// From the neural spectral method.
-    #[cfg(feature = "operators")]
-    #[error(transparent)]
-    Nsm(#[from] crate::operators::nsm::NsmError),
     /// From the solvers (timing runs).
     #[error(transparent)]
     Solver(#[from] galerkin_solvers::SolverError),

@@ -20,6 +20,9 @@ pub enum OperatorError {
     /// The basis core refused a transform (e.g. too many modes for the grid).
     #[error(transparent)]
     Basis(#[from] crate::basis::BasisError),
+    /// A reference solver run failed (neural spectral method comparisons).
+    #[error(transparent)]
+    Solver(#[from] galerkin_solvers::SolverError),
     /// A trajectory file could not be read, or its recipe could not be simulated.
     #[error(transparent)]
     Data(#[from] crate::data::DataError),

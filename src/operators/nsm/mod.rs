@@ -18,57 +18,18 @@ pub mod residual;
 pub mod space;
 pub mod train;
 
+use super::error::{invalid, Result};
 use burn::tensor::{Device, Tensor, TensorData};
 use faer::Mat;
-use thiserror::Error;
-
-/// What the neural spectral method refuses or fails at.
-#[derive(Debug, Error, Clone, PartialEq)]
-pub enum NsmError {
-    /// An argument outside its allowed range.
-    #[error("invalid `{field}` = {value}: allowed {allowed}")]
-    Invalid {
-        /// The argument name.
-        field: &'static str,
-        /// The value that was passed, formatted.
-        value: String,
-        /// The allowed range, in words.
-        allowed: &'static str,
-    },
-    /// From the basis core (the Fourier and Chebyshev matrices).
-    #[error(transparent)]
-    Basis(#[from] crate::basis::BasisError),
-    /// From the reference solver.
-    #[error(transparent)]
-    Solver(#[from] galerkin_solvers::SolverError),
-}
-
-impl NsmError {
-    /// The error for `field` = `value` outside `allowed`.
-    pub(crate) fn invalid(
-        field: &'static str,
-        value: impl std::fmt::Display,
-        allowed: &'static str,
-    ) -> Self {
-        Self::Invalid {
-            field,
-            value: value.to_string(),
-            allowed,
-        }
-    }
-}
 
 /// Rejects a viscosity that is not a finite ν > 0.
 pub(crate) fn check_viscosity(viscosity: f64) -> Result<()> {
     if viscosity.is_finite() && viscosity > 0.0 {
         Ok(())
     } else {
-        Err(NsmError::invalid("viscosity", viscosity, "a finite ν > 0"))
+        Err(invalid("viscosity", viscosity, "a finite ν > 0"))
     }
 }
-
-/// Result alias of the neural spectral method.
-pub type Result<T> = std::result::Result<T, NsmError>;
 
 /// A faer matrix as a row-major tensor on `device`.
 pub(crate) fn tensor2(m: &Mat<f64>, device: &Device) -> Tensor<2> {

@@ -14,13 +14,14 @@
 //! u(x, t) = u₀(x) + v(x, t) − v(x, 0), so u(·, 0) = u₀ holds exactly by construction (a
 //! fixed linear map on the time coefficients of v).
 
+use crate::operators::fno::init_arrays;
 use burn::tensor::activation::gelu;
 use burn::tensor::{Device, Gradients, Tensor, TensorData};
-use crate::operators::fno::init_arrays;
 
 use super::residual::{along_space, along_time};
 use super::space::SpectralSpace;
-use super::{tensor2, NsmError, Result};
+use super::{tensor2, Result};
+use crate::operators::error::invalid;
 
 /// Sizes of an NSM network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +43,7 @@ impl NsmConfig {
             ("projection", self.projection),
         ] {
             if value == 0 {
-                return Err(NsmError::invalid(field, value, "an integer >= 1"));
+                return Err(invalid(field, value, "an integer >= 1"));
             }
         }
         Ok(())

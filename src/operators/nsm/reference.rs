@@ -7,7 +7,8 @@ use galerkin_solvers::{Burgers, Dealias, Grid, Schedule, Scheme, Simulation};
 
 use super::space::SpectralSpace;
 use super::train::BurgersProblem;
-use super::{NsmError, Result};
+use super::Result;
+use crate::operators::error::invalid;
 
 /// A solver setting: n grid points and ETDRK4 step dt.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -60,7 +61,7 @@ pub fn simulation(
 ) -> Result<Simulation> {
     let n = settings.n;
     if n < 4 {
-        return Err(NsmError::invalid("solver n", n, "n >= 4 grid points"));
+        return Err(invalid("solver n", n, "n >= 4 grid points"));
     }
     let initial = on_grid(&problem.space, u0, n)?;
     let grid = Grid::new_1d(n, 1.0)?;
@@ -83,7 +84,7 @@ pub fn record(
 ) -> Result<Vec<f64>> {
     let per_save = problem.space.t_end / saves.max(1) as f64 / settings.dt;
     if saves == 0 || (per_save - per_save.round()).abs() > 1e-9 * per_save.max(1.0) {
-        return Err(NsmError::invalid(
+        return Err(invalid(
             "solver dt",
             settings.dt,
             "a step dividing T/saves into a whole number of steps",

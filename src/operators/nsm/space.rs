@@ -10,8 +10,9 @@ use std::f64::consts::{PI, TAU};
 
 use faer::Mat;
 
-use super::{NsmError, Result};
+use super::Result;
 use crate::basis::{chebyshev_basis, fourier_basis};
+use crate::operators::error::invalid;
 
 /// Largest wavenumber and time degree accepted: far above anything a network here can
 /// train, low enough that the residual grids ((4K + 1) × (2M + 2) points) stay small.
@@ -38,17 +39,17 @@ impl SpectralSpace {
     /// The space of K modes and degree M on [0, T], checked.
     pub fn new(max_wavenumber: usize, degree: usize, t_end: f64) -> Result<Self> {
         if !(1..=MAX_SIZE).contains(&max_wavenumber) {
-            return Err(NsmError::invalid(
+            return Err(invalid(
                 "max_wavenumber",
                 max_wavenumber,
                 "1 <= max_wavenumber <= 256",
             ));
         }
         if !(1..=MAX_SIZE).contains(&degree) {
-            return Err(NsmError::invalid("degree", degree, "1 <= degree <= 256"));
+            return Err(invalid("degree", degree, "1 <= degree <= 256"));
         }
         if !(t_end.is_finite() && t_end > 0.0) {
-            return Err(NsmError::invalid("t_end", t_end, "a finite T > 0"));
+            return Err(invalid("t_end", t_end, "a finite T > 0"));
         }
         Ok(Self {
             max_wavenumber,
@@ -97,7 +98,7 @@ impl SpectralSpace {
     pub fn space_synthesis(&self, n: usize) -> Result<Mat<f64>> {
         let k_max = self.max_wavenumber;
         if n <= 2 * k_max {
-            return Err(NsmError::invalid(
+            return Err(invalid(
                 "grid points",
                 n,
                 "n > 2K (n points resolve wavenumbers up to K only when 2K < n)",
@@ -166,7 +167,7 @@ impl SpectralSpace {
 
     fn check_time_grid(&self, n: usize) -> Result<()> {
         if n < self.degree + 2 {
-            return Err(NsmError::invalid(
+            return Err(invalid(
                 "time points",
                 n,
                 "n >= M + 2 Lobatto points (degree M < n − 1)",
@@ -227,7 +228,7 @@ impl SpectralSpace {
     pub fn project(&self, values: &[f64]) -> Result<Vec<f64>> {
         let (nx, nt) = self.collocation();
         if values.len() != nx * nt {
-            return Err(NsmError::invalid(
+            return Err(invalid(
                 "values",
                 values.len(),
                 "(2K + 1)·(M + 2) samples, x-major",
@@ -242,7 +243,7 @@ impl SpectralSpace {
     /// times `times`: `[n, times]` row-major (needs 2K < n).
     pub fn evaluate(&self, coeffs: &[f64], n: usize, times: &[f64]) -> Result<Vec<f64>> {
         if coeffs.len() != self.len() {
-            return Err(NsmError::invalid(
+            return Err(invalid(
                 "coefficients",
                 coeffs.len(),
                 "2(K + 1)(M + 1) values in the [2, K + 1, M + 1] layout",

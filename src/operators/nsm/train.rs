@@ -13,7 +13,8 @@ use rand_chacha::ChaCha8Rng;
 use super::network::{Nsm, NsmConfig, NsmMatrices, NsmWeights};
 use super::residual::BurgersResidual;
 use super::space::SpectralSpace;
-use super::{NsmError, Result};
+use super::Result;
+use crate::operators::error::invalid;
 use crate::operators::optim::AdamW;
 use crate::operators::to_f64;
 
@@ -42,14 +43,14 @@ impl BurgersProblem {
     ) -> Result<Self> {
         super::check_viscosity(viscosity)?;
         if !(1..=space.max_wavenumber).contains(&initial_modes) {
-            return Err(NsmError::invalid(
+            return Err(invalid(
                 "initial_modes",
                 initial_modes,
                 "1 <= initial_modes <= max_wavenumber",
             ));
         }
         if !matches!(initial, InitialCondition::GaussianRandomField { .. }) {
-            return Err(NsmError::invalid(
+            return Err(invalid(
                 "initial",
                 initial.kind(),
                 "a gaussian-random-field initial condition",
@@ -121,15 +122,11 @@ pub fn train(
 ) -> Result<TrainReport> {
     for (field, value) in [("steps", opts.steps), ("batch", opts.batch)] {
         if value == 0 {
-            return Err(NsmError::invalid(field, value, "an integer >= 1"));
+            return Err(invalid(field, value, "an integer >= 1"));
         }
     }
     if !(opts.lr.is_finite() && opts.lr > 0.0) {
-        return Err(NsmError::invalid(
-            "lr",
-            opts.lr,
-            "a finite learning rate > 0",
-        ));
+        return Err(invalid("lr", opts.lr, "a finite learning rate > 0"));
     }
     let grad_device = device.clone().autodiff();
     let matrices = NsmMatrices::new(problem.space, &grad_device)?;
