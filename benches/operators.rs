@@ -54,6 +54,7 @@ fn jax_median_ms() -> Result<f64, String> {
 }
 
 fn bench(c: &mut Criterion) {
+    galerkin::operators::keep_freed_memory();
     let device = Device::flex().autodiff();
     let grid = SpectralGrid::new(&[N], CONFIG.modes, &device).unwrap();
     let mut weights = FnoWeights::init(CONFIG, 0);

@@ -239,6 +239,8 @@ struct TrainArgs {
 }
 
 fn main() -> ExitCode {
+    #[cfg(feature = "operators")]
+    galerkin::operators::keep_freed_memory();
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cli.log));

@@ -257,3 +257,58 @@ fn fno_gradients_match_finite_differences_in_f64() {
         &[8, 6],
     );
 }
+
+#[test]
+fn fused_gelu_matches_burn_in_value_and_gradient() {
+    use burn::tensor::activation::gelu as burn_gelu;
+    use galerkin::operators::activation::gelu;
+    let base = cpu_f64();
+    let device = base.clone().autodiff();
+    let data: Vec<f64> = (0..2000).map(|i| (i as f64 - 1000.0) / 150.0).collect();
+    let x =
+        || Tensor::<2>::from_data(TensorData::new(data.clone(), [40, 50]), &device).require_grad();
+    let (a, b) = (x(), x());
+    let (ya, yb) = (gelu(a.clone()), burn_gelu(b.clone()));
+    // Same erf (libm) and the same formula: equal to round-off.
+    for (u, v) in values(ya.clone()).iter().zip(values(yb.clone())) {
+        assert!((u - v).abs() <= 1e-15 * (1.0 + v.abs()), "{u} vs {v}");
+    }
+    let weights = Tensor::<2>::from_data(
+        TensorData::new(
+            (0..2000).map(|i| (i % 7) as f64 - 3.0).collect::<Vec<_>>(),
+            [40, 50],
+        ),
+        &device,
+    );
+    let ga = values(a.grad(&(ya * weights.clone()).sum().backward()).unwrap());
+    let gb = values(b.grad(&(yb * weights).sum().backward()).unwrap());
+    for (u, v) in ga.iter().zip(&gb) {
+        assert!((u - v).abs() <= 1e-14 * (1.0 + v.abs()), "{u} vs {v}");
+    }
+    // Without autodiff too.
+    let plain = Tensor::<2>::from_data(TensorData::new(data.clone(), [40, 50]), &base);
+    for (u, v) in values(gelu(plain.clone()))
+        .iter()
+        .zip(values(burn_gelu(plain)))
+    {
+        assert!((u - v).abs() <= 1e-15 * (1.0 + v.abs()), "{u} vs {v}");
+    }
+    // f32 uses Abramowitz & Stegun 7.1.26 for erf (|error| ≤ 1.5e-7): within a few f32 ulps
+    // of burn's libm-based GELU, values and slopes.
+    let device = burn::tensor::Device::flex().autodiff();
+    let x =
+        || Tensor::<2>::from_data(TensorData::new(data.clone(), [40, 50]), &device).require_grad();
+    let (a, b) = (x(), x());
+    let (ya, yb) = (gelu(a.clone()), burn_gelu(b.clone()));
+    for (u, v) in values(ya.clone()).iter().zip(values(yb.clone())) {
+        assert!((u - v).abs() <= 4e-7 * (1.0 + v.abs()), "f32 {u} vs {v}");
+    }
+    let ga = values(a.grad(&ya.sum().backward()).unwrap());
+    let gb = values(b.grad(&yb.sum().backward()).unwrap());
+    for (u, v) in ga.iter().zip(&gb) {
+        assert!(
+            (u - v).abs() <= 4e-7 * (1.0 + v.abs()),
+            "f32 slope {u} vs {v}"
+        );
+    }
+}

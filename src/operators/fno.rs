@@ -4,7 +4,7 @@
 //! projection Q. Tensors are channels-last, [B, P, C] with P the grid points (row-major
 //! over a 2-D grid), so every pointwise layer is one matmul with no transpose.
 
-use burn::tensor::activation::gelu;
+use super::activation::gelu;
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::{Rng, SeedableRng};
 
