@@ -4,6 +4,7 @@
 //!   variant for the spectral weights, AdamW on the rest.
 
 use faer::Mat;
+use rayon::prelude::*;
 
 use super::fno::{FnoConfig, FnoWeights};
 
@@ -160,14 +161,21 @@ impl Muon {
                 MuonRole::SpectralReal => {
                     let ur = nesterov(&mut self.momentum[i], &grads[i]);
                     let ui = nesterov(&mut self.momentum[i + 1], &grads[i + 1]);
-                    for k in 0..weights.config.modes {
-                        let at = |v: &[f64], r: usize, s: usize| v[k * c * c + r * c + s];
-                        let embedded = Mat::from_fn(2 * c, 2 * c, |r, s| match (r < c, s < c) {
-                            (true, true) | (false, false) => at(&ur, r % c, s % c),
-                            (true, false) => -at(&ui, r, s - c),
-                            (false, true) => at(&ui, r - c, s),
-                        });
-                        let o = orthogonalize(embedded);
+                    // Every mode's polar factor is independent: in parallel over modes
+                    // (K in 1-D, 2K·K in 2-D).
+                    let modes = ur.len() / (c * c);
+                    let factors: Vec<Mat<f64>> = (0..modes)
+                        .into_par_iter()
+                        .map(|k| {
+                            let at = |v: &[f64], r: usize, s: usize| v[k * c * c + r * c + s];
+                            orthogonalize(Mat::from_fn(2 * c, 2 * c, |r, s| match (r < c, s < c) {
+                                (true, true) | (false, false) => at(&ur, r % c, s % c),
+                                (true, false) => -at(&ui, r, s - c),
+                                (false, true) => at(&ui, r - c, s),
+                            }))
+                        })
+                        .collect();
+                    for (k, o) in factors.iter().enumerate() {
                         for r in 0..c {
                             for s in 0..c {
                                 let p = k * c * c + r * c + s;
@@ -181,5 +189,54 @@ impl Muon {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Muon moves the weights of every Fourier mode, including the 2K·K of a 2-D FNO.
+    #[test]
+    fn muon_updates_every_mode_in_two_dimensions() {
+        let config = FnoConfig {
+            dims: 2,
+            in_channels: 3,
+            out_channels: 1,
+            width: 4,
+            modes: 3,
+            layers: 2,
+            projection: 8,
+        };
+        let mut weights = FnoWeights::init(config, 0);
+        let before = weights.clone();
+        let grads: Vec<Vec<f64>> = weights
+            .arrays
+            .iter()
+            .map(|a| {
+                (0..a.len())
+                    .map(|i| ((i * 7 % 5) as f64 - 2.0) / 3.0)
+                    .collect()
+            })
+            .collect();
+        Muon::new(&weights, 0.0, 1.0).step(&mut weights, &grads, 1e-2);
+        for (i, role) in muon_roles(&config) {
+            let arrays = match role {
+                MuonRole::SpectralReal => vec![i, i + 1],
+                MuonRole::Skip => vec![i],
+            };
+            for a in arrays {
+                let block = config.width * config.width;
+                for (k, (new, old)) in weights.arrays[a]
+                    .chunks(block)
+                    .zip(before.arrays[a].chunks(block))
+                    .enumerate()
+                {
+                    assert!(new != old, "array {a}, mode {k}: not updated");
+                }
+            }
+        }
+        // 2K·K = 18 modes of 4 × 4 weights.
+        assert_eq!(weights.arrays[2].len(), 18 * 16);
     }
 }
