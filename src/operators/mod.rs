@@ -1,16 +1,18 @@
 //! Neural operators on burn (=0.22.1, CPU `flex` backend; the backend is chosen at run
-//! time through `burn::tensor::Device`, so nothing here names one: a GPU build only swaps
-//! the device):
+//! time through `burn::tensor::Device`, so the model code names none; see
+//! `training/README.md` for what a GPU build needs):
 //! - [`spectral`]: the spectral convolution of Fourier neural operators as truncated
 //!   DFT / inverse-DFT matmuls built from the basis core's Fourier matrices, 1-D and 2-D;
-//! - [`fno`]: FNO-1D/2D (lifting, Fourier layers with pointwise skip and GELU, projection);
+//! - [`fno`]: FNO-1D/2D (lifting, Fourier layers with pointwise skip and GELU, projection),
+//!   with [`activation`]: GELU fused on flex (value and slope in one parallel pass);
 //! - [`data`]: samples cut from trajectory files (u₀ ↦ u(T), autoregressive windows);
 //! - [`loss`]: relative L² and H¹ (exact, by Parseval) losses;
 //! - [`optim`]: AdamW and Muon (Newton–Schulz from the basis core, per-mode complex);
 //! - [`train`]: the training loop (schedules, k-step rollout, evaluation, rollout errors);
 //! - [`checkpoint`]: checkpoints with optimizer state, written atomically, for resuming;
 //! - [`recipe`], [`run`]: the TOML training recipe and the `galerkin train` job;
-//! - [`nsm`]: the neural spectral method, trained by the PDE residual alone.
+//! - [`nsm`]: the neural spectral method, trained by the PDE residual alone;
+//! - [`error`]: the one error type of the layer.
 
 pub mod activation;
 pub mod checkpoint;
