@@ -36,15 +36,15 @@ pub fn gelu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
             .stateful()
         {
             OpsKind::Tracked(prep) => {
-                let (value, slope) = gelu_and_slope(&input);
-                prep.finish(slope, value)
+                let (value, slope) = gelu_on_flex(&input, true);
+                prep.finish(slope.expect("asked for the slope"), value)
             }
-            OpsKind::UnTracked(prep) => prep.finish(gelu_and_slope(&input).0),
+            OpsKind::UnTracked(prep) => prep.finish(gelu_on_flex(&input, false).0),
         };
         return Tensor::from_primitive::<Autodiff<Flex>>(output);
     }
     if let Ok(plain) = x.clone().try_into_primitive::<Flex>() {
-        return Tensor::from_primitive::<Flex>(gelu_and_slope(&plain).0);
+        return Tensor::from_primitive::<Flex>(gelu_on_flex(&plain, false).0);
     }
     burn::tensor::activation::gelu(x)
 }
@@ -91,23 +91,25 @@ fn gelu_pair_f64(x: f64) -> (f64, f64) {
     (x * cdf, cdf + x * pdf)
 }
 
-/// gelu(x) and gelu′(x) of every entry, in one parallel pass, as contiguous tensors of x's
-/// shape and float type (f16/bf16 go through f32).
-fn gelu_and_slope(x: &FlexTensor) -> (FlexTensor, FlexTensor) {
+/// gelu(x) of every entry and, `with_slope` (for backward), gelu′(x), in one parallel
+/// pass, as contiguous tensors of x's shape and float type (f16/bf16 go through f32).
+fn gelu_on_flex(x: &FlexTensor, with_slope: bool) -> (FlexTensor, Option<FlexTensor>) {
     let shape = x.layout().shape().clone();
-    let tensors =
-        |(v, s): (TensorData, TensorData)| (FlexTensor::from_data(v), FlexTensor::from_data(s));
-    if x.dtype() == DType::F64 {
-        let (v, s) = pairs(&values::<f64>(x), gelu_pair_f64);
-        tensors((TensorData::new(v, shape.clone()), TensorData::new(s, shape)))
+    let tensor = |v: TensorData| FlexTensor::from_data(v.convert_dtype(x.dtype()));
+    let (v, s) = if x.dtype() == DType::F64 {
+        let (v, s) = pairs(&values::<f64>(x), gelu_pair_f64, with_slope);
+        (
+            TensorData::new(v, shape.clone()),
+            s.map(|s| TensorData::new(s, shape)),
+        )
     } else {
-        let (v, s) = pairs(&values::<f32>(x), gelu_pair_f32);
-        let back = |d: TensorData| d.convert_dtype(x.dtype());
-        tensors((
-            back(TensorData::new(v, shape.clone())),
-            back(TensorData::new(s, shape)),
-        ))
-    }
+        let (v, s) = pairs(&values::<f32>(x), gelu_pair_f32, with_slope);
+        (
+            TensorData::new(v, shape.clone()),
+            s.map(|s| TensorData::new(s, shape)),
+        )
+    };
+    (tensor(v), s.map(tensor))
 }
 
 /// g·s entrywise (the backward product), in parallel, as a tensor of g's float type.
@@ -139,9 +141,19 @@ fn values<E: burn::tensor::Element + bytemuck::Pod>(t: &FlexTensor) -> Cow<'_, [
     }
 }
 
-/// f at every entry of `x`, split into its two outputs, in parallel.
-fn pairs<T: Copy + Send + Sync>(x: &[T], f: fn(T) -> (T, T)) -> (Vec<T>, Vec<T>) {
-    x.par_iter().with_min_len(CHUNK).map(|&v| f(v)).unzip()
+/// f at every entry of `x`, in parallel: its first output, and its second `with_second`.
+fn pairs<T: Copy + Send + Sync>(
+    x: &[T],
+    f: fn(T) -> (T, T),
+    with_second: bool,
+) -> (Vec<T>, Option<Vec<T>>) {
+    let entries = x.par_iter().with_min_len(CHUNK);
+    if with_second {
+        let (first, second) = entries.map(|&v| f(v)).unzip();
+        (first, Some(second))
+    } else {
+        (entries.map(|&v| f(v).0).collect(), None)
+    }
 }
 
 /// a·b entrywise, in parallel.

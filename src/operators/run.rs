@@ -148,16 +148,12 @@ pub fn run(recipe: &TrainRecipe, opts: &RunOptions) -> Result<RunSummary> {
     };
     let state = job.run(state, &mut progress, &mut save)?;
     bar.finish_and_clear();
-    let test_error = match state.history.test_error.last() {
-        Some(&e) => e,
-        None => super::train::evaluate(
-            (&state.weights, state.scales),
-            &test,
-            &task,
-            &test.samples(&task)?,
-            &job.device,
-        )?,
-    };
+    // Every epoch, fresh or resumed, ends with a held-out evaluation, and epochs >= 1.
+    let test_error = *state
+        .history
+        .test_error
+        .last()
+        .expect("at least one epoch has been evaluated");
     let rollout = match task {
         Task::Autoregressive {
             stride, history, ..

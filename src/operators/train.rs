@@ -106,6 +106,11 @@ pub struct TrainOptions {
 }
 
 impl TrainOptions {
+    /// The learning rate of step `step` of `total`, in epoch `epoch`.
+    pub fn lr_at(&self, step: usize, total: usize, epoch: usize) -> f64 {
+        self.schedule.lr(self.lr, (step, total), epoch)
+    }
+
     /// Checks every setting, naming the recipe key at fault.
     pub fn validate(&self) -> Result<()> {
         if self.epochs == 0 {
@@ -347,13 +352,6 @@ impl TrainJob<'_> {
             }
         }
         Ok(state)
-    }
-}
-
-impl TrainOptions {
-    /// The learning rate of step `step` of `total`, in epoch `epoch`.
-    pub fn lr_at(&self, step: usize, total: usize, epoch: usize) -> f64 {
-        self.schedule.lr(self.lr, (step, total), epoch)
     }
 }
 
