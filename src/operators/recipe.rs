@@ -215,13 +215,13 @@ impl TrainRecipe {
         toml::to_string(&doc).unwrap_or_default()
     }
 
-    /// The sample task of `[data]`.
-    pub fn task(&self) -> Result<Task> {
+    /// The sample task of `[data]`, with `usize::MAX` standing for an unset `output_save`
+    /// (the last save, known only with the file: see [`TrainRecipe::task_for`]).
+    fn task(&self) -> Result<Task> {
         let d = &self.data;
         match d.task.as_str() {
             "final" => Ok(Task::Final {
                 input: d.input_save,
-                // Resolved against the file's saves by `with_last_save`.
                 output: d.output_save.unwrap_or(usize::MAX),
             }),
             "autoregressive" => Ok(Task::Autoregressive {
@@ -233,7 +233,8 @@ impl TrainRecipe {
         }
     }
 
-    /// [`TrainRecipe::task`] with a defaulted `output_save` set to the last of `saves`.
+    /// The sample task of `[data]` for a file of `saves` saves (an unset `output_save` is
+    /// the last one).
     pub fn task_for(&self, saves: usize) -> Result<Task> {
         Ok(match self.task()? {
             Task::Final { input, output } if output == usize::MAX => Task::Final {
