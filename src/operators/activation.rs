@@ -1,6 +1,6 @@
 //! GELU, x·Φ(x) = ½x(1 + erf(x/√2)) (Hendrycks & Gimpel 2016; the FNO's activation), as a
 //! fused operation on the CPU `flex` backend. When the input is tracked by autodiff, one
-//! parallel pass (rayon) computes both gelu(x) and its slope gelu′(x) = Φ(x) + x·φ(x),
+//! parallel pass (rayon over chunks, SIMD within each) computes both gelu(x) and its slope gelu′(x) = Φ(x) + x·φ(x),
 //! and the slope is kept as the node's state, so the backward pass is one elementwise
 //! product g·gelu′(x) with no transcendental function. In f64 the erf is libm's, the
 //! function burn-flex uses (values agree with burn's GELU to round-off); in f32 it is
@@ -12,16 +12,16 @@
 //! other backend [`gelu`] is burn's `activation::gelu`, so the model code stays
 //! backend-generic.
 
-use std::borrow::Cow;
-
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{unary, Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
 use burn::backend::{Autodiff, AutodiffBackend, Flex};
-use burn::tensor::{DType, Tensor, TensorData};
+use burn::tensor::{DType, Tensor};
 use rayon::prelude::*;
+
+use super::flex::{into_values, multiply_in_place, tensor, values, Real};
 
 /// Elements per parallel chunk.
 const CHUNK: usize = 1 << 14;
@@ -58,14 +58,17 @@ impl Backward<Flex, 1> for FusedGelu {
 
     fn backward(self, ops: Ops<FlexTensor, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
         let slope = ops.state;
-        unary::<Flex, _>(ops.parents, ops.node, grads, |grad| times(&slope, &grad));
+        unary::<Flex, _>(ops.parents, ops.node, grads, |grad| times(&slope, grad));
     }
 }
 
 /// (gelu(x), gelu′(x)) in f32, with gelu′(x) = Φ(x) + x·φ(x), φ(x) = e^{−x²/2}/√(2π), and
 /// Φ from Abramowitz & Stegun 7.1.26, erf(z) = 1 − (a₁t + … + a₅t⁵)e^{−z²},
 /// t = 1/(1 + pz), |error| ≤ 1.5·10⁻⁷ (below f32 resolution at 1), which shares the one
-/// exponential e^{−x²/2} with φ: one `exp` per entry instead of erf's and exp's.
+/// exponential e^{−x²/2} with φ. Branch-free, with the exponential of
+/// [`exp_nonpositive_f32`] and fused multiply-adds, so that a loop over a slice compiles to
+/// SIMD FMA code.
+#[inline(always)]
 fn gelu_pair_f32(x: f32) -> (f32, f32) {
     const P: f32 = 0.327_591_1;
     const A: [f32; 5] = [
@@ -76,12 +79,46 @@ fn gelu_pair_f32(x: f32) -> (f32, f32) {
         1.061_405_4,
     ];
     let z = x.abs() * std::f32::consts::FRAC_1_SQRT_2;
-    let gauss = (-0.5 * x * x).exp();
-    let t = 1.0 / (1.0 + P * z);
-    let poly = t * (A[0] + t * (A[1] + t * (A[2] + t * (A[3] + t * A[4]))));
-    let erf = (1.0 - poly * gauss).copysign(x);
+    let gauss = exp_nonpositive_f32(-0.5 * x * x);
+    let t = 1.0 / P.mul_add(z, 1.0);
+    let poly = t * t.mul_add(
+        t.mul_add(t.mul_add(t.mul_add(A[4], A[3]), A[2]), A[1]),
+        A[0],
+    );
+    let erf = (-poly).mul_add(gauss, 1.0).copysign(x);
     let cdf = 0.5 * (1.0 + erf);
-    (x * cdf, cdf + x * gauss * 0.398_942_3)
+    (x * cdf, (x * gauss).mul_add(0.398_942_3, cdf))
+}
+
+/// e^y for y ≤ 0 in f32 (y below −87 gives e^−87, which GELU multiplies by a vanishing
+/// factor; NaN gives a finite value, and GELU still returns NaN through its factor x).
+/// Cody–Waite reduction y = n·ln 2 + r, |r| ≤ ln 2 / 2, then the degree-7 Taylor polynomial
+/// of e^r (truncation below 6·10⁻⁹, relative), scaled by 2ⁿ built from its exponent bits.
+/// n is rounded by adding 1.5·2²³, which leaves it in the low mantissa bits: no branch, no
+/// float-to-int conversion, so the function vectorizes.
+#[inline(always)]
+fn exp_nonpositive_f32(y: f32) -> f32 {
+    const ROUND: f32 = 12_582_912.0;
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    let y = y.max(-87.0);
+    let shifted = y.mul_add(std::f32::consts::LOG2_E, ROUND);
+    let n = shifted - ROUND;
+    let r = (-n).mul_add(LN2_LO, (-n).mul_add(LN2_HI, y));
+    let mut p: f32 = 1.0 / 5040.0;
+    for c in [
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        0.5,
+        1.0,
+        1.0,
+    ] {
+        p = p.mul_add(r, c);
+    }
+    let exponent = (shifted.to_bits() as i32).wrapping_sub(ROUND.to_bits() as i32) + 127;
+    p * f32::from_bits((exponent << 23) as u32)
 }
 
 /// (gelu(x), gelu′(x)) in f64, with libm's erf (as burn-flex) for full f64 accuracy.
@@ -91,76 +128,97 @@ fn gelu_pair_f64(x: f64) -> (f64, f64) {
     (x * cdf, cdf + x * pdf)
 }
 
-/// gelu(x) of every entry and, `with_slope` (for backward), gelu′(x), in one parallel
-/// pass, as contiguous tensors of x's shape and float type (f16/bf16 go through f32).
+/// GELU of every entry of `values` in place, and with `slopes` gelu′ there, in f32: one
+/// pass compiled for the widest SIMD the CPU has (pulp's runtime dispatch: AVX-512 or
+/// AVX2 on x86-64), sequential (callers parallelize over chunks).
+pub(crate) fn gelu_slice_f32(values: &mut [f32], slopes: Option<&mut [f32]>) {
+    pulp::Arch::new().dispatch(GeluKernel { values, slopes });
+}
+
+/// The loop of [`gelu_slice_f32`], as a pulp kernel: `with_simd` is inlined into a
+/// function compiled with the dispatched target features, so the loop is vectorized
+/// for them.
+struct GeluKernel<'a> {
+    values: &'a mut [f32],
+    slopes: Option<&'a mut [f32]>,
+}
+
+impl pulp::WithSimd for GeluKernel<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        match self.slopes {
+            Some(slopes) => {
+                for (v, s) in self.values.iter_mut().zip(slopes.iter_mut()) {
+                    (*v, *s) = gelu_pair_f32(*v);
+                }
+            }
+            None => {
+                for v in self.values.iter_mut() {
+                    *v = gelu_pair_f32(*v).0;
+                }
+            }
+        }
+    }
+}
+
+/// [`gelu_slice_f32`] in f64 (libm's erf, scalar: f64 is for gradient checks).
+pub(crate) fn gelu_slice_f64(values: &mut [f64], slopes: Option<&mut [f64]>) {
+    match slopes {
+        Some(slopes) => {
+            for (v, s) in values.iter_mut().zip(slopes.iter_mut()) {
+                (*v, *s) = gelu_pair_f64(*v);
+            }
+        }
+        None => {
+            for v in values.iter_mut() {
+                *v = gelu_pair_f64(*v).0;
+            }
+        }
+    }
+}
+
+/// gelu(x) of every entry and, `with_slope` (for backward), gelu′(x), in parallel chunks,
+/// as contiguous tensors of x's shape and float type (f16/bf16 go through f32).
 fn gelu_on_flex(x: &FlexTensor, with_slope: bool) -> (FlexTensor, Option<FlexTensor>) {
-    let shape = x.layout().shape().clone();
-    let tensor = |v: TensorData| FlexTensor::from_data(v.convert_dtype(x.dtype()));
-    let (v, s) = if x.dtype() == DType::F64 {
-        let (v, s) = pairs(&values::<f64>(x), gelu_pair_f64, with_slope);
-        (
-            TensorData::new(v, shape.clone()),
-            s.map(|s| TensorData::new(s, shape)),
-        )
+    if x.dtype() == DType::F64 {
+        gelu_typed::<f64>(x, with_slope)
     } else {
-        let (v, s) = pairs(&values::<f32>(x), gelu_pair_f32, with_slope);
-        (
-            TensorData::new(v, shape.clone()),
-            s.map(|s| TensorData::new(s, shape)),
-        )
-    };
-    (tensor(v), s.map(tensor))
-}
-
-/// g·s entrywise (the backward product), in parallel, as a tensor of g's float type.
-fn times(s: &FlexTensor, g: &FlexTensor) -> FlexTensor {
-    let shape = g.layout().shape().clone();
-    let out = if g.dtype() == DType::F64 {
-        TensorData::new(product(&values::<f64>(s), &values::<f64>(g)), shape)
-    } else {
-        TensorData::new(product(&values::<f32>(s), &values::<f32>(g)), shape)
-            .convert_dtype(g.dtype())
-    };
-    FlexTensor::from_data(out)
-}
-
-/// The entries of `t` in row-major order: borrowed when contiguous and of type `E`.
-fn values<E: burn::tensor::Element + bytemuck::Pod>(t: &FlexTensor) -> Cow<'_, [E]> {
-    let layout = t.layout();
-    let n = layout.num_elements();
-    if t.dtype() == E::dtype() && layout.is_contiguous() && layout.start_offset() == 0 {
-        Cow::Borrowed(&t.storage::<E>()[..n])
-    } else {
-        Cow::Owned(
-            t.clone()
-                .into_data()
-                .convert::<E>()
-                .try_into_vec::<E>()
-                .expect("converted just before"),
-        )
+        gelu_typed::<f32>(x, with_slope)
     }
 }
 
-/// f at every entry of `x`, in parallel: its first output, and its second `with_second`.
-fn pairs<T: Copy + Send + Sync>(
-    x: &[T],
-    f: fn(T) -> (T, T),
-    with_second: bool,
-) -> (Vec<T>, Option<Vec<T>>) {
-    let entries = x.par_iter().with_min_len(CHUNK);
-    if with_second {
-        let (first, second) = entries.map(|&v| f(v)).unzip();
-        (first, Some(second))
+fn gelu_typed<T: Real>(x: &FlexTensor, with_slope: bool) -> (FlexTensor, Option<FlexTensor>) {
+    let shape = x.layout().shape().to_vec();
+    let mut v = values::<T>(x).into_owned();
+    let mut s = with_slope.then(|| vec![T::default(); v.len()]);
+    match &mut s {
+        Some(s) => v
+            .par_chunks_mut(CHUNK)
+            .zip(s.par_chunks_mut(CHUNK))
+            .for_each(|(v, s)| T::gelu_slice(v, Some(s))),
+        None => v.par_chunks_mut(CHUNK).for_each(|v| T::gelu_slice(v, None)),
+    }
+    (
+        tensor(v, shape.clone(), x.dtype()),
+        s.map(|s| tensor(s, shape, x.dtype())),
+    )
+}
+
+/// g·s entrywise (the backward product), in parallel, in g's buffer when unshared, as a
+/// tensor of g's float type.
+fn times(s: &FlexTensor, g: FlexTensor) -> FlexTensor {
+    if g.dtype() == DType::F64 {
+        times_typed::<f64>(s, g)
     } else {
-        (entries.map(|&v| f(v).0).collect(), None)
+        times_typed::<f32>(s, g)
     }
 }
 
-/// a·b entrywise, in parallel.
-fn product<T: Copy + Send + Sync + std::ops::Mul<Output = T>>(a: &[T], b: &[T]) -> Vec<T> {
-    a.par_iter()
-        .zip(b.par_iter())
-        .with_min_len(CHUNK)
-        .map(|(&a, &b)| a * b)
-        .collect()
+fn times_typed<T: Real>(s: &FlexTensor, g: FlexTensor) -> FlexTensor {
+    let (shape, dtype) = (g.layout().shape().to_vec(), g.dtype());
+    let mut out = into_values::<T>(g);
+    multiply_in_place(&mut out, &values::<T>(s));
+    tensor(out, shape, dtype)
 }

@@ -4,7 +4,7 @@
 //! projection Q. Tensors are channels-last, [B, P, C] with P the grid points (row-major
 //! over a 2-D grid), so every pointwise layer is one matmul with no transpose.
 
-use super::activation::gelu;
+use super::dense::{dense, Activation};
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::{Rng, SeedableRng};
 
@@ -132,12 +132,25 @@ impl ParameterTensor {
     }
 }
 
-/// x [B, P, C] ↦ x·W + b over channels: [B, P, C′].
-fn pointwise(x: Tensor<3>, w: Tensor<2>, b: Tensor<1>) -> Tensor<3> {
+/// x [B, P, C] ↦ σ(x·W + b + a) over channels: [B, P, C′] (a [B, P, C′] optional).
+fn pointwise(
+    x: Tensor<3>,
+    w: Tensor<2>,
+    b: Tensor<1>,
+    addend: Option<Tensor<3>>,
+    activation: Activation,
+) -> Tensor<3> {
     let [batch, points, channels] = x.dims();
     let out = w.dims()[1];
-    let y = x.reshape([batch * points, channels]).matmul(w) + b.reshape([1, out]);
-    y.reshape([batch, points, out])
+    let flat = |t: Tensor<3>| t.reshape([batch * points, out]);
+    dense(
+        x.reshape([batch * points, channels]),
+        w,
+        b,
+        addend.map(flat),
+        activation,
+    )
+    .reshape([batch, points, out])
 }
 
 impl Fno {
@@ -200,21 +213,42 @@ impl Fno {
     /// modes.
     pub fn forward(&self, input: Tensor<3>, grid: &SpectralGrid) -> Tensor<3> {
         let p = &self.parameters;
-        let mut v = pointwise(input, p[0].matrix(), p[1].vector());
+        let mut v = pointwise(
+            input,
+            p[0].matrix(),
+            p[1].vector(),
+            None,
+            Activation::Identity,
+        );
         for l in 0..self.config.layers {
             let base = 2 + 4 * l;
             let conv = SpectralConv {
                 real: p[base].spectral(),
                 imag: p[base + 1].spectral(),
             };
-            let skip = pointwise(v.clone(), p[base + 2].matrix(), p[base + 3].vector());
-            v = conv.forward(v, grid) + skip;
-            if l + 1 < self.config.layers {
-                v = gelu(v);
-            }
+            let activation = if l + 1 < self.config.layers {
+                Activation::Gelu
+            } else {
+                Activation::Identity
+            };
+            // σ(K v + W v + b): the skip, bias, spectral term and GELU in one fused layer.
+            let spectral = conv.forward(v.clone(), grid);
+            v = pointwise(
+                v,
+                p[base + 2].matrix(),
+                p[base + 3].vector(),
+                Some(spectral),
+                activation,
+            );
         }
         let q = 2 + 4 * self.config.layers;
-        let hidden = gelu(pointwise(v, p[q].matrix(), p[q + 1].vector()));
-        pointwise(hidden, p[q + 2].matrix(), p[q + 3].vector())
+        let hidden = pointwise(v, p[q].matrix(), p[q + 1].vector(), None, Activation::Gelu);
+        pointwise(
+            hidden,
+            p[q + 2].matrix(),
+            p[q + 3].vector(),
+            None,
+            Activation::Identity,
+        )
     }
 }

@@ -9,6 +9,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use super::error::{invalid, Result};
 use super::spectral::{AxisTransform, ComplexAxisTransform};
+use super::transform::apply_to_batch;
 
 /// Which loss to train with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,12 +108,10 @@ impl SobolevNorm {
         let n_last = *self.shape.last().expect("1 or 2 axes");
         let rows = self.shape.iter().product::<usize>() / n_last;
         // [B·rows, n_last, 1] → [B·rows, 2K, 1]: coefficients along the last axis.
-        let z = self
-            .last
-            .analysis
-            .clone()
-            .unsqueeze::<3>()
-            .matmul(field.reshape([batch * rows, n_last, 1]));
+        let z = apply_to_batch(
+            &self.last.analysis,
+            field.reshape([batch * rows, n_last, 1]),
+        );
         let k = z.dims()[1] / 2;
         let coefficients = match &self.first {
             None => z,
@@ -122,7 +121,7 @@ impl SobolevNorm {
                     .reshape([batch, rows, 2, k])
                     .permute([0, 2, 1, 3])
                     .reshape([batch, 2 * rows, k]);
-                first.analysis.clone().unsqueeze::<3>().matmul(stacked)
+                apply_to_batch(&first.analysis, stacked)
             }
         };
         let weighted = coefficients.reshape([batch, self.weight.dims()[1], self.weight.dims()[2]])

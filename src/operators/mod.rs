@@ -4,7 +4,10 @@
 //! - [`spectral`]: the spectral convolution of Fourier neural operators as truncated
 //!   DFT / inverse-DFT matmuls built from the basis core's Fourier matrices, 1-D and 2-D;
 //! - [`fno`]: FNO-1D/2D (lifting, Fourier layers with pointwise skip and GELU, projection),
-//!   with [`activation`]: GELU fused on flex (value and slope in one parallel pass);
+//!   built from fused CPU layers with their own backward: [`dense`] (pointwise layer,
+//!   bias, addend and GELU in one pass), [`transform`] (a fixed transform applied per batch
+//!   item) and [`activation`] (GELU, value and slope in one SIMD pass), all on faer
+//!   matmuls over burn-flex storage and falling back to burn's operations elsewhere;
 //! - [`data`]: samples cut from trajectory files (u₀ ↦ u(T), autoregressive windows);
 //! - [`loss`]: relative L² and H¹ (exact, by Parseval) losses;
 //! - [`optim`]: AdamW and Muon (Newton–Schulz from the basis core, per-mode complex);
@@ -17,7 +20,9 @@
 pub mod activation;
 pub mod checkpoint;
 pub mod data;
+pub mod dense;
 pub mod error;
+mod flex;
 pub mod fno;
 pub mod loss;
 pub mod nsm;
@@ -26,6 +31,7 @@ pub mod recipe;
 pub mod run;
 pub mod spectral;
 pub mod train;
+pub mod transform;
 
 use burn::tensor::{Device, FloatDType, Tensor};
 

@@ -21,6 +21,7 @@
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::error::{invalid, Result};
+use super::transform::apply_to_batch;
 use crate::basis::fourier_basis;
 
 /// The real truncated Fourier transform of one periodic axis of N points, K modes.
@@ -200,11 +201,7 @@ impl SpectralConv {
         let n_last = last.analysis.dims()[1];
         let rows = points / n_last;
         // Last axis: [B·rows, N, C] → [B·rows, 2K, C] = [Re z; Im z].
-        let z = last.analysis.clone().unsqueeze::<3>().matmul(v.reshape([
-            batch * rows,
-            n_last,
-            channels,
-        ]));
+        let z = apply_to_batch(&last.analysis, v.reshape([batch * rows, n_last, channels]));
         let mixed = match &grid.first {
             None => {
                 // [B, 2, K, C] → [K, B, 2C] for one batched matmul over modes.
@@ -223,7 +220,7 @@ impl SpectralConv {
                     .reshape([batch, nx, 2, k * channels])
                     .permute([0, 2, 1, 3])
                     .reshape([batch, 2 * nx, k * channels]);
-                let zhat = first.analysis.clone().unsqueeze::<3>().matmul(stacked);
+                let zhat = apply_to_batch(&first.analysis, stacked);
                 // [B, 2, M, K, C] → [M·K, B, 2C].
                 let modes = zhat
                     .reshape([batch, 2, m, k, channels])
@@ -234,21 +231,13 @@ impl SpectralConv {
                     .reshape([m, k, batch, 2, out])
                     .permute([2, 3, 0, 1, 4])
                     .reshape([batch, 2 * m, k * out]);
-                first
-                    .synthesis
-                    .clone()
-                    .unsqueeze::<3>()
-                    .matmul(mixed)
+                apply_to_batch(&first.synthesis, mixed)
                     .reshape([batch, 2, nx, k, out])
                     .permute([0, 2, 1, 3, 4])
                     .reshape([batch * nx, 2 * k, out])
             }
         };
-        last.synthesis
-            .clone()
-            .unsqueeze::<3>()
-            .matmul(mixed)
-            .reshape([batch, points, out])
+        apply_to_batch(&last.synthesis, mixed).reshape([batch, points, out])
     }
 
     /// [M, B, 2C_in] ([Re z, Im z] per mode) ↦ [M, B, 2C_out]: z ↦ z(A + iB).

@@ -1,0 +1,331 @@
+//! The pointwise (1×1) layer of an FNO as one fused operation, y = σ(x·W + b + a), for
+//! x [R, C_in] (R = batch × grid points), W [C_in, C_out], b [C_out], an optional addend
+//! a [R, C_out] (the spectral convolution's output in a Fourier layer, Li et al. 2021,
+//! eq. (2)) and σ the identity or GELU. Lifting, the Fourier layers' skip and the
+//! projection are all this layer.
+//!
+//! On the CPU `flex` backend in f32/f64 one parallel pass over blocks of rows computes,
+//! per block, the matmul (faer, see [`super::flex`]), bias, addend and GELU with its slope
+//! while the block is in cache. With autodiff the operation has its own backward:
+//! with gy = g·σ′ (the slope kept from the forward pass), ∂x = gy·Wᵀ, ∂W = xᵀ·gy (partial
+//! sums over fixed row blocks, added in order: the same bits for any thread count),
+//! ∂b = Σ_rows gy, ∂a = gy. On any other backend or float type [`dense`] composes burn's
+//! operations, so model code stays backend-generic.
+
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, NodeGuard, Ops, OpsKind};
+use burn::backend::flex::FlexTensor;
+use burn::backend::{Autodiff, AutodiffBackend, Flex};
+use burn::tensor::{DType, Tensor};
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Par};
+use rayon::prelude::*;
+
+use super::activation::gelu;
+use super::flex::{
+    fused_dtype, into_values, multiply_in_place, tensor, values, view, view_mut, Real,
+    ROWS_PER_TASK,
+};
+
+/// The activation σ applied after the affine map of a [`dense`] layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    /// σ(y) = y.
+    Identity,
+    /// σ(y) = y·Φ(y) (see [`super::activation`]).
+    Gelu,
+}
+
+/// σ(x·W + b + addend) for x [R, C_in], W [C_in, C_out], b [C_out], addend [R, C_out].
+pub fn dense(
+    x: Tensor<2>,
+    w: Tensor<2>,
+    b: Tensor<1>,
+    addend: Option<Tensor<2>>,
+    activation: Activation,
+) -> Tensor<2> {
+    if let Some((nodes, inputs)) = tracked_inputs(&x, &w, &b) {
+        return match addend {
+            None => record(nodes, inputs, None, activation),
+            Some(a) => {
+                // Consumed, so that its buffer becomes the output without a copy.
+                let a = a
+                    .try_into_primitive::<Tracked>()
+                    .unwrap_or_else(|_| panic!("the addend is on the device of x"));
+                let [x, w, b] = nodes;
+                let node = a.node();
+                let a = <Tracked as AutodiffBackend>::inner(a);
+                record([x, w, b, node], inputs, Some(a), activation)
+            }
+        };
+    }
+    if let Some(y) = on_flex(&x, &w, &b, addend.as_ref(), activation) {
+        return y;
+    }
+    let out = w.dims()[1];
+    let mut y = x.matmul(w) + b.reshape([1, out]);
+    if let Some(a) = addend {
+        y = y + a;
+    }
+    match activation {
+        Activation::Identity => y,
+        Activation::Gelu => gelu(y),
+    }
+}
+
+/// The layer's inputs as flex tensors.
+struct Inputs {
+    x: FlexTensor,
+    w: FlexTensor,
+    b: FlexTensor,
+}
+
+type Tracked = Autodiff<Flex>;
+
+/// The autodiff nodes and flex tensors of x, W, b when they are on `Autodiff<Flex>` in
+/// f32/f64 (the fused layer's case).
+fn tracked_inputs(x: &Tensor<2>, w: &Tensor<2>, b: &Tensor<1>) -> Option<([NodeGuard; 3], Inputs)> {
+    let inner = |t| <Tracked as AutodiffBackend>::inner(t);
+    let x = x.clone().try_into_primitive::<Tracked>().ok()?;
+    let w = w.clone().try_into_primitive::<Tracked>().ok()?;
+    let b = b.clone().try_into_primitive::<Tracked>().ok()?;
+    if !fused_dtype(inner(x.clone()).dtype()) {
+        return None;
+    }
+    let nodes = [x.node(), w.node(), b.node()];
+    let inputs = Inputs {
+        x: inner(x),
+        w: inner(w),
+        b: inner(b),
+    };
+    Some((nodes, inputs))
+}
+
+fn on_flex(
+    x: &Tensor<2>,
+    w: &Tensor<2>,
+    b: &Tensor<1>,
+    addend: Option<&Tensor<2>>,
+    activation: Activation,
+) -> Option<Tensor<2>> {
+    let inputs = Inputs {
+        x: x.clone().try_into_primitive::<Flex>().ok()?,
+        w: w.clone().try_into_primitive::<Flex>().ok()?,
+        b: b.clone().try_into_primitive::<Flex>().ok()?,
+    };
+    let addend = match addend {
+        Some(a) => Some(a.clone().try_into_primitive::<Flex>().ok()?),
+        None => None,
+    };
+    if !fused_dtype(inputs.x.dtype()) {
+        return None;
+    }
+    Some(Tensor::from_primitive::<Flex>(
+        forward(&inputs, addend, activation, false).0,
+    ))
+}
+
+/// Runs the layer as an autodiff node with parents `nodes` (x, W, b and the addend if any).
+fn record<const N: usize>(
+    nodes: [NodeGuard; N],
+    inputs: Inputs,
+    addend: Option<FlexTensor>,
+    activation: Activation,
+) -> Tensor<2> {
+    let output = match FusedDense::<N>
+        .prepare::<NoCheckpointing>(nodes)
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => {
+            let (y, slope) = forward(&inputs, addend, activation, true);
+            let state = DenseState {
+                x: inputs.x,
+                w: inputs.w,
+                slope,
+            };
+            prep.finish(state, y)
+        }
+        OpsKind::UnTracked(prep) => prep.finish(forward(&inputs, addend, activation, false).0),
+    };
+    Tensor::from_primitive::<Tracked>(output)
+}
+
+/// The autodiff node of [`dense`] with N parents: x, W, b, and the addend when N = 4.
+#[derive(Debug)]
+struct FusedDense<const N: usize>;
+
+/// What the backward pass needs: the input, the weight and σ′ at the pre-activation.
+#[derive(Debug, Clone)]
+struct DenseState {
+    x: FlexTensor,
+    w: FlexTensor,
+    slope: Option<FlexTensor>,
+}
+
+impl<const N: usize> Backward<Flex, N> for FusedDense<N> {
+    type State = DenseState;
+
+    fn backward(self, ops: Ops<DenseState, N>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let g = grads.consume::<Flex>(&ops.node);
+        let mut wanted = [false; 4];
+        for (want, parent) in wanted.iter_mut().zip(&ops.parents) {
+            *want = parent.is_some();
+        }
+        let computed = if g.dtype() == DType::F64 {
+            gradients::<f64>(&ops.state, g, wanted)
+        } else {
+            gradients::<f32>(&ops.state, g, wanted)
+        };
+        for (parent, grad) in ops.parents.into_iter().zip(computed) {
+            if let (Some(node), Some(grad)) = (parent, grad) {
+                grads.register::<Flex>(node.id, grad);
+            }
+        }
+    }
+}
+
+/// σ(x·W + b + a) (a, the addend, is consumed: its buffer is reused when unshared) and,
+/// `with_slope` and σ = GELU, σ′ at x·W + b + a.
+fn forward(
+    inputs: &Inputs,
+    addend: Option<FlexTensor>,
+    activation: Activation,
+    with_slope: bool,
+) -> (FlexTensor, Option<FlexTensor>) {
+    if inputs.x.dtype() == DType::F64 {
+        forward_typed::<f64>(inputs, addend, activation, with_slope)
+    } else {
+        forward_typed::<f32>(inputs, addend, activation, with_slope)
+    }
+}
+
+fn forward_typed<T: Real>(
+    inputs: &Inputs,
+    addend: Option<FlexTensor>,
+    activation: Activation,
+    with_slope: bool,
+) -> (FlexTensor, Option<FlexTensor>) {
+    let dtype = inputs.x.dtype();
+    let shape = inputs.x.layout().shape();
+    let (rows, c_in) = (shape[0], shape[1]);
+    let c_out = inputs.w.layout().shape()[1];
+    let (x, w, b) = (
+        values::<T>(&inputs.x),
+        values::<T>(&inputs.w),
+        values::<T>(&inputs.b),
+    );
+    // y starts as the addend (or zero), then gets b and x·W added block by block.
+    let mut y = match addend {
+        Some(a) => into_values::<T>(a),
+        None => vec![T::default(); rows * c_out],
+    };
+    let gelu = activation == Activation::Gelu;
+    let mut slope = (gelu && with_slope).then(|| vec![T::default(); rows * c_out]);
+    let mut slope_blocks: Vec<Option<&mut [T]>> = match &mut slope {
+        Some(s) => s.chunks_mut(ROWS_PER_TASK * c_out).map(Some).collect(),
+        None => (0..rows.div_ceil(ROWS_PER_TASK)).map(|_| None).collect(),
+    };
+    let w = view(&w, c_in, c_out);
+    y.par_chunks_mut(ROWS_PER_TASK * c_out)
+        .zip(x.par_chunks(ROWS_PER_TASK * c_in))
+        .zip(slope_blocks.par_iter_mut())
+        .for_each(|((y, x), slope)| {
+            let block = x.len() / c_in;
+            for row in y.chunks_mut(c_out) {
+                row.iter_mut().zip(b.iter()).for_each(|(y, &b)| *y += b);
+            }
+            matmul(
+                view_mut(y, block, c_out),
+                Accum::Add,
+                view(x, block, c_in),
+                w,
+                T::ONE,
+                Par::Seq,
+            );
+            if gelu {
+                T::gelu_slice(y, slope.as_deref_mut());
+            }
+        });
+    (
+        tensor(y, vec![rows, c_out], dtype),
+        slope.map(|s| tensor(s, vec![rows, c_out], dtype)),
+    )
+}
+
+/// The gradients (x, W, b, addend) wanted, from the output gradient `g`.
+fn gradients<T: Real>(
+    state: &DenseState,
+    g: FlexTensor,
+    wanted: [bool; 4],
+) -> [Option<FlexTensor>; 4] {
+    let dtype = g.dtype();
+    let shape = state.x.layout().shape();
+    let (rows, c_in) = (shape[0], shape[1]);
+    let c_out = state.w.layout().shape()[1];
+    let mut gy = into_values::<T>(g);
+    if let Some(slope) = &state.slope {
+        multiply_in_place(&mut gy, &values::<T>(slope));
+    }
+    let x = values::<T>(&state.x);
+    let w = values::<T>(&state.w);
+    let grad_x = wanted[0].then(|| {
+        let mut gx = vec![T::default(); rows * c_in];
+        let wt = view(&w, c_in, c_out).transpose();
+        gx.par_chunks_mut(ROWS_PER_TASK * c_in)
+            .zip(gy.par_chunks(ROWS_PER_TASK * c_out))
+            .for_each(|(gx, gy)| {
+                let block = gy.len() / c_out;
+                matmul(
+                    view_mut(gx, block, c_in),
+                    Accum::Replace,
+                    view(gy, block, c_out),
+                    wt,
+                    T::ONE,
+                    Par::Seq,
+                );
+            });
+        tensor(gx, vec![rows, c_in], dtype)
+    });
+    let (grad_w, grad_b) = if wanted[1] || wanted[2] {
+        let partials: Vec<(Vec<T>, Vec<T>)> = x
+            .par_chunks(ROWS_PER_TASK * c_in)
+            .zip(gy.par_chunks(ROWS_PER_TASK * c_out))
+            .map(|(x, gy)| {
+                let block = x.len() / c_in;
+                let mut gw = vec![T::default(); c_in * c_out];
+                if wanted[1] {
+                    matmul(
+                        view_mut(&mut gw, c_in, c_out),
+                        Accum::Replace,
+                        view(x, block, c_in).transpose(),
+                        view(gy, block, c_out),
+                        T::ONE,
+                        Par::Seq,
+                    );
+                }
+                let mut gb = vec![T::default(); c_out];
+                for row in gy.chunks(c_out) {
+                    gb.iter_mut().zip(row).for_each(|(s, &g)| *s += g);
+                }
+                (gw, gb)
+            })
+            .collect();
+        let mut parts = partials.into_iter();
+        let (mut gw, mut gb) = parts.next().expect("at least one row");
+        for (pw, pb) in parts {
+            gw.iter_mut().zip(pw).for_each(|(s, p)| *s += p);
+            gb.iter_mut().zip(pb).for_each(|(s, p)| *s += p);
+        }
+        (
+            wanted[1].then(|| tensor(gw, vec![c_in, c_out], dtype)),
+            wanted[2].then(|| tensor(gb, vec![c_out], dtype)),
+        )
+    } else {
+        (None, None)
+    };
+    let grad_addend = wanted[3].then(|| tensor(gy, vec![rows, c_out], dtype));
+    [grad_x, grad_w, grad_b, grad_addend]
+}

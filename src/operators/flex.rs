@@ -1,0 +1,105 @@
+//! What the fused CPU kernels of the operator layer share: typed slices of burn-flex
+//! tensors, the float types they run in (f32 for training, f64 for gradient checks), and
+//! row-major faer views for their matmuls.
+//!
+//! burn-flex multiplies matrices with the `gemm` crate, whose stable build has AVX2 kernels
+//! only; faer's kernels use AVX-512 where the CPU has it. On this project's benchmark shapes
+//! (`examples`-free measurement, one core, [20480 × 64]·[64 × 64] in f32) faer takes
+//! 0.9 ms against burn-flex's 3.8 ms, so the fused layers ([`super::dense`],
+//! [`super::transform`]) call faer directly on the tensors' storage.
+
+use std::borrow::Cow;
+
+use burn::backend::flex::FlexTensor;
+use burn::tensor::{DType, Element, TensorData};
+use faer::{MatMut, MatRef};
+use rayon::prelude::*;
+
+use super::activation::{gelu_slice_f32, gelu_slice_f64};
+
+/// Rows of a [rows, channels] array per parallel task of a fused kernel. Fixed, so that
+/// every reduction over rows (weight gradients) adds the same partial sums in the same
+/// order whatever the thread count: results are bit-identical across machines.
+pub(crate) const ROWS_PER_TASK: usize = 1024;
+
+/// A float type the fused kernels run in: f32 or f64.
+pub(crate) trait Real:
+    faer::traits::RealField
+    + Element
+    + bytemuck::Pod
+    + Default
+    + Send
+    + Sync
+    + std::ops::Add<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + std::ops::AddAssign
+    + std::ops::MulAssign
+{
+    /// One.
+    const ONE: Self;
+    /// GELU of every entry of `values`, in place, and with `slopes` its derivative there.
+    fn gelu_slice(values: &mut [Self], slopes: Option<&mut [Self]>);
+}
+
+impl Real for f32 {
+    const ONE: Self = 1.0;
+    fn gelu_slice(values: &mut [Self], slopes: Option<&mut [Self]>) {
+        gelu_slice_f32(values, slopes);
+    }
+}
+
+impl Real for f64 {
+    const ONE: Self = 1.0;
+    fn gelu_slice(values: &mut [Self], slopes: Option<&mut [Self]>) {
+        gelu_slice_f64(values, slopes);
+    }
+}
+
+/// Whether the fused kernels take tensors of this float type (f32 or f64; others, such as
+/// f16, go through burn's own operations).
+pub(crate) fn fused_dtype(dtype: DType) -> bool {
+    matches!(dtype, DType::F32 | DType::F64)
+}
+
+/// The entries of `t` in row-major order: borrowed when contiguous and of type `E`.
+pub(crate) fn values<E: Element + bytemuck::Pod>(t: &FlexTensor) -> Cow<'_, [E]> {
+    let layout = t.layout();
+    let n = layout.num_elements();
+    if t.dtype() == E::dtype() && layout.is_contiguous() && layout.start_offset() == 0 {
+        Cow::Borrowed(&t.storage::<E>()[..n])
+    } else {
+        Cow::Owned(into_values(t.clone()))
+    }
+}
+
+/// The entries of `t` in row-major order, taking its buffer without a copy when `t` is
+/// the only owner, contiguous and of type `E`.
+pub(crate) fn into_values<E: Element + bytemuck::Pod>(t: FlexTensor) -> Vec<E> {
+    t.into_data()
+        .convert::<E>()
+        .try_into_vec::<E>()
+        .expect("converted just before")
+}
+
+/// a ← a·b entrywise, in parallel blocks (the backward product with a kept slope).
+pub(crate) fn multiply_in_place<T: Real>(a: &mut [T], b: &[T]) {
+    const BLOCK: usize = 1 << 14;
+    a.par_chunks_mut(BLOCK)
+        .zip(b.par_chunks(BLOCK))
+        .for_each(|(a, b)| a.iter_mut().zip(b).for_each(|(a, &b)| *a *= b));
+}
+
+/// A contiguous tensor of `shape` holding `data` (no copy), converted to `dtype`.
+pub(crate) fn tensor<E: Element>(data: Vec<E>, shape: Vec<usize>, dtype: DType) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(data, shape).convert_dtype(dtype))
+}
+
+/// The row-major [rows, cols] matrix in `data`.
+pub(crate) fn view<T: Real>(data: &[T], rows: usize, cols: usize) -> MatRef<'_, T> {
+    MatRef::from_row_major_slice(data, rows, cols)
+}
+
+/// The row-major [rows, cols] matrix in `data`, writable.
+pub(crate) fn view_mut<T: Real>(data: &mut [T], rows: usize, cols: usize) -> MatMut<'_, T> {
+    MatMut::from_row_major_slice_mut(data, rows, cols)
+}
