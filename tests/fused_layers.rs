@@ -5,7 +5,7 @@
 #![cfg(feature = "operators")]
 
 use burn::tensor::activation::gelu as burn_gelu;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Gradients, Tensor, TensorData};
 use galerkin::operators::dense::{dense, Activation};
 use galerkin::operators::fno::{Fno, FnoConfig, FnoWeights};
 use galerkin::operators::loss::relative_l2;
@@ -36,6 +36,21 @@ fn assert_close(a: &[f64], b: &[f64], tol: f64, what: &str) {
             "{what}[{i}]: {u} vs {v}"
         );
     }
+}
+
+/// The gradients of Σ w·a and Σ w·b for one fixed non-uniform weighting w of a's shape, so
+/// that every gradient entry is exercised.
+fn weighted_backward<const D: usize>(
+    a: Tensor<D>,
+    b: Tensor<D>,
+    device: &Device,
+) -> (Gradients, Gradients) {
+    let dims = a.dims();
+    let w = Tensor::<D>::from_data(
+        TensorData::new(pattern(dims.iter().product(), 5), dims),
+        device,
+    );
+    ((a * w.clone()).sum().backward(), (b * w).sum().backward())
 }
 
 #[test]
@@ -76,13 +91,7 @@ fn dense_layer_matches_burn_in_value_and_every_gradient() {
                 1e-13,
                 &what,
             );
-            // A non-uniform output weighting, so every gradient entry is exercised.
-            let weights = Tensor::<2>::from_data(
-                TensorData::new(pattern(ROWS * c_out, 5), [ROWS, c_out]),
-                &device,
-            );
-            let g1 = (fused * weights.clone()).sum().backward();
-            let g2 = (composed * weights).sum().backward();
+            let (g1, g2) = weighted_backward(fused, composed, &device);
             // Sums over 2500 rows of O(1) terms: 1e-12 relative allows the reordering.
             assert_close(
                 &values(x.grad(&g1).unwrap()),
@@ -140,12 +149,7 @@ fn batch_transform_matches_burn_broadcast_matmul() {
         1e-13,
         "T·X",
     );
-    let weights = Tensor::<3>::from_data(
-        TensorData::new(pattern(batch * m * n, 3), [batch, m, n]),
-        &device,
-    );
-    let g1 = (fused * weights.clone()).sum().backward();
-    let g2 = (composed * weights).sum().backward();
+    let (g1, g2) = weighted_backward(fused, composed, &device);
     assert_close(
         &values(x.grad(&g1).unwrap()),
         &values(x2.grad(&g2).unwrap()),

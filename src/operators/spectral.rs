@@ -12,7 +12,8 @@
 //!   which on [Re z, Im z] is the real matmul with [[A, B], [−B, A]];
 //! - the inverse transforms, which reproduce every retained mode exactly.
 //!
-//! Every step is a matmul (batched over modes, or broadcast over the batch), so the layer
+//! Every step is a matmul (batched over modes, or a fixed transform applied to every batch
+//! item: [`super::transform::apply_to_batch`], on faer for the CPU), so the layer
 //! runs on any burn backend with autodiff, for any N (no power-of-two or padding case), and
 //! its cost 2NK per channel and axis beats an FFT for the K ≪ N of FNOs. Keeping channels
 //! last means the large [B, N, C] activations are never transposed: only the small
