@@ -238,3 +238,30 @@ fn bad_settings_name_the_key() {
         other => panic!("expected Diverged, got {other:?}"),
     }
 }
+
+#[test]
+fn every_training_recipe_is_valid_and_fits_its_dataset() {
+    use galerkin::data::Recipe;
+    use galerkin::operators::recipe::TrainRecipe;
+    let mut count = 0;
+    for entry in std::fs::read_dir("training").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let recipe = TrainRecipe::from_file(&path, &[])
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let dataset = Recipe::from_file(&recipe.data.dataset, &[])
+            .unwrap_or_else(|e| panic!("{}: dataset: {e}", path.display()));
+        for [_, end] in [recipe.data.train, recipe.data.test] {
+            assert!(
+                end <= dataset.n_traj,
+                "{}: trajectory range ends at {end}, the dataset has {}",
+                path.display(),
+                dataset.n_traj
+            );
+        }
+        count += 1;
+    }
+    assert!(count >= 7, "expected the documented recipes, found {count}");
+}

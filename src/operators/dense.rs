@@ -39,6 +39,9 @@ pub enum Activation {
 }
 
 /// σ(x·W + b + addend) for x [R, C_in], W [C_in, C_out], b [C_out], addend [R, C_out].
+///
+/// # Panics
+/// If the shapes disagree (a programming error, as for burn's own `matmul`).
 pub fn dense(
     x: Tensor<2>,
     w: Tensor<2>,
@@ -46,6 +49,18 @@ pub fn dense(
     addend: Option<Tensor<2>>,
     activation: Activation,
 ) -> Tensor<2> {
+    let ([rows, c_in], [w_in, c_out], [b_len]) = (x.dims(), w.dims(), b.dims());
+    assert!(
+        w_in == c_in && b_len == c_out,
+        "dense: x [{rows}, {c_in}], W [{w_in}, {c_out}] and b [{b_len}] do not fit"
+    );
+    if let Some(a) = &addend {
+        assert_eq!(
+            a.dims(),
+            [rows, c_out],
+            "dense: the addend must be [R, C_out]"
+        );
+    }
     if let Some((nodes, inputs)) = tracked_inputs(&x, &w, &b) {
         return match addend {
             None => record(nodes, inputs, None, activation),
@@ -64,8 +79,7 @@ pub fn dense(
     if let Some(y) = on_flex(&x, &w, &b, addend.as_ref(), activation) {
         return y;
     }
-    let out = w.dims()[1];
-    let mut y = x.matmul(w) + b.reshape([1, out]);
+    let mut y = x.matmul(w) + b.reshape([1, c_out]);
     if let Some(a) = addend {
         y = y + a;
     }
@@ -103,6 +117,7 @@ fn tracked_inputs(x: &Tensor<2>, w: &Tensor<2>, b: &Tensor<1>) -> Option<([NodeG
     Some((nodes, inputs))
 }
 
+/// The fused layer on plain flex (inference) in f32/f64.
 fn on_flex(
     x: &Tensor<2>,
     w: &Tensor<2>,

@@ -22,7 +22,15 @@ use super::flex::{fused_dtype, tensor, values, view, view_mut, Real};
 
 /// T·X_b for every b: t [M, K], x [B, K, N] ↦ [B, M, N]. `t` is a constant: no gradient
 /// flows to it.
+///
+/// # Panics
+/// If T's columns are not X's rows (a programming error, as for burn's own `matmul`).
 pub fn apply_to_batch(t: &Tensor<2>, x: Tensor<3>) -> Tensor<3> {
+    let ([_, k], [_, rows, _]) = (t.dims(), x.dims());
+    assert_eq!(
+        k, rows,
+        "apply_to_batch: T [M, {k}] against X [B, {rows}, N]"
+    );
     type Tracked = Autodiff<Flex>;
     if let (Ok(tracked), Ok(constant)) = (
         x.clone().try_into_primitive::<Tracked>(),
