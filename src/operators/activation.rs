@@ -1,12 +1,14 @@
 //! GELU, x·Φ(x) = ½x(1 + erf(x/√2)) (Hendrycks & Gimpel 2016; the FNO's activation), as a
 //! fused operation on the CPU `flex` backend. When the input is tracked by autodiff, one
-//! parallel pass (rayon over chunks, SIMD within each) computes both gelu(x) and its slope gelu′(x) = Φ(x) + x·φ(x),
-//! and the slope is kept as the node's state, so the backward pass is one elementwise
-//! product g·gelu′(x) with no transcendental function. In f64 the erf is libm's, the
-//! function burn-flex uses (values agree with burn's GELU to round-off); in f32 it is
-//! Abramowitz & Stegun 7.1.26 sharing the exponential of φ (agreement within 4·10⁻⁷, tested).
-//! burn-flex evaluates its GELU and GELU-backward with a scalar erf on one thread each; in
-//! the FNO-1D benchmark step they were about half of the time.
+//! parallel pass (rayon over chunks, SIMD within each) computes both gelu(x) and its slope
+//! gelu′(x) = Φ(x) + x·φ(x), and the slope is kept as the node's state, so the backward
+//! pass is one elementwise product g·gelu′(x) with no transcendental function. In f64 the
+//! erf is libm's, the function burn-flex uses (values agree with burn's GELU to round-off);
+//! in f32 it is Abramowitz & Stegun 7.1.26 sharing the exponential of φ (agreement within
+//! 4·10⁻⁷, tested). burn-flex evaluates its GELU and GELU-backward with a scalar erf on one
+//! thread each; in the FNO-1D benchmark step they were about half of the time. The FNO's
+//! pointwise layers apply the same kernel inside their fused operation ([`super::dense`]),
+//! whose fallback for other float types (f16, bf16 on flex) is [`gelu`].
 //!
 //! The operation is registered with burn's autodiff (`Backward` on `Autodiff<Flex>`). On any
 //! other backend [`gelu`] is burn's `activation::gelu`, so the model code stays
