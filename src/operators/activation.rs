@@ -23,10 +23,7 @@ use burn::backend::{Autodiff, AutodiffBackend, Flex};
 use burn::tensor::{DType, Tensor};
 use rayon::prelude::*;
 
-use super::flex::{into_values, multiply_in_place, tensor, values, Real};
-
-/// Elements per parallel chunk.
-const CHUNK: usize = 1 << 14;
+use super::flex::{into_values, multiply_in_place, tensor, values, Real, ENTRIES_PER_TASK};
 
 /// GELU of `x`: fused on flex (with or without autodiff), burn's elsewhere.
 pub fn gelu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
@@ -197,10 +194,12 @@ fn gelu_typed<T: Real>(x: &FlexTensor, with_slope: bool) -> (FlexTensor, Option<
     let mut s = with_slope.then(|| vec![T::default(); v.len()]);
     match &mut s {
         Some(s) => v
-            .par_chunks_mut(CHUNK)
-            .zip(s.par_chunks_mut(CHUNK))
+            .par_chunks_mut(ENTRIES_PER_TASK)
+            .zip(s.par_chunks_mut(ENTRIES_PER_TASK))
             .for_each(|(v, s)| T::gelu_slice(v, Some(s))),
-        None => v.par_chunks_mut(CHUNK).for_each(|v| T::gelu_slice(v, None)),
+        None => v
+            .par_chunks_mut(ENTRIES_PER_TASK)
+            .for_each(|v| T::gelu_slice(v, None)),
     }
     (
         tensor(v, shape.clone(), x.dtype()),

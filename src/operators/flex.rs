@@ -22,6 +22,9 @@ use super::activation::{gelu_slice_f32, gelu_slice_f64};
 /// order whatever the thread count: results are bit-identical across machines.
 pub(crate) const ROWS_PER_TASK: usize = 1024;
 
+/// Entries per parallel task of an elementwise kernel (GELU, the backward product).
+pub(crate) const ENTRIES_PER_TASK: usize = 1 << 14;
+
 /// A float type the fused kernels run in: f32 or f64.
 pub(crate) trait Real:
     faer::traits::RealField
@@ -83,9 +86,8 @@ pub(crate) fn into_values<E: Element + bytemuck::Pod>(t: FlexTensor) -> Vec<E> {
 
 /// a ← a·b entrywise, in parallel blocks (the backward product with a kept slope).
 pub(crate) fn multiply_in_place<T: Real>(a: &mut [T], b: &[T]) {
-    const BLOCK: usize = 1 << 14;
-    a.par_chunks_mut(BLOCK)
-        .zip(b.par_chunks(BLOCK))
+    a.par_chunks_mut(ENTRIES_PER_TASK)
+        .zip(b.par_chunks(ENTRIES_PER_TASK))
         .for_each(|(a, b)| a.iter_mut().zip(b).for_each(|(a, &b)| *a *= b));
 }
 
