@@ -1,4 +1,4 @@
-//! One FNO-1D training step at the size of issue #8's benchmark (batch 20, n = 1024,
+//! One FNO-1D training step at the size of the FNO paper's Burgers benchmark (batch 20, n = 1024,
 //! width 64, 16 modes, 4 layers, projection 128): forward, backward, AdamW update, in f32
 //! on the CPU `flex` backend, against the same step in JAX-CPU (`scripts/jax_fno_step.py`,
 //! jit-compiled, rfft spectral convolution) timed in the same run when a Python with jax

@@ -1,4 +1,4 @@
-//! Full-model step vs reduced-model step, in one run (the speed-up table of issue #5).
+//! Full-model step vs reduced-model step, in one run (the speed-up table of `figures/rom-results.md`).
 //!
 //! For each case a short full-model trajectory gives a POD basis; the Galerkin ROM (exact
 //! quadratic tensor) and the Q-DEIM ROM (m = 2r) are stepped with RK4 at the full model's
@@ -14,7 +14,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use faer::Mat;
 use galerkin::basis::Truncation;
 use galerkin::rom::{
-    build_model, MatrixSource, Pod, PodOptions, PointSelection, RomIntegrator, RomKind, Stepper,
+    build_model, MatrixSource, Pod, PodOptions, PointSelection, Reduction, RomIntegrator, Stepper,
 };
 use galerkin_solvers::{
     Burgers, Dealias, Forcing, Grid, InitialCondition, KuramotoSivashinsky, NavierStokes, Schedule,
@@ -123,10 +123,10 @@ fn bench(c: &mut Criterion) {
         for &r in case.ranks {
             let mut fom = SpectralModel::new(case.pde.clone(), Scheme::Etdrk4).unwrap();
             let kinds = [
-                ("galerkin", RomKind::Galerkin),
+                ("galerkin", Reduction::Galerkin),
                 (
                     "qdeim",
-                    RomKind::Hyper {
+                    Reduction::Hyper {
                         points: 2 * r,
                         selection: PointSelection::Qdeim,
                     },

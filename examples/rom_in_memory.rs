@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use faer::Mat;
 use galerkin::basis::Truncation;
 use galerkin::rom::{
-    build_model, run_against, MatrixSource, Pod, PodOptions, PointSelection, RomIntegrator,
-    RomKind, RunOptions,
+    build_model, run_against, MatrixSource, Pod, PodOptions, PointSelection, Reduction,
+    RomIntegrator, RunOptions,
 };
 use galerkin_solvers::{
     Burgers, Dealias, Grid, Schedule, Scheme, SemiLinearPde, Simulation, SpectralModel, Trajectory,
@@ -54,14 +54,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &mut MatrixSource(snapshots.clone()),
             &pod,
             r,
-            RomKind::Galerkin,
+            Reduction::Galerkin,
         )?;
         let deim = build_model(
             &mut fom,
             &mut MatrixSource(snapshots.clone()),
             &pod,
             r,
-            RomKind::Hyper {
+            Reduction::Hyper {
                 points: 2 * r,
                 selection: PointSelection::Qdeim,
             },

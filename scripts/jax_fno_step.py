@@ -2,7 +2,7 @@
 """JAX-CPU reference: the wall time of one FNO-1D training step (forward, gradient, AdamW).
 
 What it times: the step of benches/operators.rs (src/operators/{fno,spectral,train}.rs) at
-issue #8's benchmark size, in float32 on JAX's CPU backend:
+the FNO paper's Burgers benchmark size, in float32 on JAX's CPU backend:
   - batch 20, n = 1024 points of [0, 1), 2 input channels, width 64, 16 modes (k = 0..15),
     4 Fourier layers, projection hidden size 128, 1 output channel;
   - lifting 2 -> 64 (pointwise, + bias); each Fourier layer v <- gelu(K v + W v + b), where
@@ -23,7 +23,7 @@ where the Rust layer uses truncated-DFT matmuls; both compute the same map. Acti
 channels-first [B, C, N] here (FFT along the contiguous axis, as the reference FNO's
 spectral layers); a channels-last variant measured 3-5 % slower under XLA CPU.
 
-Why: issue #8 sets the burn step's target at <= 0.5x the JAX-CPU time of the same step;
+Why: sets the burn step's target at <= 0.5x the JAX-CPU time of the same step;
 benches/operators.rs runs this script to report the ratio burn-time / JAX-time.
 
 Run:  PY=$(scripts/python-env jax) && $PY scripts/jax_fno_step.py [--reps 20] [--threads T]

@@ -3,7 +3,39 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Parser, Subcommand, ValueEnum};
+use galerkin::app::figures::FigureGroup;
+use galerkin::data::ExportFormat;
+use galerkin::rom::{PodMethod, RomIntegrator};
+
+/// A parser of the kebab-case names of an enumeration of the library (derived with strum),
+/// which lists them in `--help` and in its error.
+fn named<T>() -> impl TypedValueParser<Value = T>
+where
+    T: std::str::FromStr + strum::VariantNames + Clone + Send + Sync + 'static,
+{
+    PossibleValuesParser::new(T::VARIANTS).map(|name| {
+        T::from_str(&name)
+            .ok()
+            .expect("PossibleValuesParser checked the name")
+    })
+}
+
+/// What `galerkin reduce` builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReduceMethod {
+    /// The exact reduced quadratic tensor (Burgers, KS, Navier–Stokes).
+    Galerkin,
+    /// DEIM hyper-reduction of the pointwise flux.
+    Deim,
+    /// Q-DEIM hyper-reduction of the pointwise flux.
+    Qdeim,
+    /// EIM hyper-reduction of the pointwise flux.
+    Eim,
+    /// The energy-quadratized lifting of a wave file.
+    LiftedQuadratic,
+}
 
 /// galerkin — simulate PDEs, reduce them to fast reduced-order models, train neural
 /// operators against the same solvers, and reproduce the benchmark figures.
@@ -69,8 +101,8 @@ struct ReduceArgs {
     /// for wave files (pde = "wave") `lifted-quadratic`: the energy-quadratized lifting
     /// with one POD basis of --rank modes per lifted block (default 20), which conserves
     /// the lifted energy exactly.
-    #[arg(long, default_value = "galerkin")]
-    method: String,
+    #[arg(long, value_enum, default_value_t = ReduceMethod::Galerkin)]
+    method: ReduceMethod,
     /// Interpolation points for deim / qdeim / eim (default 2r).
     #[arg(long)]
     points: Option<usize>,
@@ -80,9 +112,10 @@ struct ReduceArgs {
     /// Weight grid points by the cell area (L² POD) instead of the Euclidean product.
     #[arg(long)]
     cell_weights: bool,
-    /// SVD route: auto, thin, snapshots or incremental.
-    #[arg(long, default_value = "auto")]
-    pod_method: String,
+    /// SVD route: thin SVD when the snapshots fit in memory, streamed incremental SVD
+    /// otherwise (`auto`), or one of them, or the method of snapshots.
+    #[arg(long, value_parser = named::<PodMethod>(), default_value = "auto")]
+    pod_method: PodMethod,
     /// Training trajectories, comma-separated (default: all).
     #[arg(long, value_delimiter = ',')]
     trajectories: Vec<usize>,
@@ -104,9 +137,10 @@ struct EvaluateArgs {
     /// Online step (default: the recipe's dt).
     #[arg(long)]
     dt: Option<f64>,
-    /// Online scheme: rk4 or implicit-midpoint.
-    #[arg(long, default_value = "rk4")]
-    integrator: String,
+    /// Online scheme: explicit RK4 (with stability substeps) or the implicit midpoint rule
+    /// (for stiff reduced operators).
+    #[arg(long, value_parser = named::<RomIntegrator>(), default_value = "rk4")]
+    integrator: RomIntegrator,
     /// Parameter values, e.g. --set viscosity=0.02 (affine re-weighting of the ROM).
     #[arg(long = "set", value_name = "NAME=VALUE")]
     parameters: Vec<String>,
@@ -196,8 +230,8 @@ enum Command {
         /// wave ROMs), `adaptive` (indicator-driven enrichment), `operators` (FNO: Muon vs
         /// AdamW on FNO Burgers, FNO-2D rollout) or `nsm` (neural spectral method vs the
         /// solver at matched accuracy).
-        #[arg(long)]
-        only: Option<String>,
+        #[arg(long, value_enum)]
+        only: Option<FigureGroup>,
     },
     /// Print the schema, recipe and health summary of a trajectory file.
     Info {
@@ -211,9 +245,9 @@ enum Command {
     /// dimensions, boundary_conditions, scalars). Example:
     /// galerkin export --format the-well data/ks-l22.h5 -o ks_l22.hdf5
     Export {
-        /// `pdebench` or `the-well`.
-        #[arg(long)]
-        format: String,
+        /// The target layout.
+        #[arg(long, value_parser = named::<ExportFormat>())]
+        format: ExportFormat,
         /// The native trajectory file.
         input: std::path::PathBuf,
         /// Where to write the export.
@@ -261,10 +295,10 @@ fn run(command: Command) -> Result<()> {
     match command {
         Command::Demo { quiet } => {
             println!("== 1. The basis core on exact snapshots ==\n");
-            let report = galerkin::demo::run(galerkin::demo::DemoConfig::default())?;
+            let report = galerkin::app::demo::run(galerkin::app::demo::DemoConfig::default())?;
             println!("{report}");
             println!("\n== 2. Simulate a Burgers ensemble → HDF5 → summary → figure ==\n");
-            let pipeline = galerkin::demo::run_pipeline(
+            let pipeline = galerkin::app::demo::run_pipeline(
                 std::path::Path::new("data"),
                 std::path::Path::new("figures/demo-burgers.png"),
                 quiet,
@@ -277,7 +311,7 @@ fn run(command: Command) -> Result<()> {
             );
             println!("\n== 3. Reduce: POD-Galerkin ROM vs the full model ==\n");
             let dataset = galerkin::data::Dataset::open(&pipeline.dataset)?;
-            let rom = galerkin::demo::rom::run_reduction(
+            let rom = galerkin::app::demo::rom::run_reduction(
                 &dataset,
                 std::path::Path::new("data/demo-burgers-rom.h5"),
                 std::path::Path::new("figures/demo-rom.png"),
@@ -298,7 +332,7 @@ fn run(command: Command) -> Result<()> {
             }
             let recipe = galerkin::data::Recipe::from_file(&args.recipe, &overrides)?;
             let opts = galerkin::data::SimulateOptions {
-                quiet: args.quiet,
+                progress: galerkin::app::progress::trajectories(args.quiet),
                 ..Default::default()
             };
             let summary = galerkin::data::simulate(&recipe, &opts)?;
@@ -310,7 +344,6 @@ fn run(command: Command) -> Result<()> {
             input,
             output,
         } => {
-            let format = galerkin::data::ExportFormat::parse(&format)?;
             galerkin::data::export(&input, &output, format)?;
             println!("wrote {}", output.display());
             Ok(())
@@ -321,7 +354,7 @@ fn run(command: Command) -> Result<()> {
         }
         Command::Reduce(args) => reduce(args),
         Command::Figures { quiet, only } => {
-            let md = galerkin::figures::run_all(&galerkin::figures::FiguresOptions {
+            let md = galerkin::app::figures::run_all(&galerkin::app::figures::FiguresOptions {
                 recipes: "datasets".into(),
                 out: "figures".into(),
                 quiet,
@@ -355,11 +388,12 @@ fn demo_training(_: bool) -> Result<()> {
 
 #[cfg(feature = "operators")]
 fn train(args: TrainArgs) -> Result<()> {
-    use galerkin::operators::{recipe::TrainRecipe, run};
+    use galerkin::app::train;
+    use galerkin::workflow::training::recipe::TrainRecipe;
     let recipe = TrainRecipe::from_file(&args.recipe, &args.set)?;
-    let summary = run::run(
+    let summary = train::run(
         &recipe,
-        &run::RunOptions {
+        &train::RunOptions {
             fresh: args.fresh,
             quiet: args.quiet,
         },
@@ -399,7 +433,8 @@ fn train(_: TrainArgs) -> Result<()> {
 
 fn reduce(args: ReduceArgs) -> Result<()> {
     use galerkin::basis::Truncation;
-    use galerkin::rom::{PodMethod, PodOptions, PointSelection, ReduceOptions, RomKind};
+    use galerkin::rom::{PodOptions, PointSelection, Reduction};
+    use galerkin::workflow::ReduceOptions;
     let truncation = match (args.rank, args.energy) {
         (Some(r), _) => Truncation::Rank(r),
         (None, Some(e)) => Truncation::RelativeEnergy(e),
@@ -411,11 +446,11 @@ fn reduce(args: ReduceArgs) -> Result<()> {
         std::path::PathBuf::from(format!("data/{stem}-rom.h5"))
     });
     let is_wave = dataset.attribute("pde").as_deref() == Some("wave");
-    match (is_wave, args.method.as_str()) {
-        (true, "lifted-quadratic") => {
+    match (is_wave, args.method) {
+        (true, ReduceMethod::LiftedQuadratic) => {
             let start = std::time::Instant::now();
             let r = args.rank.unwrap_or(20);
-            let file = galerkin::rom::wave_study::reduce_lifted(&dataset, r, &args.trajectories)?;
+            let file = galerkin::workflow::lifted::reduce_lifted(&dataset, r, &args.trajectories)?;
             file.save(&output)?;
             println!(
                 "lifted-quadratic ROM ({} wave): {} blocks × r = {r} modes, built in {:.2} s → {}",
@@ -427,10 +462,14 @@ fn reduce(args: ReduceArgs) -> Result<()> {
             return Ok(());
         }
         (true, other) => anyhow::bail!(
-            "--method {other} does not apply to wave files (two fields q, p); use \
-             --method lifted-quadratic"
+            "--method {} does not apply to wave files (two fields q, p); use \
+             --method lifted-quadratic",
+            other
+                .to_possible_value()
+                .expect("no skipped variants")
+                .get_name()
         ),
-        (false, "lifted-quadratic") => anyhow::bail!(
+        (false, ReduceMethod::LiftedQuadratic) => anyhow::bail!(
             "--method lifted-quadratic needs a wave file (pde = \"wave\", see \
              datasets/wave-*.toml); this file holds `{}`",
             dataset.attribute("pde").unwrap_or_default()
@@ -444,12 +483,15 @@ fn reduce(args: ReduceArgs) -> Result<()> {
     } else {
         None
     };
-    let kind = match args.method.as_str() {
-        "galerkin" => RomKind::Galerkin,
-        other => RomKind::Hyper {
-            selection: PointSelection::parse(other)?,
-            points: args.points.unwrap_or(0),
-        },
+    let selection = |selection| Reduction::Hyper {
+        selection,
+        points: args.points.unwrap_or(0),
+    };
+    let kind = match args.method {
+        ReduceMethod::Deim => selection(PointSelection::Deim),
+        ReduceMethod::Qdeim => selection(PointSelection::Qdeim),
+        ReduceMethod::Eim => selection(PointSelection::Eim),
+        ReduceMethod::Galerkin | ReduceMethod::LiftedQuadratic => Reduction::Galerkin,
     };
     let times = match &args.times {
         None => None,
@@ -465,7 +507,7 @@ fn reduce(args: ReduceArgs) -> Result<()> {
             truncation,
             center: !args.no_center,
             cell_weight,
-            method: PodMethod::parse(&args.pod_method)?,
+            method: args.pod_method,
             ..PodOptions::default()
         },
         kind,
@@ -473,7 +515,7 @@ fn reduce(args: ReduceArgs) -> Result<()> {
         times,
     };
     let start = std::time::Instant::now();
-    let (model, pod) = galerkin::rom::reduce(&dataset, &opts)?;
+    let (model, pod) = galerkin::workflow::reduce(&dataset, &opts)?;
     model.save(&output)?;
     println!(
         "POD ({}) of {} snapshots: r = {} modes, discarded energy {:.2e}\n\
@@ -482,7 +524,7 @@ fn reduce(args: ReduceArgs) -> Result<()> {
         pod.n_snapshots,
         model.rank(),
         Truncation::discarded_energy(&pod.singular_values, model.rank()),
-        model.kind(),
+        model.kind().name(),
         model.pde,
         start.elapsed().as_secs_f64(),
         output.display()
@@ -491,12 +533,13 @@ fn reduce(args: ReduceArgs) -> Result<()> {
 }
 
 fn evaluate(args: EvaluateArgs) -> Result<()> {
-    use galerkin::rom::{evaluate_on_dataset, ReducedModel, RomIntegrator, RunOptions};
+    use galerkin::rom::RunOptions;
+    use galerkin::workflow::{evaluate_on_dataset, StoredRom};
     let dataset = galerkin::data::Dataset::open(&args.data)?;
-    if galerkin::rom::rom_kind_of(&args.rom)? == galerkin::rom::lifting_file::LIFTED_KIND {
-        return evaluate_lifted(&args, &dataset);
-    }
-    let model = ReducedModel::load(&args.rom)?;
+    let model = match StoredRom::load(&args.rom)? {
+        StoredRom::Lifted(file) => return evaluate_lifted(&args, &file, &dataset),
+        StoredRom::Projected(model) => model,
+    };
     let mut parameters = std::collections::BTreeMap::new();
     for p in &args.parameters {
         let (k, v) = p
@@ -510,7 +553,7 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
     };
     let opts = RunOptions {
         dt,
-        integrator: RomIntegrator::parse(&args.integrator)?,
+        integrator: args.integrator,
         parameters,
     };
     let which: Vec<usize> = if args.trajectory.is_empty() {
@@ -520,7 +563,7 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
     };
     println!(
         "ROM `{}` r = {} for {}; dt = {dt}, {}",
-        model.kind(),
+        model.kind().name(),
         model.rank(),
         model.pde,
         opts.integrator.name()
@@ -548,8 +591,11 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
     Ok(())
 }
 
-fn evaluate_lifted(args: &EvaluateArgs, dataset: &galerkin::data::Dataset) -> Result<()> {
-    let file = galerkin::rom::lifting_file::LiftedRomFile::load(&args.rom)?;
+fn evaluate_lifted(
+    args: &EvaluateArgs,
+    file: &galerkin::workflow::LiftedRomFile,
+    dataset: &galerkin::data::Dataset,
+) -> Result<()> {
     let which: Vec<usize> = if args.trajectory.is_empty() {
         (0..dataset.n_traj()).collect()
     } else {
@@ -564,7 +610,7 @@ fn evaluate_lifted(args: &EvaluateArgs, dataset: &galerkin::data::Dataset) -> Re
     println!("traj  params          q rel. error   lifted energy drift   energy error   µs/step");
     let worst = |e: &[f64]| e.iter().fold(0f64, |m, v| m.max(*v));
     for i in which {
-        let run = galerkin::rom::wave_study::evaluate_lifted(&file, dataset, i)?;
+        let run = galerkin::workflow::lifted::evaluate_lifted(file, dataset, i)?;
         let params: Vec<String> = dataset
             .parameters(i)?
             .iter()
@@ -595,7 +641,7 @@ fn evaluate_adaptive(
     let times = dataset.times()?;
     let every = ((times[1] - times[0]) / opts.dt).round() as usize;
     for &i in which {
-        let mut fom = galerkin::rom::full_model_of(dataset, i)?;
+        let mut fom = galerkin::workflow::full_model_of(dataset, i)?;
         let truth = dataset.solver_snapshots(i, 0..times.len())?;
         let n = model.basis.dim();
         let mut params = opts.parameters.clone();

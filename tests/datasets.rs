@@ -16,10 +16,7 @@ fn recipe(path: &str, output: &Path, extra: &[&str]) -> Recipe {
 }
 
 fn quiet() -> SimulateOptions {
-    SimulateOptions {
-        quiet: true,
-        ..Default::default()
-    }
+    SimulateOptions::default()
 }
 
 #[test]
@@ -73,8 +70,8 @@ fn an_interrupted_run_resumes_to_identical_bytes() {
     .unwrap();
     let rb = recipe("datasets/ns-tiny.toml", &b, &["n_traj=4"]);
     let fail = SimulateOptions {
-        quiet: true,
         fail_after: Some(2),
+        ..Default::default()
     };
     let err = simulate(&rb, &fail).unwrap_err();
     assert!(matches!(err, DataError::Interrupted(_)), "{err}");
@@ -92,8 +89,8 @@ fn a_partial_file_of_another_recipe_is_refused() {
     let out = dir.join("k.h5");
     let first = recipe("datasets/ks-tiny.toml", &out, &[]);
     let fail = SimulateOptions {
-        quiet: true,
         fail_after: Some(1),
+        ..Default::default()
     };
     assert!(simulate(&first, &fail).is_err());
     let other = recipe("datasets/ks-tiny.toml", &out, &["seed=99"]);

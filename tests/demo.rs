@@ -1,6 +1,6 @@
 //! The demo workflow computes what it prints, and its SVD routes agree.
 
-use galerkin::demo::{run, DemoConfig};
+use galerkin::app::demo::{run, DemoConfig};
 
 #[test]
 fn demo_routes_agree_on_exact_burgers_snapshots() {
@@ -56,7 +56,7 @@ fn demo_pipeline_simulates_summarizes_and_draws() {
     let dir = std::env::temp_dir().join(format!("galerkin-demo-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let figure = dir.join("figures/demo-burgers.png");
-    let report = galerkin::demo::run_pipeline(&dir.join("data"), &figure, true).unwrap();
+    let report = galerkin::app::demo::run_pipeline(&dir.join("data"), &figure, true).unwrap();
     assert!(
         report.simulation.contains("8 trajectories computed"),
         "{}",
@@ -67,7 +67,7 @@ fn demo_pipeline_simulates_summarizes_and_draws() {
     assert_eq!(&png[1..4], b"PNG");
     assert!(png.len() > 20_000, "a real plot, not an empty canvas");
     // A second run finds the complete file and does not recompute it.
-    let again = galerkin::demo::run_pipeline(&dir.join("data"), &figure, true).unwrap();
+    let again = galerkin::app::demo::run_pipeline(&dir.join("data"), &figure, true).unwrap();
     assert!(
         again.simulation.contains("0 trajectories computed"),
         "{}",
@@ -75,7 +75,7 @@ fn demo_pipeline_simulates_summarizes_and_draws() {
     );
     // Stage 3: a ROM trained on 7 trajectories, run on the held-out 8th.
     let dataset = galerkin::data::Dataset::open(&again.dataset).unwrap();
-    let rom = galerkin::demo::rom::run_reduction(
+    let rom = galerkin::app::demo::rom::run_reduction(
         &dataset,
         &dir.join("data/rom.h5"),
         &dir.join("figures/demo-rom.png"),

@@ -8,11 +8,11 @@
 use std::f64::consts::{PI, TAU};
 
 use burn::tensor::{Tensor, TensorData};
-use galerkin::operators::error::OperatorError;
-use galerkin::operators::nsm::network::{Nsm, NsmConfig, NsmMatrices, NsmWeights};
-use galerkin::operators::nsm::reference::{
+use galerkin::app::figures::nsm_reference::{
     nsm_fields, relative_l2, solve, Comparison, SolverSettings,
 };
+use galerkin::operators::error::OperatorError;
+use galerkin::operators::nsm::network::{Nsm, NsmConfig, NsmMatrices, NsmWeights};
 use galerkin::operators::nsm::residual::BurgersResidual;
 use galerkin::operators::nsm::space::SpectralSpace;
 use galerkin::operators::nsm::train::{

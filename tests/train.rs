@@ -9,7 +9,6 @@ mod common;
 use std::ops::ControlFlow;
 
 use galerkin::data::Dataset;
-use galerkin::operators::checkpoint;
 use galerkin::operators::cpu_f64;
 use galerkin::operators::data::{Task, Trajectories};
 use galerkin::operators::error::OperatorError;
@@ -17,6 +16,8 @@ use galerkin::operators::loss::LossKind;
 use galerkin::operators::train::{
     rollout_errors, Optimizer, Schedule, TrainJob, TrainOptions, TrainState,
 };
+use galerkin::workflow::training::checkpoint;
+use galerkin::workflow::training::samples::read_trajectories;
 
 /// Trajectories `train` and `test` of the dataset recipe `recipe`, simulated into a temp dir.
 fn data(
@@ -30,8 +31,8 @@ fn data(
     let dataset = Dataset::open(&path).unwrap();
     let (a, b, c) = split;
     (
-        Trajectories::read(&dataset, a..b).unwrap(),
-        Trajectories::read(&dataset, b..c).unwrap(),
+        read_trajectories(&dataset, a..b).unwrap(),
+        read_trajectories(&dataset, b..c).unwrap(),
     )
 }
 
@@ -242,7 +243,7 @@ fn bad_settings_name_the_key() {
 #[test]
 fn every_training_recipe_is_valid_and_fits_its_dataset() {
     use galerkin::data::Recipe;
-    use galerkin::operators::recipe::TrainRecipe;
+    use galerkin::workflow::training::recipe::TrainRecipe;
     let mut count = 0;
     for entry in std::fs::read_dir("training").unwrap() {
         let path = entry.unwrap().path();

@@ -227,18 +227,7 @@ fn read_field(path: &Path, dataset: Option<&str>, grid: &Grid) -> Result<Vec<f64
         .to_ascii_lowercase();
     let (shape, data) = match ext.as_str() {
         "npy" => npy::read(path).map_err(unreadable)?,
-        "h5" | "hdf5" => {
-            let name = dataset.unwrap_or("u0");
-            let file = hdf5::File::open(path).map_err(|e| unreadable(e.to_string()))?;
-            let ds = file
-                .dataset(name)
-                .map_err(|e| unreadable(format!("dataset `{name}`: {e}")))?;
-            let shape = ds.shape();
-            let data = ds
-                .read_raw::<f64>()
-                .map_err(|e| unreadable(format!("dataset `{name}`: {e}")))?;
-            (shape, data)
-        }
+        "h5" | "hdf5" => read_hdf5(path, dataset.unwrap_or("u0")).map_err(unreadable)?,
         _ => {
             return Err(unreadable(
                 "unknown file type: use .npy, .h5 or .hdf5".to_string(),
@@ -256,4 +245,26 @@ fn read_field(path: &Path, dataset: Option<&str>, grid: &Grid) -> Result<Vec<f64
         });
     }
     Ok(data)
+}
+
+/// The shape and values of dataset `name` of the HDF5 file `path`.
+#[cfg(feature = "hdf5")]
+fn read_hdf5(path: &Path, name: &str) -> std::result::Result<(Vec<usize>, Vec<f64>), String> {
+    let file = hdf5::File::open(path).map_err(|e| e.to_string())?;
+    let ds = file
+        .dataset(name)
+        .map_err(|e| format!("dataset `{name}`: {e}"))?;
+    let data = ds
+        .read_raw::<f64>()
+        .map_err(|e| format!("dataset `{name}`: {e}"))?;
+    Ok((ds.shape(), data))
+}
+
+/// Without the `hdf5` feature, HDF5 initial conditions are refused with what to do.
+#[cfg(not(feature = "hdf5"))]
+fn read_hdf5(_path: &Path, _name: &str) -> std::result::Result<(Vec<usize>, Vec<f64>), String> {
+    Err(
+        "HDF5 initial conditions need galerkin-solvers' `hdf5` feature (use .npy without it)"
+            .to_string(),
+    )
 }

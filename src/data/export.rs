@@ -25,24 +25,17 @@ use super::dataset::Dataset;
 use super::error::{hdf5_error, invalid, Result};
 use super::writer::write_string_attr;
 
-/// Target layout of [`export`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Target layout of [`export`] (`pdebench`, `the-well`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::VariantNames,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum ExportFormat {
     /// PDEBench (1-D `tensor` layout or 2-D per-sample groups).
+    #[strum(serialize = "pdebench")]
     PdeBench,
     /// The Well.
     TheWell,
-}
-
-impl ExportFormat {
-    /// Parses `pdebench` or `the-well`.
-    pub fn parse(text: &str) -> Result<Self> {
-        match text {
-            "pdebench" => Ok(Self::PdeBench),
-            "the-well" | "thewell" | "well" => Ok(Self::TheWell),
-            other => Err(invalid("--format", other, "`pdebench` or `the-well`")),
-        }
-    }
 }
 
 /// Writes `input` (native schema) as `format` to `output` (atomically: a temporary name,

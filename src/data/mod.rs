@@ -1,24 +1,29 @@
-//! Datasets: recipes (TOML), the native HDF5 trajectory file (DESIGN §5) written atomically
-//! and resumably, lazy reading, and per-trajectory health.
+//! Datasets (workflow layer, feature `hdf5`): recipes (TOML), the native HDF5 trajectory
+//! file (schema in `datasets/README.md`) written atomically and resumably, lazy reading,
+//! per-trajectory health, exports, and the progress sink of long runs.
 
 mod dataset;
+mod ensemble_run;
 mod error;
 mod export;
 mod health;
+pub mod progress;
 mod recipe;
 mod simulate;
 mod wave;
 mod writer;
 
 pub use dataset::Dataset;
+pub use ensemble_run::{SimulateOptions, SimulateSummary};
 pub use error::{DataError, Result};
 pub use export::{export, ExportFormat};
 pub use health::{Health, TAIL_RATIO_LIMIT};
+pub use progress::{Progress, Silent};
 pub(crate) use recipe::apply_override;
 pub use recipe::{
     ForcingSpec, GridSpec, IcSpec, ParameterValues, Precision, Recipe, TimeSpec, WaveSpec,
 };
-pub use simulate::{simulate, SimulateOptions, SimulateSummary};
+pub use simulate::{open_or_simulate, simulate};
 pub use writer::{
     partial_path, read_string_attr, write_string_attr, FileMetadata, Layout, SCHEMA_VERSION,
 };

@@ -6,66 +6,20 @@
 //! trajectory depends only on (recipe, seed, index): an interrupted run, re-run, produces
 //! the same bytes as an uninterrupted one.
 
-use std::path::PathBuf;
 use std::sync::mpsc::sync_channel;
 use std::time::Instant;
 
 use galerkin_solvers::ensemble::{run_ensemble, Member};
 use galerkin_solvers::{PdeKind, SolverError, Trajectory};
-use indicatif::{ProgressBar, ProgressStyle};
 
+use super::dataset::Dataset;
+use super::ensemble_run::{
+    confirm_complete, finish, note_resolution, open_for_resume, SimulateOptions, SimulateSummary,
+};
 use super::error::{DataError, Result};
 use super::health::Health;
 use super::recipe::Recipe;
-use super::writer::{read_string_attr, FileMetadata, Layout, TrajectoryWriter};
-
-/// Options of [`simulate`].
-#[derive(Debug, Clone, Default)]
-pub struct SimulateOptions {
-    /// No progress bar.
-    pub quiet: bool,
-    /// Fault injection for tests: fail with an I/O error after this many trajectories are
-    /// written in this run (the file must then stay partial and resumable).
-    pub fail_after: Option<usize>,
-}
-
-/// What a run did.
-#[derive(Debug, Clone)]
-pub struct SimulateSummary {
-    /// The finished file.
-    pub output: PathBuf,
-    /// Trajectories computed in this run.
-    pub written: usize,
-    /// Trajectories found already done (resumed run), or all of them if the file was
-    /// already complete.
-    pub skipped: usize,
-    /// Unhealthy trajectories: (index, status, reason).
-    pub unhealthy: Vec<(usize, u8, String)>,
-    /// Wall time.
-    pub seconds: f64,
-}
-
-impl std::fmt::Display for SimulateSummary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(
-            f,
-            "{}: {} trajectories computed, {} already present, in {:.1} s",
-            self.output.display(),
-            self.written,
-            self.skipped,
-            self.seconds
-        )?;
-        if self.unhealthy.is_empty() {
-            write!(f, "all trajectories healthy")
-        } else {
-            writeln!(f, "{} unhealthy trajectories:", self.unhealthy.len())?;
-            for (i, status, reason) in &self.unhealthy {
-                writeln!(f, "  #{i}: status {status}: {reason}")?;
-            }
-            Ok(())
-        }
-    }
-}
+use super::writer::{FileMetadata, Layout};
 
 /// The equation of a PDE family, with its parameters as symbols.
 fn equation(kind: PdeKind) -> &'static str {
@@ -77,6 +31,16 @@ fn equation(kind: PdeKind) -> &'static str {
         }
         PdeKind::Wave => "q_tt = lap(q) - mass^2 q - F'(q); fields (q, p = q_t)",
     }
+}
+
+/// The trajectory file of the dataset recipe file `recipe_path`, simulated first (with
+/// `opts`) when it does not exist yet.
+pub fn open_or_simulate(recipe_path: &std::path::Path, opts: &SimulateOptions) -> Result<Dataset> {
+    let recipe = Recipe::from_file(recipe_path, &[])?;
+    if !recipe.output.exists() {
+        simulate(&recipe, opts)?;
+    }
+    Dataset::open(&recipe.output)
 }
 
 /// Runs (or resumes, or confirms) the dataset of `recipe`.
@@ -126,7 +90,8 @@ pub fn simulate(recipe: &Recipe, opts: &SimulateOptions) -> Result<SimulateSumma
     // any file is made; only blow-ups and CFL stops are per-trajectory outcomes.
     recipe.simulation(&first)?;
     let (mut writer, todo, skipped) = open_for_resume(recipe, layout, &meta, &plan)?;
-    let progress = progress_bar(todo.len() as u64, opts.quiet);
+    let progress = &opts.progress;
+    progress.start(todo.len() as u64);
     let (tx, rx) = sync_channel::<(Member, Result<Trajectory>)>(2 * rayon::current_num_threads());
     let mut unhealthy = Vec::new();
     let mut written = 0;
@@ -177,7 +142,7 @@ pub fn simulate(recipe: &Recipe, opts: &SimulateOptions) -> Result<SimulateSumma
                 break;
             }
             written += 1;
-            progress.inc(1);
+            progress.advance(1);
         }
         drop(rx);
         let worker_result = worker.join().expect("ensemble thread panicked");
@@ -186,63 +151,9 @@ pub fn simulate(recipe: &Recipe, opts: &SimulateOptions) -> Result<SimulateSumma
             Err(e) => Err(e),
         })
     });
-    progress.finish_and_clear();
+    progress.finish();
     write_result?;
     finish(writer, written, skipped, unhealthy, start)
-}
-
-/// Opens (or resumes) the partial file of `recipe` and lists the members still to run, and
-/// how many were already done.
-pub(super) fn open_for_resume(
-    recipe: &Recipe,
-    layout: Layout,
-    meta: &FileMetadata,
-    plan: &galerkin_solvers::ensemble::EnsemblePlan,
-) -> Result<(TrajectoryWriter, Vec<Member>, usize)> {
-    let writer = TrajectoryWriter::create_or_resume(recipe, layout, meta)?;
-    let todo: Vec<Member> = (0..plan.len())
-        .filter(|&i| writer.done()[i] == 0)
-        .map(|i| plan.member(i))
-        .collect();
-    let skipped = plan.len() - todo.len();
-    Ok((writer, todo, skipped))
-}
-
-/// Closes and renames the file and reports the run.
-pub(super) fn finish(
-    writer: TrajectoryWriter,
-    written: usize,
-    skipped: usize,
-    mut unhealthy: Vec<(usize, u8, String)>,
-    start: Instant,
-) -> Result<SimulateSummary> {
-    let output = writer.finish()?;
-    unhealthy.sort_by_key(|u| u.0);
-    Ok(SimulateSummary {
-        output,
-        written,
-        skipped,
-        unhealthy,
-        seconds: start.elapsed().as_secs_f64(),
-    })
-}
-
-/// Records an under-resolved trajectory (health status 1) in `unhealthy`.
-pub(super) fn note_resolution(
-    unhealthy: &mut Vec<(usize, u8, String)>,
-    index: usize,
-    health: &Health,
-) {
-    if health.status == 1 {
-        unhealthy.push((
-            index,
-            1,
-            format!(
-                "under-resolved: spectral tail ratio {:.2e}",
-                health.tail_ratio
-            ),
-        ));
-    }
 }
 
 fn writer_len(grid: &galerkin_solvers::Grid, sx: usize, sy: usize) -> usize {
@@ -267,43 +178,4 @@ fn subsample(traj: &Trajectory, grid: &galerkin_solvers::Grid, sx: usize, sy: us
         }
     }
     out
-}
-
-pub(super) fn progress_bar(len: u64, quiet: bool) -> ProgressBar {
-    if quiet {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} trajectories  {per_sec}  elapsed {elapsed}  ETA {eta}",
-        )
-        .expect("valid template"),
-    );
-    bar
-}
-
-/// The output already exists: fine if it is this recipe's complete file, refused otherwise.
-pub(super) fn confirm_complete(recipe: &Recipe, start: Instant) -> Result<SimulateSummary> {
-    let output = recipe.output.clone();
-    let same = hdf5::File::open(&output)
-        .ok()
-        .and_then(|f| read_string_attr(&f, "recipe"))
-        .is_some_and(|text| text == recipe.canonical_text());
-    if !same {
-        return Err(DataError::InvalidField {
-            field: "output".into(),
-            value: output.display().to_string(),
-            allowed: "a path that does not exist yet (the file there is not this recipe's \
-                      dataset, and it is never overwritten)"
-                .into(),
-        });
-    }
-    Ok(SimulateSummary {
-        output,
-        written: 0,
-        skipped: recipe.n_traj,
-        unhealthy: Vec::new(),
-        seconds: start.elapsed().as_secs_f64(),
-    })
 }

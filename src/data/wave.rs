@@ -8,12 +8,12 @@ use galerkin_solvers::ensemble::Member;
 use galerkin_solvers::{SolverError, Trajectory};
 use rayon::prelude::*;
 
+use super::ensemble_run::{
+    finish, note_resolution, open_for_resume, SimulateOptions, SimulateSummary,
+};
 use super::error::Result;
 use super::health::Health;
 use super::recipe::Recipe;
-use super::simulate::{
-    finish, note_resolution, open_for_resume, progress_bar, SimulateOptions, SimulateSummary,
-};
 use super::writer::{FileMetadata, Layout};
 
 /// One member: its stored data ([n_t][x][y][q, p]) and health, or the solver's refusal.
@@ -75,7 +75,8 @@ pub(super) fn simulate_waves(
     let schedule = recipe.schedule()?;
     let stored = layout.x.len() * layout.y.len().max(1) * layout.fields;
     let (mut writer, todo, skipped) = open_for_resume(recipe, layout, meta, &plan)?;
-    let progress = progress_bar(todo.len() as u64, opts.quiet);
+    let progress = &opts.progress;
+    progress.start(todo.len() as u64);
     let (mut written, mut unhealthy) = (0, Vec::new());
     for batch in todo.chunks(rayon::current_num_threads().max(1)) {
         let results: Vec<_> = batch
@@ -97,9 +98,9 @@ pub(super) fn simulate_waves(
             note_resolution(&mut unhealthy, member.index, &health);
             writer.write(member.index, &data, &params, member.seed, &health)?;
             written += 1;
-            progress.inc(1);
+            progress.advance(1);
         }
     }
-    progress.finish_and_clear();
+    progress.finish();
     finish(writer, written, skipped, unhealthy, start)
 }

@@ -1,4 +1,4 @@
-//! The native trajectory file (DESIGN §5), written atomically and resumably.
+//! The native trajectory file, written atomically and resumably.
 //!
 //! Layout: `/u` [n_traj, n_t, nx(, ny), 1] (f32 or f64, one chunk per trajectory, deflate),
 //! `/t` [n_t], `/x` [nx] (`/y` [ny]), `/params/<name>` [n_traj], `/seed` [n_traj],

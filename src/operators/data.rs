@@ -1,4 +1,5 @@
-//! Training samples for neural operators, cut from trajectory files:
+//! Training samples for neural operators, cut from trajectories held in memory (the
+//! workflow layer reads them from trajectory files):
 //! - [`Task::Final`]: one pair per trajectory, u(t_in) ↦ u(t_out) (the FNO Burgers task);
 //! - [`Task::Autoregressive`]: windows u_{t−(h−1)Δ} … u_t ↦ u_{t+Δ}, …, u_{t+kΔ} for k-step
 //!   rollout training (the FNO Navier–Stokes task with h input frames).
@@ -9,7 +10,6 @@
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::error::{invalid, Result};
-use crate::data::Dataset;
 
 /// How samples are cut from trajectories.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,48 +84,6 @@ pub struct Trajectories {
 }
 
 impl Trajectories {
-    /// Trajectories `range` of a scalar-field file (Burgers, KS, NS vorticity).
-    pub fn read(dataset: &Dataset, range: std::ops::Range<usize>) -> Result<Self> {
-        let shape = dataset.shape();
-        if dataset.fields() != 1 {
-            return Err(invalid(
-                "data.dataset",
-                dataset.path().display(),
-                "a scalar-field trajectory file (Burgers, KS or NS); wave files hold (q, p)",
-            ));
-        }
-        if range.start >= range.end || range.end > dataset.n_traj() {
-            return Err(invalid(
-                "trajectory range",
-                format!("{}..{}", range.start, range.end),
-                format!(
-                    "a non-empty range within 0..{} (the file's trajectories)",
-                    dataset.n_traj()
-                ),
-            ));
-        }
-        let n_t = shape[1];
-        let grid = shape[2..shape.len() - 1].to_vec();
-        let points: usize = grid.iter().product();
-        let mut fields = Vec::with_capacity(range.len());
-        for i in range {
-            let values = dataset.snapshots(i, 0..n_t)?;
-            if let Some(bad) = values.iter().position(|v| !v.is_finite()) {
-                return Err(invalid(
-                    "data.dataset",
-                    format!("trajectory {i}, save {}", bad / points),
-                    "finite values (this trajectory blew up or is unfinished; re-simulate it)",
-                ));
-            }
-            fields.push(values.chunks_exact(points).map(<[f64]>::to_vec).collect());
-        }
-        Ok(Self {
-            shape: grid,
-            times: dataset.times()?,
-            fields,
-        })
-    }
-
     /// Grid points per field.
     pub fn points(&self) -> usize {
         self.shape.iter().product()

@@ -1,7 +1,5 @@
 //! Errors of the operator-learning layer.
 
-use std::path::PathBuf;
-
 use thiserror::Error;
 
 /// Everything operator learning can refuse or fail at; each variant names what to fix.
@@ -23,20 +21,9 @@ pub enum OperatorError {
     /// A reference solver run failed (neural spectral method comparisons).
     #[error(transparent)]
     Solver(#[from] galerkin_solvers::SolverError),
-    /// A trajectory file could not be read, or its recipe could not be simulated.
-    #[error(transparent)]
-    Data(#[from] crate::data::DataError),
-    /// A figure could not be drawn.
-    #[error(transparent)]
-    Plot(#[from] crate::plot::PlotError),
-    /// A checkpoint or training-recipe file could not be read or written.
-    #[error("{path}: {reason}")]
-    File {
-        /// The file.
-        path: PathBuf,
-        /// What went wrong.
-        reason: String,
-    },
+    /// The caller's after-epoch hook failed (writing a checkpoint, say).
+    #[error("after-epoch hook: {0}")]
+    Hook(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// Training produced a non-finite loss; the last checkpoint is kept.
     #[error("training diverged at epoch {epoch}, step {step}: the loss is {loss}; the last checkpoint is kept. Lower `train.lr` or the batch's scale")]
     Diverged {

@@ -15,7 +15,7 @@ use burn::tensor::{DType, Element, TensorData};
 use faer::{MatMut, MatRef};
 use rayon::prelude::*;
 
-use super::activation::{gelu_slice_f32, gelu_slice_f64};
+use super::gelu_kernel::{gelu_slice_f32, gelu_slice_f64};
 
 /// Rows of a [rows, channels] array per parallel task of a fused kernel. Fixed, so that
 /// every reduction over rows (weight gradients) adds the same partial sums in the same

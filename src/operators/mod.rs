@@ -8,27 +8,26 @@
 //!   bias, addend and GELU in one pass), [`transform`] (a fixed transform applied per batch
 //!   item) and [`activation`] (GELU, value and slope in one SIMD pass), all on faer
 //!   matmuls over burn-flex storage and falling back to burn's operations elsewhere;
-//! - [`data`]: samples cut from trajectory files (u₀ ↦ u(T), autoregressive windows);
+//! - [`data`]: samples cut from trajectories (u₀ ↦ u(T), autoregressive windows);
 //! - [`loss`]: relative L² and H¹ (exact, by Parseval) losses;
 //! - [`optim`]: AdamW and Muon (Newton–Schulz from the basis core, per-mode complex);
 //! - [`train`]: the training loop (schedules, k-step rollout, evaluation, rollout errors);
-//! - [`checkpoint`]: checkpoints with optimizer state, written atomically, for resuming;
-//! - [`recipe`], [`run`]: the TOML training recipe and the `galerkin train` job;
 //! - [`nsm`]: the neural spectral method, trained by the PDE residual alone;
 //! - [`error`]: the one error type of the layer.
+//!
+//! Training recipes, trajectory files and checkpoints are the workflow layer's
+//! (`galerkin::workflow::training`); this layer reads and writes no files.
 
 pub mod activation;
-pub mod checkpoint;
 pub mod data;
 pub mod dense;
 pub mod error;
 mod flex;
 pub mod fno;
+mod gelu_kernel;
 pub mod loss;
 pub mod nsm;
 pub mod optim;
-pub mod recipe;
-pub mod run;
 pub mod spectral;
 pub mod train;
 pub mod transform;

@@ -193,6 +193,12 @@ impl TrainState {
     }
 }
 
+/// What the hook called after every epoch returns: go on or stop, or its own error (a
+/// checkpoint that could not be written, say), which stops the run as
+/// [`OperatorError::Hook`](super::error::OperatorError::Hook).
+pub type AfterEpoch =
+    std::result::Result<ControlFlow<()>, Box<dyn std::error::Error + Send + Sync>>;
+
 /// What the progress display is told after each optimizer step.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StepReport {
@@ -277,7 +283,7 @@ impl TrainJob<'_> {
         &self,
         mut state: TrainState,
         progress: &mut dyn FnMut(&StepReport),
-        after_epoch: &mut dyn FnMut(&TrainState) -> Result<ControlFlow<()>>,
+        after_epoch: &mut dyn FnMut(&TrainState) -> AfterEpoch,
     ) -> Result<TrainState> {
         self.options.validate()?;
         let config = state.weights.config;
@@ -347,7 +353,7 @@ impl TrainJob<'_> {
                 &self.device,
             )?);
             state.epoch += 1;
-            if after_epoch(&state)?.is_break() {
+            if after_epoch(&state).map_err(OperatorError::Hook)?.is_break() {
                 break;
             }
         }

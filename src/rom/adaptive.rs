@@ -22,13 +22,14 @@ use faer::linalg::solvers::Solve;
 use faer::Mat;
 use galerkin_solvers::FullOrderModel;
 
-use super::build::{build_model, RomKind};
+use super::build::{build_model, Reduction};
 use super::error::{invalid, Result};
 use super::galerkin::{map_columns, project_columns};
 use super::hyper::PointSelection;
-use super::integrate::{RomIntegrator, Stepper};
+use super::integrate::{Dynamics, RomIntegrator, Stepper};
 use super::model::{Nonlinear, ReducedModel};
 use super::pod::{Pod, SnapshotSource};
+use super::reduced::{ReducedOrderModel, RomKind};
 use crate::basis::{householder_qr, InnerProduct};
 
 /// Settings of an adaptive run.
@@ -100,27 +101,27 @@ impl<'a> AdaptiveRom<'a> {
         states: &mut dyn SnapshotSource,
         pod: &Pod,
         (r, m): (usize, usize),
-        kind: RomKind,
+        kind: Reduction,
     ) -> Result<Self> {
-        let hyper_kind = RomKind::Hyper {
+        let hyper_kind = Reduction::Hyper {
             points: m,
             selection: PointSelection::Qdeim,
         };
         let hyper = build_model(fom, states, pod, r, hyper_kind)?;
         match kind {
-            RomKind::Galerkin => {
+            Reduction::Galerkin => {
                 let Nonlinear::Hyper(h) = &hyper.nonlinear else {
                     unreachable!("built as a hyper-reduction")
                 };
-                let model = build_model(fom, states, pod, r, RomKind::Galerkin)?;
+                let model = build_model(fom, states, pod, r, Reduction::Galerkin)?;
                 Self::assemble(
                     model,
                     fom,
                     (h.flux_basis.clone(), h.points.clone(), h.sample.clone()),
                 )
             }
-            RomKind::Hyper { .. } if kind == hyper_kind => Self::from_model(hyper, fom),
-            RomKind::Hyper { .. } => {
+            Reduction::Hyper { .. } if kind == hyper_kind => Self::from_model(hyper, fom),
+            Reduction::Hyper { .. } => {
                 let model = build_model(fom, states, pod, r, kind)?;
                 Self::from_model(model, fom)
             }
@@ -136,7 +137,7 @@ impl<'a> AdaptiveRom<'a> {
         r: usize,
         m: usize,
     ) -> Result<Self> {
-        let kind = RomKind::Hyper {
+        let kind = Reduction::Hyper {
             points: m,
             selection: PointSelection::Qdeim,
         };
@@ -149,16 +150,16 @@ impl<'a> AdaptiveRom<'a> {
         let Nonlinear::Hyper(hyper) = &model.nonlinear else {
             return Err(invalid(
                 "ROM",
-                model.kind(),
+                model.kind().name(),
                 "a `deim` or `qdeim` ROM here (a ROM file holds no indicator flux basis for \
                  Galerkin models; wrap those with `AdaptiveRom::build_kind` and their \
                  training snapshots)",
             ));
         };
-        if hyper.selection == "eim" || hyper.sample.len() <= hyper.points.len() {
+        if hyper.selection == PointSelection::Eim || hyper.sample.len() <= hyper.points.len() {
             return Err(invalid(
                 "ROM",
-                &hyper.selection,
+                hyper.selection.name(),
                 "a `deim` / `qdeim` ROM with over-sampled indicator points (built from more \
                  than twice as many flux snapshots as points)",
             ));
@@ -625,6 +626,32 @@ impl<'a> AdaptiveRom<'a> {
         run.final_rank = self.model.rank();
         run.final_points = self.points.len();
         Ok(run)
+    }
+}
+
+/// An adaptive ROM is, between enrichments, the model it has grown to: it exports that
+/// state as a static ROM ([`AdaptiveRom::model`]), and runs online as that model does.
+impl ReducedOrderModel for AdaptiveRom<'_> {
+    fn kind(&self) -> RomKind {
+        self.model.kind()
+    }
+    fn rank(&self) -> usize {
+        self.model.rank()
+    }
+    fn full_dim(&self) -> usize {
+        self.model.basis.dim()
+    }
+    fn parameter_names(&self) -> Vec<String> {
+        self.model.parameter_names()
+    }
+    fn project(&self, u: &[f64]) -> Result<Vec<f64>> {
+        self.model.project(u)
+    }
+    fn reconstruct(&self, a: &[f64], out: &mut [f64]) {
+        self.model.reconstruct(a, out)
+    }
+    fn dynamics(&self, params: &BTreeMap<String, f64>) -> Result<Box<dyn Dynamics + '_>> {
+        Ok(Box::new(self.model.online(params)?))
     }
 }
 

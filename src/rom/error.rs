@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use thiserror::Error;
 
 use crate::basis::BasisError;
-use crate::data::DataError;
 use galerkin_solvers::SolverError;
 
 /// What building, saving or running a reduced model refuses or stops on.
@@ -14,12 +13,12 @@ pub enum RomError {
     /// From the basis core.
     #[error(transparent)]
     Basis(#[from] BasisError),
-    /// From reading trajectory files.
-    #[error(transparent)]
-    Data(#[from] DataError),
     /// From the full-order model.
     #[error(transparent)]
     Solver(#[from] SolverError),
+    /// A [`super::SnapshotSource`] could not deliver a block (a file it reads failed, say).
+    #[error("snapshot source: {0}")]
+    Source(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A setting outside its allowed range.
     #[error("invalid `{field}` = {value}: allowed {allowed}")]
     Invalid {
@@ -33,7 +32,7 @@ pub enum RomError {
     /// A snapshot with NaN or Inf.
     #[error(
         "snapshot {time_index} of trajectory {trajectory} is not finite ({value}); \
-         the trajectory file holds a blown-up run (see `galerkin info`)"
+         the snapshots hold a blown-up run"
     )]
     NonFiniteSnapshot {
         /// Trajectory index in the file.
@@ -45,8 +44,8 @@ pub enum RomError {
     },
     /// The reduced state became NaN or Inf.
     #[error(
-        "the reduced model blew up at t = {time} (step {step}); try the implicit integrator \
-         (`--integrator implicit-midpoint`), a smaller dt, or fewer modes"
+        "the reduced model blew up at t = {time} (step {step}); try the implicit-midpoint \
+         integrator, a smaller dt, or fewer modes"
     )]
     BlowUp {
         /// Time reached.
@@ -73,13 +72,5 @@ pub(crate) fn invalid(field: &str, value: impl std::fmt::Display, allowed: &str)
         field: field.to_string(),
         value: value.to_string(),
         allowed: allowed.to_string(),
-    }
-}
-
-/// Maps an HDF5 error on `path` to [`RomError::RomFile`].
-pub(crate) fn file_error(path: &std::path::Path) -> impl Fn(hdf5::Error) -> RomError + '_ {
-    move |e| RomError::RomFile {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
     }
 }

@@ -125,66 +125,6 @@ fn distance(a: &[f64], b: &[f64]) -> f64 {
         .sqrt()
 }
 
-/// Runs `model` against trajectory `index` of `dataset`, at that trajectory's parameter
-/// values unless `opts.parameters` names others. Refuses files of another PDE or size.
-pub fn evaluate_on_dataset(
-    model: &ReducedModel,
-    dataset: &crate::data::Dataset,
-    index: usize,
-    opts: &RunOptions,
-) -> Result<Comparison> {
-    let file_pde = dataset.attribute("pde").unwrap_or_default();
-    if file_pde != model.pde {
-        return Err(super::error::RomError::RomFile {
-            path: dataset.path().to_path_buf(),
-            reason: format!(
-                "the ROM was built for `{}`, the trajectory file holds `{file_pde}`",
-                model.pde
-            ),
-        });
-    }
-    if dataset.snapshot_len() != model.basis.dim() {
-        return Err(invalid(
-            "trajectory file",
-            dataset.path().display(),
-            &format!(
-                "snapshots of {} values (the ROM's grid {:?}); this file has {}",
-                model.basis.dim(),
-                model.grid_shape,
-                dataset.snapshot_len()
-            ),
-        ));
-    }
-    let mut opts = opts.clone();
-    let known = model.parameter_names();
-    for (name, value) in dataset.parameters(index)? {
-        if known.contains(&name) {
-            opts.parameters.entry(name).or_insert(value);
-        }
-    }
-    if dataset.done()?.get(index) != Some(&1) {
-        return Err(invalid(
-            "trajectory",
-            index,
-            &format!(
-                "a complete trajectory below {} (resume `galerkin simulate` first)",
-                dataset.n_traj()
-            ),
-        ));
-    }
-    let times = dataset.times()?;
-    let reference = dataset.solver_snapshots(index, 0..times.len())?;
-    let n = model.basis.dim();
-    if let Some(i) = reference.iter().position(|v| !v.is_finite()) {
-        return Err(super::error::RomError::NonFiniteSnapshot {
-            trajectory: index,
-            time_index: i / n,
-            value: reference[i],
-        });
-    }
-    run_against(model, &reference, &times, &opts)
-}
-
 /// Seconds per step of the full model (median of `repeats` runs of `steps` steps of the
 /// solver's own spectral time loop, the fastest way it runs): the denominator of the
 /// speed-ups we report.

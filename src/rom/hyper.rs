@@ -17,7 +17,10 @@ use super::pod::{gathered, Pod, PodMethod, PodOptions, SnapshotSource};
 use crate::basis::{deim, qdeim, Basis, Eim, Truncation};
 
 /// How interpolation points are chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::VariantNames,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum PointSelection {
     /// DEIM's greedy residual maximization.
     Deim,
@@ -29,23 +32,9 @@ pub enum PointSelection {
 }
 
 impl PointSelection {
-    /// Parses `deim`, `qdeim` or `eim`.
-    pub fn parse(text: &str) -> Result<Self> {
-        match text {
-            "deim" => Ok(Self::Deim),
-            "qdeim" | "q-deim" => Ok(Self::Qdeim),
-            "eim" => Ok(Self::Eim),
-            other => Err(invalid("points", other, "`deim`, `qdeim` or `eim`")),
-        }
-    }
-
-    /// The name used in files.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::Deim => "deim",
-            Self::Qdeim => "qdeim",
-            Self::Eim => "eim",
-        }
+    /// The name used in files (`deim`, `qdeim`, `eim`).
+    pub fn name(self) -> &'static str {
+        self.into()
     }
 }
 
@@ -141,7 +130,7 @@ pub fn hyper_reduce(
         mean,
         &u,
         (points, sample),
-        selection.name(),
+        selection,
     )?))
 }
 
@@ -168,7 +157,7 @@ pub fn hyper_from(
     mean: Option<&[f64]>,
     u: &Mat<f64>,
     (points, sample): (Vec<usize>, Vec<usize>),
-    selection: &str,
+    selection: PointSelection,
 ) -> Result<HyperReduction> {
     let (n, m) = (u.nrows(), u.ncols());
     let r = basis.rank();
@@ -221,7 +210,7 @@ pub fn hyper_from(
     };
     Ok(HyperReduction {
         flux: fom.flux(),
-        selection: selection.to_string(),
+        selection,
         points,
         map,
         factor_rows,

@@ -35,7 +35,10 @@ impl Dynamics for Online<'_> {
 }
 
 /// The online scheme.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::VariantNames,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum RomIntegrator {
     /// Classical Runge–Kutta 4: four right-hand sides per step, no solves.
     Rk4,
@@ -45,21 +48,9 @@ pub enum RomIntegrator {
 }
 
 impl RomIntegrator {
-    /// Parses `rk4` or `implicit-midpoint`.
-    pub fn parse(text: &str) -> Result<Self> {
-        match text {
-            "rk4" => Ok(Self::Rk4),
-            "implicit-midpoint" | "midpoint" => Ok(Self::ImplicitMidpoint),
-            other => Err(invalid("integrator", other, "`rk4` or `implicit-midpoint`")),
-        }
-    }
-
-    /// The name used in files and tables.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::Rk4 => "rk4",
-            Self::ImplicitMidpoint => "implicit-midpoint",
-        }
+    /// The name used in files and tables (`rk4`, `implicit-midpoint`).
+    pub fn name(self) -> &'static str {
+        self.into()
     }
 }
 

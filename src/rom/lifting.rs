@@ -7,6 +7,8 @@
 //! quadratic with precomputed tensors: no hyper-reduction) and Q̂ = VᵀQV. Then
 //! d/dt ½ŷᵀQ̂ŷ = ŷᵀQ̂ Ĵ Q̂ŷ = 0, and implicit midpoint keeps that quadratic energy exactly.
 
+use std::collections::BTreeMap;
+
 use faer::linalg::solvers::Solve;
 use faer::Mat;
 use galerkin_solvers::{LiftedWave, WaveNonlinearity};
@@ -14,6 +16,7 @@ use galerkin_solvers::{LiftedWave, WaveNonlinearity};
 use super::error::{invalid, Result};
 use super::integrate::Dynamics;
 use super::pod::{MatrixSource, Pod, PodOptions};
+use super::reduced::{ReducedOrderModel, RomKind};
 use crate::basis::{qdeim, Truncation};
 
 /// One POD basis per block, from block snapshot matrices (n × n_s each), without
@@ -63,6 +66,8 @@ pub struct LiftedRom {
     pub in_energy: Vec<bool>,
     /// The grid cell volume (energies are integrals).
     pub cell: f64,
+    /// The mass m the model was built at (the online default).
+    pub mass: f64,
 }
 
 impl LiftedRom {
@@ -122,6 +127,7 @@ impl LiftedRom {
             nonlinearity: model.wave().nonlinearity(),
             in_energy: (0..blocks).map(|b| model.in_energy(b)).collect(),
             cell: model.wave().cell(),
+            mass: model.wave().mass(),
             bases,
             offsets,
             j0,
@@ -223,6 +229,99 @@ impl LiftedRom {
             },
         }
     }
+}
+
+/// The online mass: `params["mass"]` or the built value; an error for other names or a
+/// non-finite mass.
+fn online_mass(params: &BTreeMap<String, f64>, built: f64) -> Result<f64> {
+    if let Some(name) = params.keys().find(|k| k.as_str() != "mass") {
+        return Err(invalid(
+            "parameter",
+            name,
+            "`mass` (the only parameter of wave ROMs)",
+        ));
+    }
+    let mass = params.get("mass").copied().unwrap_or(built);
+    if !mass.is_finite() {
+        return Err(invalid("mass", mass, "a finite number"));
+    }
+    Ok(mass)
+}
+
+/// The full state of a lifted ROM is the lifted state y: its blocks (q, p, w[, z]) one after
+/// the other, blocks · n values.
+impl ReducedOrderModel for LiftedRom {
+    fn kind(&self) -> RomKind {
+        RomKind::LiftedQuadratic
+    }
+    fn rank(&self) -> usize {
+        self.dim()
+    }
+    fn full_dim(&self) -> usize {
+        self.bases.len() * self.bases[0].nrows()
+    }
+    fn parameter_names(&self) -> Vec<String> {
+        vec!["mass".into()]
+    }
+    fn project(&self, u: &[f64]) -> Result<Vec<f64>> {
+        let blocks = split_blocks(u, self.bases.len(), self.bases[0].nrows())?;
+        Ok(LiftedRom::project(self, &blocks))
+    }
+    fn reconstruct(&self, a: &[f64], out: &mut [f64]) {
+        let n = self.bases[0].nrows();
+        for (b, chunk) in out.chunks_exact_mut(n).enumerate() {
+            chunk.copy_from_slice(&LiftedRom::reconstruct(self, a, b));
+        }
+    }
+    fn dynamics(&self, params: &BTreeMap<String, f64>) -> Result<Box<dyn Dynamics + '_>> {
+        Ok(Box::new(self.online(online_mass(params, self.mass)?)))
+    }
+    /// The lifted energy ∫ ½ yᵀQy, which the ROM conserves.
+    fn invariant(&self, a: &[f64], params: &BTreeMap<String, f64>) -> Option<f64> {
+        let mass = online_mass(params, self.mass).ok()?;
+        Some(self.energy(&self.energy_matrix(mass), a))
+    }
+}
+
+/// The full state of the DEIM baseline is (q, p), 2n values.
+impl ReducedOrderModel for DeimWaveRom {
+    fn kind(&self) -> RomKind {
+        RomKind::WaveDeim
+    }
+    fn rank(&self) -> usize {
+        self.dim()
+    }
+    fn full_dim(&self) -> usize {
+        2 * self.bases[0].nrows()
+    }
+    fn parameter_names(&self) -> Vec<String> {
+        vec!["mass".into()]
+    }
+    fn project(&self, u: &[f64]) -> Result<Vec<f64>> {
+        let blocks = split_blocks(u, 2, self.bases[0].nrows())?;
+        Ok(DeimWaveRom::project(self, &blocks[0], &blocks[1]))
+    }
+    fn reconstruct(&self, a: &[f64], out: &mut [f64]) {
+        let n = self.bases[0].nrows();
+        for (b, chunk) in out.chunks_exact_mut(n).enumerate() {
+            chunk.copy_from_slice(&DeimWaveRom::reconstruct(self, a, b));
+        }
+    }
+    fn dynamics(&self, params: &BTreeMap<String, f64>) -> Result<Box<dyn Dynamics + '_>> {
+        Ok(Box::new(self.online(online_mass(params, self.mass)?)))
+    }
+}
+
+/// `u` cut into `blocks` fields of `n` values; an error for another length.
+fn split_blocks(u: &[f64], blocks: usize, n: usize) -> Result<Vec<Vec<f64>>> {
+    if u.len() != blocks * n {
+        return Err(invalid(
+            "state",
+            format!("{} values", u.len()),
+            &format!("{} values ({blocks} fields of {n})", blocks * n),
+        ));
+    }
+    Ok(u.chunks_exact(n).map(<[f64]>::to_vec).collect())
 }
 
 /// −Δ applied to every column of `basis`.
@@ -451,6 +550,8 @@ pub struct DeimWaveRom {
     pub rows: Mat<f64>,
     /// The points.
     pub points: Vec<usize>,
+    /// The mass m the model was built at (the online default).
+    pub mass: f64,
 }
 
 impl DeimWaveRom {
@@ -483,6 +584,7 @@ impl DeimWaveRom {
             map,
             rows,
             points,
+            mass: model.wave().mass(),
             bases: [bases[0].clone(), bases[1].clone()],
         })
     }

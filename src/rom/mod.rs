@@ -1,37 +1,46 @@
 //! Reduced-order models built on the basis core and the [`galerkin_solvers::FullOrderModel`]
-//! contract (DESIGN §4):
-//! - [`pod`]: POD of snapshot sets streamed from trajectory files;
+//! contract. This layer reads and writes no files: trajectory files, ROM files and recipes
+//! belong to the workflow layer (`galerkin::workflow`, feature `hdf5`).
+//! - [`reduced`]: the [`ReducedOrderModel`] trait every ROM kind implements, the
+//!   [`Reductor`] trait every reduction method implements, and the typed [`RomKind`];
+//! - [`pod`]: POD of snapshot sets streamed from any [`SnapshotSource`];
 //! - [`galerkin`]: exact projection of the affine linear terms and the quadratic tensor;
 //! - [`hyper`]: DEIM / Q-DEIM / EIM hyper-reduction of the pointwise flux;
-//! - [`model`]: the reduced model and its online right-hand side and Jacobian;
+//! - [`reductors`]: [`GalerkinReductor`], [`HyperReductor`], [`LiftedReductor`];
+//! - [`build`]: a POD basis and a full model → Galerkin or hyper-reduced model;
+//! - [`model`]: the Galerkin / hyper-reduced model and its online right-hand side and
+//!   Jacobian;
 //! - [`integrate`]: RK4 and implicit-midpoint online integration;
+//! - [`evaluate`]: a ROM run against reference snapshots (error, projection error, time);
 //! - [`lifting`]: energy-quadratization lifting ROMs and their DEIM baseline;
-//! - [`build`]: trajectory file → reduced model (`galerkin reduce`).
+//! - [`wave_run`]: wave ROMs run against full-model wave trajectories;
+//! - [`adaptive`]: the error-indicator-driven adaptive ROM (enrichment from the full model);
+//! - [`local`]: local bases by k-medoids clustering;
+//! - [`operator_eim`]: non-intrusive EIM of sparse parametric operators.
 
 pub mod adaptive;
 pub mod build;
 mod error;
 pub mod evaluate;
-pub mod file;
 pub mod galerkin;
 pub mod hyper;
 pub mod integrate;
 pub mod lifting;
-pub mod lifting_file;
 pub mod local;
 pub mod model;
 pub mod operator_eim;
 pub mod pod;
-pub mod study;
-pub mod wave_study;
+pub mod reduced;
+pub mod reductors;
+pub mod wave_run;
 
-pub use build::{build_model, full_model_of, reduce, ReduceOptions, RomKind};
+pub use build::{build_model, Reduction};
 pub use error::{Result, RomError};
-pub use evaluate::{
-    evaluate_on_dataset, full_model_step_seconds, run_against, Comparison, RunOptions,
-};
-pub use file::rom_kind_of;
+pub use evaluate::{full_model_step_seconds, run_against, Comparison, RunOptions};
 pub use hyper::PointSelection;
 pub use integrate::{solve, Dynamics, RomIntegrator, Stepper};
-pub use model::{Online, ReducedModel};
-pub use pod::{DatasetSource, MatrixSource, Pod, PodMethod, PodOptions, SnapshotSource};
+pub use model::{HyperReduction, LinearPart, Nonlinear, Online, ProjectedTerm, ReducedModel};
+pub(crate) use pod::check_finite;
+pub use pod::{MatrixSource, Pod, PodMethod, PodOptions, SnapshotSource};
+pub use reduced::{ReducedOrderModel, Reductor, RomKind};
+pub use reductors::{GalerkinReductor, HyperReductor, LiftedReductor};

@@ -8,6 +8,9 @@ use faer::Mat;
 use galerkin_solvers::PointwiseFlux;
 
 use super::error::{invalid, Result};
+use super::hyper::PointSelection;
+use super::integrate::Dynamics;
+use super::reduced::{ReducedOrderModel, RomKind};
 use crate::basis::Basis;
 
 /// One projected affine term θ_q VᵀW L_q (V a + ū).
@@ -53,8 +56,8 @@ pub enum Nonlinear {
 pub struct HyperReduction {
     /// The pointwise flux.
     pub flux: PointwiseFlux,
-    /// How the points were chosen (`deim`, `qdeim`, `eim`).
-    pub selection: String,
+    /// How the points were chosen.
+    pub selection: PointSelection,
     /// Grid indices of the m points.
     pub points: Vec<usize>,
     /// M = VᵀW A U (PᵀU)⁻¹, row-major r × m.
@@ -100,11 +103,15 @@ impl ReducedModel {
         self.basis.rank()
     }
 
-    /// `rom` (exact quadratic Galerkin) or the hyper-reduction's selection name.
-    pub fn kind(&self) -> &str {
+    /// Galerkin (exact quadratic tensor) or the hyper-reduction's point selection.
+    pub fn kind(&self) -> RomKind {
         match &self.nonlinear {
-            Nonlinear::Quadratic { .. } => "galerkin",
-            Nonlinear::Hyper(h) => &h.selection,
+            Nonlinear::Quadratic { .. } => RomKind::Galerkin,
+            Nonlinear::Hyper(h) => match h.selection {
+                PointSelection::Deim => RomKind::Deim,
+                PointSelection::Qdeim => RomKind::Qdeim,
+                PointSelection::Eim => RomKind::Eim,
+            },
         }
     }
 
@@ -187,6 +194,30 @@ impl ReducedModel {
                 *o += aj * vij;
             }
         }
+    }
+}
+
+impl ReducedOrderModel for ReducedModel {
+    fn kind(&self) -> RomKind {
+        ReducedModel::kind(self)
+    }
+    fn rank(&self) -> usize {
+        ReducedModel::rank(self)
+    }
+    fn full_dim(&self) -> usize {
+        self.basis.dim()
+    }
+    fn parameter_names(&self) -> Vec<String> {
+        ReducedModel::parameter_names(self)
+    }
+    fn project(&self, u: &[f64]) -> Result<Vec<f64>> {
+        ReducedModel::project(self, u)
+    }
+    fn reconstruct(&self, a: &[f64], out: &mut [f64]) {
+        ReducedModel::reconstruct(self, a, out)
+    }
+    fn dynamics(&self, params: &BTreeMap<String, f64>) -> Result<Box<dyn Dynamics + '_>> {
+        Ok(Box::new(self.online(params)?))
     }
 }
 

@@ -1,4 +1,5 @@
-//! Proper orthogonal decomposition of snapshot sets, streamed from trajectory files.
+//! Proper orthogonal decomposition of snapshot sets, streamed block by block from any
+//! [`SnapshotSource`] (in memory, a trajectory file, a user's own store).
 //!
 //! The snapshot matrix S (n × n_s) is read one block (a trajectory) at a time. If it fits
 //! the memory budget it is gathered and decomposed by the thin SVD (TSQR → small SVD: the
@@ -13,7 +14,6 @@ use crate::basis::{
     method_of_snapshots, thin_svd, Basis, IncrementalSvd, IncrementalSvdOptions, InnerProduct,
     ThinSvd, Truncation,
 };
-use crate::data::Dataset;
 
 /// A source of snapshot blocks (n × k matrices, one column per snapshot).
 pub trait SnapshotSource {
@@ -28,7 +28,10 @@ pub trait SnapshotSource {
 }
 
 /// How the SVD of the snapshot matrix is computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::VariantNames,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum PodMethod {
     /// Thin SVD when S fits the memory budget, incremental otherwise.
     Auto,
@@ -41,29 +44,9 @@ pub enum PodMethod {
 }
 
 impl PodMethod {
-    /// Parses `auto`, `thin`, `snapshots` or `incremental`.
-    pub fn parse(text: &str) -> Result<Self> {
-        match text {
-            "auto" => Ok(Self::Auto),
-            "thin" => Ok(Self::Thin),
-            "snapshots" => Ok(Self::Snapshots),
-            "incremental" => Ok(Self::Incremental),
-            other => Err(invalid(
-                "pod-method",
-                other,
-                "`auto`, `thin`, `snapshots` or `incremental`",
-            )),
-        }
-    }
-
-    /// The name used in files and logs.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::Auto => "auto",
-            Self::Thin => "thin",
-            Self::Snapshots => "snapshots",
-            Self::Incremental => "incremental",
-        }
+    /// The name used in files and logs (`auto`, `thin`, `snapshots`, `incremental`).
+    pub fn name(self) -> &'static str {
+        self.into()
     }
 }
 
@@ -271,80 +254,8 @@ impl SnapshotSource for MatrixSource {
     }
 }
 
-/// Snapshots `times` of some trajectories of a file, one trajectory per block, in the
-/// solvers' layout.
-pub struct DatasetSource<'a> {
-    dataset: &'a Dataset,
-    trajectories: Vec<usize>,
-    times: std::ops::Range<usize>,
-}
-
-impl<'a> DatasetSource<'a> {
-    /// Trajectories `trajectories` (all if empty), save indices `times`; checks both.
-    pub fn new(
-        dataset: &'a Dataset,
-        trajectories: &[usize],
-        times: std::ops::Range<usize>,
-    ) -> Result<Self> {
-        let trajectories: Vec<usize> = if trajectories.is_empty() {
-            (0..dataset.n_traj()).collect()
-        } else {
-            trajectories.to_vec()
-        };
-        let n_t = dataset.shape()[1];
-        if times.start >= times.end || times.end > n_t {
-            return Err(invalid(
-                "time window",
-                format!("{}..{}", times.start, times.end),
-                &format!("a non-empty range of save indices within 0..{n_t}"),
-            ));
-        }
-        let done = dataset.done()?;
-        for &t in &trajectories {
-            if t >= dataset.n_traj() {
-                return Err(invalid(
-                    "trajectories",
-                    t,
-                    &format!("indices below {}", dataset.n_traj()),
-                ));
-            }
-            if done[t] != 1 {
-                return Err(invalid(
-                    "trajectories",
-                    t,
-                    "complete trajectories (this one is not done; resume `galerkin simulate`)",
-                ));
-            }
-        }
-        Ok(Self {
-            dataset,
-            trajectories,
-            times,
-        })
-    }
-}
-
-impl SnapshotSource for DatasetSource<'_> {
-    fn dim(&self) -> usize {
-        self.dataset.snapshot_len()
-    }
-    fn n_blocks(&self) -> usize {
-        self.trajectories.len()
-    }
-    fn block_len(&self, _b: usize) -> usize {
-        self.times.len()
-    }
-    fn block(&mut self, b: usize) -> Result<Mat<f64>> {
-        let traj = self.trajectories[b];
-        let data = self.dataset.solver_snapshots(traj, self.times.clone())?;
-        let n = self.dim();
-        let m = Mat::from_fn(n, self.times.len(), |i, j| data[j * n + i]);
-        check_finite(&m, traj, self.times.start)?;
-        Ok(m)
-    }
-}
-
-fn check_finite(m: &Mat<f64>, trajectory: usize, first_time: usize) -> Result<()> {
+/// An error if a column of `m` (snapshots `first_time..` of `trajectory`) is not finite.
+pub(crate) fn check_finite(m: &Mat<f64>, trajectory: usize, first_time: usize) -> Result<()> {
     for j in 0..m.ncols() {
         if let Some(bad) = m.col_as_slice(j).iter().find(|v| !v.is_finite()) {
             return Err(RomError::NonFiniteSnapshot {

@@ -33,12 +33,5 @@ pub fn simulate_recipe_with(recipe_path: &str, output: &Path, overrides: &[&str]
     let mut all = vec![format!("output={:?}", output.display().to_string())];
     all.extend(overrides.iter().map(|s| s.to_string()));
     let recipe = Recipe::from_file(Path::new(recipe_path), &all).unwrap();
-    simulate(
-        &recipe,
-        &SimulateOptions {
-            quiet: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    simulate(&recipe, &SimulateOptions::default()).unwrap();
 }

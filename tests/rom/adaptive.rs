@@ -8,7 +8,7 @@ use galerkin::rom::adaptive::{AdaptiveOptions, AdaptiveRom};
 use galerkin::rom::galerkin::project_linear;
 use galerkin::rom::hyper::hyper_from;
 use galerkin::rom::model::Nonlinear;
-use galerkin::rom::{MatrixSource, RomKind};
+use galerkin::rom::{MatrixSource, PointSelection, Reduction};
 use galerkin_solvers::{Burgers, Dealias, Grid, Scheme, SpectralModel};
 
 use super::fixtures::Case;
@@ -145,7 +145,7 @@ fn incremental_updates_equal_a_rebuild() {
         model.mean.as_deref(),
         &h.flux_basis,
         (h.points.clone(), h.sample.clone()),
-        "qdeim",
+        PointSelection::Qdeim,
     )
     .unwrap();
     for (a, b) in model.linear.terms.iter().zip(&linear.terms) {
@@ -172,16 +172,16 @@ fn incremental_updates_equal_a_rebuild() {
 fn only_oversampled_hyper_reduced_models_adapt() {
     let case = Case::burgers(0.05);
     let pod = case.pod(6, true);
-    let galerkin = case.model(&pod, 6, RomKind::Galerkin);
+    let galerkin = case.model(&pod, 6, Reduction::Galerkin);
     let mut fom = case.fom();
     let err = AdaptiveRom::from_model(galerkin, &mut fom).err().unwrap();
     assert!(err.to_string().contains("`deim` or `qdeim`"), "{err}");
     let eim = case.model(
         &pod,
         6,
-        RomKind::Hyper {
+        Reduction::Hyper {
             points: 8,
-            selection: galerkin::rom::PointSelection::Eim,
+            selection: PointSelection::Eim,
         },
     );
     let err = AdaptiveRom::from_model(eim, &mut fom).err().unwrap();
@@ -208,7 +208,7 @@ fn galerkin_models_adapt_with_incremental_tensor_slices() {
         &mut MatrixSource(s.clone()),
         &pod,
         (6, 10),
-        RomKind::Galerkin,
+        Reduction::Galerkin,
     )
     .unwrap();
     let run = rom
@@ -239,7 +239,7 @@ fn galerkin_models_adapt_with_incremental_tensor_slices() {
             &mut MatrixSource(s.clone()),
             &pod,
             (6, 10),
-            RomKind::Galerkin,
+            Reduction::Galerkin,
         )
         .unwrap();
         rom.run(truth.traj.snapshot(0), 500, 10, &options(tol))

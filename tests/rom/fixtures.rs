@@ -2,7 +2,7 @@
 
 use faer::Mat;
 use galerkin::basis::Truncation;
-use galerkin::rom::{build_model, MatrixSource, Pod, PodOptions, ReducedModel, RomKind};
+use galerkin::rom::{build_model, MatrixSource, Pod, PodOptions, ReducedModel, Reduction};
 use galerkin_solvers::{
     Burgers, Dealias, Forcing, Grid, InitialCondition, NavierStokes, Schedule, Scheme,
     SemiLinearPde, Simulation, SpectralModel, Trajectory,
@@ -97,7 +97,7 @@ impl Case {
         .unwrap()
     }
 
-    pub fn model(&self, pod: &Pod, r: usize, kind: RomKind) -> ReducedModel {
+    pub fn model(&self, pod: &Pod, r: usize, kind: Reduction) -> ReducedModel {
         build_model(&mut self.fom(), &mut self.snapshots(), pod, r, kind).unwrap()
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use galerkin::rom::{run_against, PointSelection, RomIntegrator, RomKind, RunOptions, Stepper};
+use galerkin::rom::{run_against, PointSelection, Reduction, RomIntegrator, RunOptions, Stepper};
 use galerkin_solvers::FullOrderModel;
 
 use super::fixtures::Case;
@@ -21,7 +21,7 @@ fn galerkin_rom_converges_to_the_projection_error() {
     let pod = case.pod(20, true);
     let mut previous = f64::INFINITY;
     for r in [4, 8, 12, 16] {
-        let model = case.model(&pod, r, RomKind::Galerkin);
+        let model = case.model(&pod, r, Reduction::Galerkin);
         let c = run_against(&model, &case.traj.data, &case.traj.times, &rk4(case.dt)).unwrap();
         // Galerkin is quasi-optimal here: within 2× of the best approximation in the span,
         // and each 4 modes gain at least a factor 3 on this smooth problem.
@@ -49,7 +49,7 @@ fn reduced_rhs_is_the_projected_full_rhs() {
         (Case::navier_stokes(), true),
     ] {
         let pod = case.pod(10, center);
-        let model = case.model(&pod, 10, RomKind::Galerkin);
+        let model = case.model(&pod, 10, Reduction::Galerkin);
         let mut online = model.online(&BTreeMap::new()).unwrap();
         let a: Vec<f64> = (0..10).map(|i| ((i * 7 + 3) % 5) as f64 - 2.0).collect();
         let mut reduced = vec![0.0; 10];
@@ -77,7 +77,7 @@ fn reduced_rhs_is_the_projected_full_rhs() {
 fn deim_rom_matches_the_galerkin_rom() {
     let case = Case::burgers(0.02);
     let pod = case.pod(12, true);
-    let galerkin = case.model(&pod, 12, RomKind::Galerkin);
+    let galerkin = case.model(&pod, 12, Reduction::Galerkin);
     let g = run_against(&galerkin, &case.traj.data, &case.traj.times, &rk4(case.dt)).unwrap();
     for selection in [
         PointSelection::Deim,
@@ -87,7 +87,7 @@ fn deim_rom_matches_the_galerkin_rom() {
         let hyper = case.model(
             &pod,
             12,
-            RomKind::Hyper {
+            Reduction::Hyper {
                 points: 24,
                 selection,
             },
@@ -105,7 +105,7 @@ fn deim_rom_matches_the_galerkin_rom() {
     let poor = case.model(
         &pod,
         12,
-        RomKind::Hyper {
+        Reduction::Hyper {
             points: 4,
             selection: PointSelection::Qdeim,
         },
@@ -125,8 +125,8 @@ fn navier_stokes_rom_is_accurate_with_few_modes() {
     let case = Case::navier_stokes();
     let pod = case.pod(12, true);
     for kind in [
-        RomKind::Galerkin,
-        RomKind::Hyper {
+        Reduction::Galerkin,
+        Reduction::Hyper {
             points: 24,
             selection: PointSelection::Qdeim,
         },
@@ -142,8 +142,8 @@ fn jacobians_match_finite_differences() {
     for case in [Case::navier_stokes(), Case::burgers(0.02)] {
         let pod = case.pod(6, true);
         for kind in [
-            RomKind::Galerkin,
-            RomKind::Hyper {
+            Reduction::Galerkin,
+            Reduction::Hyper {
                 points: 12,
                 selection: PointSelection::Deim,
             },
@@ -180,7 +180,7 @@ fn jacobians_match_finite_differences() {
 fn implicit_midpoint_is_second_order() {
     let case = Case::burgers(0.05);
     let pod = case.pod(8, true);
-    let model = case.model(&pod, 8, RomKind::Galerkin);
+    let model = case.model(&pod, 8, Reduction::Galerkin);
     let a0 = model.project(case.traj.snapshot(0)).unwrap();
     let run = |scheme, dt: f64, steps: usize| {
         let mut online = model.online(&BTreeMap::new()).unwrap();
@@ -211,8 +211,8 @@ fn affine_parameters_reweight_exactly() {
     let at_02 = Case::burgers(0.02);
     let at_05 = Case::burgers(0.05);
     let pod = at_02.pod(8, true);
-    let m02 = at_02.model(&pod, 8, RomKind::Galerkin);
-    let m05 = at_05.model(&pod, 8, RomKind::Galerkin);
+    let m02 = at_02.model(&pod, 8, Reduction::Galerkin);
+    let m05 = at_05.model(&pod, 8, Reduction::Galerkin);
     let params = BTreeMap::from([("viscosity".to_string(), 0.05)]);
     let mut re = m02.online(&params).unwrap();
     let mut direct = m05.online(&BTreeMap::new()).unwrap();

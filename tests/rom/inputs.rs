@@ -2,7 +2,7 @@
 
 use faer::Mat;
 use galerkin::basis::Truncation;
-use galerkin::rom::{MatrixSource, Pod, PodMethod, PodOptions, RomError, RomKind};
+use galerkin::rom::{MatrixSource, Pod, PodMethod, PodOptions, Reduction, RomError};
 
 use super::fixtures::Case;
 
@@ -88,7 +88,7 @@ fn rank_beyond_the_snapshots_is_refused() {
         &mut case.snapshots(),
         &pod,
         7,
-        RomKind::Galerkin,
+        Reduction::Galerkin,
     )
     .unwrap_err();
     assert!(err.to_string().contains("1 ..= 6"), "{err}");
@@ -122,7 +122,7 @@ fn mismatched_model_and_snapshots_are_refused() {
         &mut burgers.snapshots(),
         &pod,
         4,
-        RomKind::Galerkin,
+        Reduction::Galerkin,
     )
     .unwrap_err();
     assert!(err.to_string().contains("values per snapshot"), "{err}");

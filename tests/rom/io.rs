@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use galerkin::basis::Truncation;
 use galerkin::data::Dataset;
 use galerkin::rom::{
-    evaluate_on_dataset, reduce, PodOptions, PointSelection, ReduceOptions, ReducedModel,
-    RomIntegrator, RomKind, RunOptions,
+    PodOptions, PointSelection, ReducedModel, Reduction, RomIntegrator, RomKind, RunOptions,
 };
+use galerkin::workflow::{evaluate_on_dataset, reduce, ReduceOptions};
 
 use super::common::{self, temp_dir};
 
@@ -17,7 +17,7 @@ fn tiny(dir: &std::path::Path, name: &str) -> Dataset {
     Dataset::open(&path).unwrap()
 }
 
-fn options(kind: RomKind) -> ReduceOptions {
+fn options(kind: Reduction) -> ReduceOptions {
     ReduceOptions {
         pod: PodOptions {
             truncation: Truncation::Rank(6),
@@ -39,8 +39,8 @@ fn rom_file_round_trip_runs_without_the_full_model() {
         parameters: BTreeMap::new(),
     };
     for kind in [
-        RomKind::Galerkin,
-        RomKind::Hyper {
+        Reduction::Galerkin,
+        Reduction::Hyper {
             points: 0,
             selection: PointSelection::Qdeim,
         },
@@ -76,7 +76,7 @@ fn wrong_files_get_clear_errors() {
     let dir = temp_dir("rom-wrong");
     let ns = tiny(&dir, "ns-tiny");
     let burgers = tiny(&dir, "burgers-tiny");
-    let (model, _) = reduce(&ns, &options(RomKind::Galerkin)).unwrap();
+    let (model, _) = reduce(&ns, &options(Reduction::Galerkin)).unwrap();
     let run = RunOptions {
         dt: 0.01,
         integrator: RomIntegrator::Rk4,
@@ -100,13 +100,13 @@ fn wrong_files_get_clear_errors() {
         "{err}"
     );
     // Out-of-range trajectories and time windows.
-    let mut opts = options(RomKind::Galerkin);
+    let mut opts = options(Reduction::Galerkin);
     opts.trajectories = vec![5];
     assert!(reduce(&ns, &opts)
         .unwrap_err()
         .to_string()
         .contains("indices below 2"));
-    let mut opts = options(RomKind::Galerkin);
+    let mut opts = options(Reduction::Galerkin);
     opts.times = Some(3..99);
     assert!(reduce(&ns, &opts)
         .unwrap_err()
@@ -116,8 +116,8 @@ fn wrong_files_get_clear_errors() {
 
 #[test]
 fn wave_files_reduce_to_lifted_roms_that_run_from_the_file() {
-    use galerkin::rom::lifting_file::LiftedRomFile;
-    use galerkin::rom::wave_study::{evaluate_lifted, reduce_lifted};
+    use galerkin::workflow::lifted::{evaluate_lifted, reduce_lifted};
+    use galerkin::workflow::LiftedRomFile;
     let dir = temp_dir("rom-wave");
     let data = tiny(&dir, "wave-tiny");
     assert_eq!(data.fields(), 2);
@@ -131,8 +131,8 @@ fn wave_files_reduce_to_lifted_roms_that_run_from_the_file() {
     let path = dir.join("lifted.h5");
     file.save(&path).unwrap();
     assert_eq!(
-        galerkin::rom::rom_kind_of(&path).unwrap(),
-        "lifted-quadratic"
+        galerkin::workflow::kind_of(&path).unwrap(),
+        RomKind::LiftedQuadratic
     );
     let loaded = LiftedRomFile::load(&path).unwrap();
     assert_eq!(loaded.rom.dim(), 4 * 8);
@@ -162,7 +162,7 @@ fn wave_files_reduce_to_lifted_roms_that_run_from_the_file() {
 fn evaluation_refuses_missing_or_blown_up_trajectories() {
     let dir = temp_dir("rom-eval-bad");
     let data = tiny(&dir, "burgers-tiny");
-    let (model, _) = reduce(&data, &options(RomKind::Galerkin)).unwrap();
+    let (model, _) = reduce(&data, &options(Reduction::Galerkin)).unwrap();
     let run = RunOptions {
         dt: 1e-3,
         integrator: RomIntegrator::Rk4,

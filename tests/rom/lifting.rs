@@ -4,7 +4,7 @@
 
 use faer::Mat;
 use galerkin::rom::lifting::{block_pod, LiftedRom};
-use galerkin::rom::wave_study::{run_deim, run_lifted, simulate_wave, WaveTrajectory};
+use galerkin::rom::wave_run::{run_deim, run_lifted, simulate_wave, WaveTrajectory};
 use galerkin::rom::Dynamics;
 use galerkin_solvers::{ConservativeWave, Grid, LiftedWave, WaveNonlinearity};
 

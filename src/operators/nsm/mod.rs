@@ -8,12 +8,10 @@
 //! residual computed in coefficient space, whose sum of squares equals a weighted L² norm of
 //! the residual function by Parseval ([`residual::BurgersResidual`]). The initial condition
 //! holds exactly by construction ([`network`]). [`train`] draws fresh Gaussian-random-field
-//! initial conditions each step; [`reference`] measures the result against the
-//! pseudo-spectral solver of `galerkin-solvers` and runs that solver at coarser settings
-//! for the matched-accuracy comparison.
+//! initial conditions each step. The comparison with the pseudo-spectral solver of
+//! `galerkin-solvers` is a study of the application layer (`galerkin figures --only nsm`).
 
 pub mod network;
-pub mod reference;
 pub mod residual;
 pub mod space;
 pub mod train;

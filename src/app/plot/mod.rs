@@ -31,7 +31,7 @@ fn register_fonts() {
         register_font(
             "sans-serif",
             FontStyle::Normal,
-            include_bytes!("../../assets/fonts/DejaVuSans.ttf"),
+            include_bytes!("../../../assets/fonts/DejaVuSans.ttf"),
         )
         .map_err(|_| ())
         .expect("the bundled DejaVu Sans is a valid font");

@@ -11,18 +11,18 @@
 
 use std::path::{Path, PathBuf};
 
-use super::data::Scales;
-use super::error::{OperatorError, Result};
-use super::fno::{FnoConfig, FnoWeights};
-use super::optim::{AdamW, Muon};
-use super::train::{History, OptimizerState, TrainState};
 use crate::data::{read_string_attr, write_string_attr};
+use crate::operators::data::Scales;
+use crate::operators::fno::{FnoConfig, FnoWeights};
+use crate::operators::optim::{AdamW, Muon};
+use crate::operators::train::{History, OptimizerState, TrainState};
+use crate::workflow::error::{Result, WorkflowError};
 
 /// The `format` attribute of a checkpoint.
 pub const CHECKPOINT_FORMAT: &str = "galerkin-fno-checkpoint";
 
-fn file_error(path: &Path) -> impl Fn(hdf5::Error) -> OperatorError + '_ {
-    move |e| OperatorError::File {
+fn file_error(path: &Path) -> impl Fn(hdf5::Error) -> WorkflowError + '_ {
+    move |e| WorkflowError::File {
         path: path.to_path_buf(),
         reason: e.to_string(),
     }
@@ -110,13 +110,13 @@ pub fn save(path: &Path, state: &TrainState, recipe: &str) -> Result<()> {
         f.flush()
     };
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| OperatorError::File {
+        std::fs::create_dir_all(parent).map_err(|e| WorkflowError::File {
             path: parent.to_path_buf(),
             reason: e.to_string(),
         })?;
     }
     write().map_err(file_error(path))?;
-    std::fs::rename(&tmp, path).map_err(|e| OperatorError::File {
+    std::fs::rename(&tmp, path).map_err(|e| WorkflowError::File {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })
@@ -133,7 +133,7 @@ pub struct Checkpoint {
 
 /// Reads the checkpoint `path`.
 pub fn load(path: &Path) -> Result<Checkpoint> {
-    let bad = |reason: &str| OperatorError::File {
+    let bad = |reason: &str| WorkflowError::File {
         path: path.to_path_buf(),
         reason: reason.to_string(),
     };

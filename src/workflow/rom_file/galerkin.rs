@@ -10,104 +10,17 @@
 //! `selection`;
 //! `/training_parameters/<name>`. Written to a temporary name and renamed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use faer::Mat;
 use galerkin_solvers::PointwiseFlux;
 
-use super::error::{file_error, Result, RomError};
-use super::model::{HyperReduction, LinearPart, Nonlinear, ProjectedTerm, ReducedModel};
+use super::{file_error, read_common, read_mat, save_atomically, write_mat, write_vec, RomKind};
 use crate::basis::{Basis, InnerProduct};
 use crate::data::{read_string_attr, write_string_attr};
+use crate::rom::{HyperReduction, LinearPart, Nonlinear, ProjectedTerm, ReducedModel, RomError};
 
-/// The `format` attribute of ROM files.
-pub const ROM_FORMAT: &str = "galerkin-rom";
-/// Version of the ROM file layout.
-pub const ROM_SCHEMA_VERSION: i64 = 1;
-
-fn mat_rows(m: &Mat<f64>) -> Vec<f64> {
-    (0..m.nrows() * m.ncols())
-        .map(|k| m[(k / m.ncols(), k % m.ncols())])
-        .collect()
-}
-
-/// Writes a 1-D f64 dataset.
-pub(crate) fn write_vec(group: &hdf5::Group, name: &str, v: &[f64]) -> hdf5::Result<()> {
-    group.new_dataset_builder().with_data(v).create(name)?;
-    Ok(())
-}
-
-/// Writes a matrix as a row-major 2-D f64 dataset.
-pub(crate) fn write_mat(group: &hdf5::Group, name: &str, m: &Mat<f64>) -> hdf5::Result<()> {
-    let data = mat_rows(m);
-    let view = ndarray::ArrayView2::from_shape((m.nrows(), m.ncols()), &data)
-        .map_err(|e| hdf5::Error::from(e.to_string()))?;
-    group.new_dataset_builder().with_data(view).create(name)?;
-    Ok(())
-}
-
-/// Reads a row-major 2-D f64 dataset of `path` as a matrix.
-pub(crate) fn read_mat(path: &Path, group: &hdf5::Group, name: &str) -> Result<Mat<f64>> {
-    let d = group.dataset(name).map_err(file_error(path))?;
-    let shape = d.shape();
-    let data = d.read_raw::<f64>().map_err(file_error(path))?;
-    if shape.len() != 2 {
-        return Err(RomError::RomFile {
-            path: path.to_path_buf(),
-            reason: format!("`{name}` is not a matrix"),
-        });
-    }
-    Ok(Mat::from_fn(shape[0], shape[1], |i, j| {
-        data[i * shape[1] + j]
-    }))
-}
-
-/// Creates the ROM file `path` under a temporary name, lets `write` fill it, and renames it
-/// when complete: the root attributes every ROM file has (`format`, `rom_kind`, `pde`,
-/// `recipe`, `galerkin_version`, `schema_version`), `/grid_shape` and
-/// `/training_parameters` are written here.
-pub(crate) fn save_atomically(
-    path: &Path,
-    (kind, pde, recipe): (&str, &str, &str),
-    grid_shape: &[usize],
-    training_parameters: &std::collections::BTreeMap<String, Vec<f64>>,
-    write: impl FnOnce(&hdf5::File) -> hdf5::Result<()>,
-) -> Result<()> {
-    let tmp = PathBuf::from(format!("{}.tmp", path.display()));
-    let create = || -> hdf5::Result<()> {
-        if let Some(parent) = tmp.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| hdf5::Error::from(e.to_string()))?;
-        }
-        let f = hdf5::File::create(&tmp)?;
-        for (name, value) in [
-            ("format", ROM_FORMAT),
-            ("pde", pde),
-            ("rom_kind", kind),
-            ("recipe", recipe),
-            ("galerkin_version", env!("CARGO_PKG_VERSION")),
-        ] {
-            write_string_attr(&f, name, value)?;
-        }
-        f.new_attr::<i64>()
-            .create("schema_version")?
-            .write_scalar(&ROM_SCHEMA_VERSION)?;
-        let shape: Vec<u64> = grid_shape.iter().map(|&s| s as u64).collect();
-        f.new_dataset_builder()
-            .with_data(&shape)
-            .create("grid_shape")?;
-        let params = f.create_group("training_parameters")?;
-        for (name, values) in training_parameters {
-            write_vec(&params, name, values)?;
-        }
-        write(&f)?;
-        f.flush()
-    };
-    create().map_err(file_error(path))?;
-    std::fs::rename(&tmp, path).map_err(|e| RomError::RomFile {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })
-}
+use super::Result;
 
 impl ReducedModel {
     /// Writes the model to `path` atomically (temporary file, then rename).
@@ -148,7 +61,7 @@ impl ReducedModel {
             Nonlinear::Hyper(hr) => {
                 let g = f.create_group("hyper")?;
                 write_string_attr(&g, "flux", hr.flux.name())?;
-                write_string_attr(&g, "selection", &hr.selection)?;
+                write_string_attr(&g, "selection", hr.selection.name())?;
                 let points: Vec<u64> = hr.points.iter().map(|&p| p as u64).collect();
                 g.new_dataset_builder()
                     .with_data(&points)
@@ -177,15 +90,10 @@ impl ReducedModel {
             reason,
         };
         let f = hdf5::File::open(path).map_err(file_error(path))?;
-        if read_string_attr(&f, "format").as_deref() != Some(ROM_FORMAT) {
-            return Err(bad(format!(
-                "not a ROM file (no `format = \"{ROM_FORMAT}\"` attribute; trajectory files \
-                 go to `galerkin reduce`)"
-            )));
-        }
-        if read_string_attr(&f, "rom_kind").as_deref() == Some(super::lifting_file::LIFTED_KIND) {
+        if super::kind_attribute(path, &f)? == RomKind::LiftedQuadratic {
             return Err(bad(
-                "a lifted-quadratic ROM (read it with `LiftedRomFile::load`)".into(),
+                "a lifted-quadratic ROM (read it with `LiftedRomFile::load` or `StoredRom::load`)"
+                    .into(),
             ));
         }
         let h5 = file_error(path);
@@ -303,7 +211,10 @@ impl ReducedModel {
             }
             Nonlinear::Hyper(HyperReduction {
                 flux,
-                selection: read_string_attr(&g, "selection").unwrap_or_default(),
+                selection: {
+                    let name = read_string_attr(&g, "selection").unwrap_or_default();
+                    crate::names::parse("hyper/selection", &name).map_err(|e| bad(e.to_string()))?
+                },
                 points,
                 map,
                 factor_rows,
@@ -329,44 +240,4 @@ impl ReducedModel {
             training_parameters,
         })
     }
-}
-
-/// The `rom_kind` attribute of a ROM file (`galerkin`, `deim`, `qdeim`, `eim`,
-/// `lifted-quadratic`), so a caller can pick the loader.
-pub fn rom_kind_of(path: &Path) -> Result<String> {
-    let f = hdf5::File::open(path).map_err(file_error(path))?;
-    if read_string_attr(&f, "format").as_deref() != Some(ROM_FORMAT) {
-        return Err(RomError::RomFile {
-            path: path.to_path_buf(),
-            reason: "not a ROM file (trajectory files go to `galerkin reduce`)".into(),
-        });
-    }
-    Ok(read_string_attr(&f, "rom_kind").unwrap_or_default())
-}
-
-/// `/grid_shape` and `/training_parameters` of an open ROM file.
-#[allow(clippy::type_complexity)]
-pub(crate) fn read_common(
-    path: &Path,
-    f: &hdf5::File,
-) -> Result<(Vec<usize>, std::collections::BTreeMap<String, Vec<f64>>)> {
-    let h5 = file_error(path);
-    let mut training_parameters = std::collections::BTreeMap::new();
-    if let Ok(g) = f.group("training_parameters") {
-        for name in g.member_names().map_err(&h5)? {
-            let v = g
-                .dataset(&name)
-                .and_then(|d| d.read_raw::<f64>())
-                .map_err(&h5)?;
-            training_parameters.insert(name, v);
-        }
-    }
-    let grid_shape = f
-        .dataset("grid_shape")
-        .and_then(|d| d.read_raw::<u64>())
-        .map_err(&h5)?
-        .into_iter()
-        .map(|s| s as usize)
-        .collect();
-    Ok((grid_shape, training_parameters))
 }

@@ -1,4 +1,4 @@
-//! Lifted ROM files (HDF5), the `lifted-quadratic` counterpart of [`super::file`]:
+//! Lifted ROM files (HDF5), the `lifted-quadratic` counterpart of [`super::galerkin`]:
 //! root attributes `format = "galerkin-rom"`, `rom_kind = "lifted-quadratic"`, `pde`,
 //! `nonlinearity`, `recipe`, `galerkin_version`, `schema_version`, `mass`, `cell`;
 //! `/grid_shape`; `/bases/<b>` [r_b][n] (block b's modes as rows); `/in_energy` [blocks];
@@ -11,21 +11,19 @@ use std::path::Path;
 use faer::Mat;
 use galerkin_solvers::WaveNonlinearity;
 
-use super::error::{file_error, Result, RomError};
-use super::file::{read_common, read_mat, save_atomically, write_mat, write_vec};
-use super::lifting::{LiftedRom, ProjectedCoupling};
+use super::{
+    file_error, kind_attribute, read_common, read_mat, save_atomically, write_mat, write_vec,
+    Result,
+};
 use crate::data::{read_string_attr, write_string_attr};
-
-/// The `rom_kind` of lifted ROM files.
-pub const LIFTED_KIND: &str = "lifted-quadratic";
+use crate::rom::lifting::{LiftedRom, ProjectedCoupling};
+use crate::rom::{RomError, RomKind};
 
 /// A lifted ROM with what is needed to run it from a file.
 #[derive(Debug, Clone)]
 pub struct LiftedRomFile {
-    /// The model.
+    /// The model (with the mass it was built at, the default online value).
     pub rom: LiftedRom,
-    /// The mass it was built at (the default online value).
-    pub mass: f64,
     /// The full model's grid shape.
     pub grid_shape: Vec<usize>,
     /// The recipe of the training data.
@@ -39,7 +37,7 @@ impl LiftedRomFile {
     pub fn save(&self, path: &Path) -> Result<()> {
         save_atomically(
             path,
-            (LIFTED_KIND, "wave", &self.recipe),
+            (RomKind::LiftedQuadratic, "wave", &self.recipe),
             &self.grid_shape,
             &self.training_parameters,
             |f| self.write_to(f),
@@ -49,7 +47,7 @@ impl LiftedRomFile {
     fn write_to(&self, f: &hdf5::File) -> hdf5::Result<()> {
         let rom = &self.rom;
         write_string_attr(f, "nonlinearity", rom.nonlinearity.name())?;
-        for (name, value) in [("mass", self.mass), ("cell", rom.cell)] {
+        for (name, value) in [("mass", rom.mass), ("cell", rom.cell)] {
             f.new_attr::<f64>().create(name)?.write_scalar(&value)?;
         }
         let bases = f.create_group("bases")?;
@@ -96,8 +94,12 @@ impl LiftedRomFile {
         };
         let h5 = file_error(path);
         let f = hdf5::File::open(path).map_err(&h5)?;
-        if read_string_attr(&f, "rom_kind").as_deref() != Some(LIFTED_KIND) {
-            return Err(bad(format!("not a `{LIFTED_KIND}` ROM file")));
+        let kind = kind_attribute(path, &f)?;
+        if kind != RomKind::LiftedQuadratic {
+            return Err(bad(format!(
+                "a `{}` ROM file, not a `lifted-quadratic` one",
+                kind.name()
+            )));
         }
         let nonlinearity =
             WaveNonlinearity::parse(&read_string_attr(&f, "nonlinearity").unwrap_or_default())?;
@@ -196,8 +198,8 @@ impl LiftedRomFile {
                 stiffness,
                 in_energy,
                 cell,
+                mass,
             },
-            mass,
             grid_shape,
             recipe: read_string_attr(&f, "recipe").unwrap_or_default(),
             training_parameters,

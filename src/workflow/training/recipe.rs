@@ -29,10 +29,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::data::Task;
-use super::error::{invalid, OperatorError, Result};
-use super::loss::LossKind;
-use super::train::{Optimizer, Schedule, TrainOptions};
+use crate::operators::data::Task;
+use crate::operators::loss::LossKind;
+use crate::operators::train::{Optimizer, Schedule, TrainOptions};
+use crate::workflow::error::{invalid, Result, WorkflowError};
 
 /// A training recipe.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -177,11 +177,11 @@ fn one() -> usize {
 impl TrainRecipe {
     /// Reads `path`, applies `overrides` (`key=value`, dotted keys) and checks every key.
     pub fn from_file(path: &Path, overrides: &[String]) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| OperatorError::File {
+        let text = std::fs::read_to_string(path).map_err(|e| WorkflowError::File {
             path: path.to_path_buf(),
             reason: e.to_string(),
         })?;
-        let recipe_error = |message: String| OperatorError::File {
+        let recipe_error = |message: String| WorkflowError::File {
             path: path.to_path_buf(),
             reason: message,
         };

@@ -4,13 +4,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::app::error::AppError;
+use crate::app::plot::{line_chart, LineChart, Series, Style};
 use crate::basis::Truncation;
 use crate::data::Dataset;
-use crate::plot::{line_chart, LineChart, Series, Style};
-use crate::rom::{
-    evaluate_on_dataset, full_model_step_seconds, reduce, PodOptions, ReduceOptions, RomIntegrator,
-    RomKind, RunOptions,
-};
+use crate::rom::{full_model_step_seconds, PodOptions, Reduction, RomIntegrator, RunOptions};
+use crate::workflow::{evaluate_on_dataset, reduce, ReduceOptions};
 
 /// Modes of the demo ROM.
 pub const DEMO_RANK: usize = 32;
@@ -73,7 +72,7 @@ pub fn run_reduction(
     dataset: &Dataset,
     rom_file: &Path,
     figure: &Path,
-) -> Result<RomDemoReport, super::DemoError> {
+) -> Result<RomDemoReport, AppError> {
     let n_traj = dataset.n_traj();
     let held_out = n_traj - 1;
     let opts = ReduceOptions {
@@ -81,7 +80,7 @@ pub fn run_reduction(
             truncation: Truncation::Rank(DEMO_RANK),
             ..PodOptions::default()
         },
-        kind: RomKind::Galerkin,
+        kind: Reduction::Galerkin,
         trajectories: (0..held_out).collect(),
         times: None,
     };

@@ -1,15 +1,23 @@
-//! `galerkin demo`: the end-to-end showcase, run by the README's first command.
-//!
-//! Until the solver → dataset → ROM pipeline lands, it exercises the basis core on a real
-//! snapshot matrix: the exact Cole–Hopf solution of periodic viscous Burgers,
-//! u(x, t) = 2νk·b·e^(−νk²t) sin(kx) / (a + b·e^(−νk²t) cos(kx)), sampled on a uniform grid
-//! (a steep front when a → b), and its nonlinear flux u²/2 for hyper-reduction.
+//! `galerkin demo`: the end-to-end showcase, run by the README's first command, in four
+//! stages:
+//! 1. the basis core on a real snapshot matrix: the exact Cole–Hopf solution of periodic
+//!    viscous Burgers, u(x, t) = 2νk·b·e^(−νk²t) sin(kx) / (a + b·e^(−νk²t) cos(kx)),
+//!    sampled on a uniform grid (a steep front when a → b), POD by four SVD routes, and
+//!    DEIM / Q-DEIM of its nonlinear flux u²/2 ([`run`]);
+//! 2. a Burgers ensemble simulated into a trajectory file, its summary and space–time
+//!    figure ([`run_pipeline`]);
+//! 3. a POD-Galerkin ROM trained on 7 trajectories and run on the held-out 8th, with its
+//!    error and speed-up ([`rom::run_reduction`]);
+//! 4. an FNO-1D trained on Burgers pairs (`galerkin train training/smoke-burgers.toml`,
+//!    with the `operators` feature).
 
 pub mod rom;
 
 use std::fmt;
 
 use faer::Mat;
+
+use crate::app::error::AppError;
 
 use crate::basis::{
     deim, householder_qr, method_of_snapshots, orthogonality_error, qdeim, randomized_svd,
@@ -232,7 +240,7 @@ impl fmt::Display for DemoReport {
 }
 
 /// The recipe of the demo's Burgers ensemble (datasets/demo-burgers.toml).
-pub const DEMO_RECIPE: &str = include_str!("../../datasets/demo-burgers.toml");
+pub const DEMO_RECIPE: &str = include_str!("../../../datasets/demo-burgers.toml");
 
 /// What the dataset stage of the demo produced.
 #[derive(Debug, Clone)]
@@ -247,30 +255,13 @@ pub struct PipelineReport {
     pub dataset: std::path::PathBuf,
 }
 
-/// Why the dataset stage of the demo failed.
-#[derive(Debug, thiserror::Error)]
-pub enum DemoError {
-    /// Simulating, writing or reading the dataset.
-    #[error(transparent)]
-    Data(#[from] crate::data::DataError),
-    /// Drawing the figure.
-    #[error(transparent)]
-    Plot(#[from] crate::plot::PlotError),
-    /// Building or running the reduced model.
-    #[error(transparent)]
-    Rom(#[from] crate::rom::RomError),
-    /// Timing the full model.
-    #[error(transparent)]
-    Solver(#[from] galerkin_solvers::SolverError),
-}
-
 /// Simulates the demo Burgers ensemble into `data_dir`, summarizes the file, and draws the
 /// space–time plot of trajectory 0 into `figure`.
 pub fn run_pipeline(
     data_dir: &std::path::Path,
     figure: &std::path::Path,
     quiet: bool,
-) -> std::result::Result<PipelineReport, DemoError> {
+) -> std::result::Result<PipelineReport, AppError> {
     let output = data_dir.join("demo-burgers.h5");
     let recipe = crate::data::Recipe::parse(
         DEMO_RECIPE,
@@ -278,7 +269,7 @@ pub fn run_pipeline(
         &[format!("output={:?}", output.display().to_string())],
     )?;
     let opts = crate::data::SimulateOptions {
-        quiet,
+        progress: crate::app::progress::trajectories(quiet),
         ..Default::default()
     };
     let summary = crate::data::simulate(&recipe, &opts)?;
@@ -300,7 +291,7 @@ pub fn run_pipeline(
             source,
         })?;
     }
-    crate::plot::space_time(
+    crate::app::plot::space_time(
         figure,
         &x,
         &t,

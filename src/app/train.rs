@@ -6,18 +6,20 @@
 //! (`OUTPUT/report.md`, `OUTPUT/loss.png`, `OUTPUT/rollout.png`).
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use burn::tensor::Device;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::checkpoint;
-use super::data::{Task, Trajectories};
-use super::error::{invalid, OperatorError, Result};
-use super::recipe::TrainRecipe;
-use super::train::{rollout_errors, StepReport, TrainJob, TrainState};
-use crate::data::{simulate, Dataset, Recipe, SimulateOptions};
-use crate::plot::{line_chart, LineChart, Series, Style};
+use super::error::Result;
+use super::plot::{line_chart, LineChart, Series, Style};
+use crate::data::{open_or_simulate, SimulateOptions};
+use crate::operators::data::Task;
+use crate::operators::train::{rollout_errors, StepReport, TrainJob, TrainState};
+use crate::workflow::error::{invalid, WorkflowError};
+use crate::workflow::training::checkpoint;
+use crate::workflow::training::recipe::TrainRecipe;
+use crate::workflow::training::samples::read_trajectories;
 
 /// How `galerkin train` runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -46,29 +48,20 @@ pub struct RunSummary {
 /// The device of a precision: the flex CPU backend in f32 or f64.
 pub fn device_for(precision: &str) -> Device {
     match precision {
-        "f64" => super::cpu_f64(),
+        "f64" => crate::operators::cpu_f64(),
         _ => Device::flex(),
     }
 }
 
-/// Opens the file of the dataset recipe `path`, simulating it first when missing.
-pub fn open_dataset(path: &Path, quiet: bool) -> Result<Dataset> {
-    let recipe = Recipe::from_file(path, &[])?;
-    if !recipe.output.exists() {
-        simulate(
-            &recipe,
-            &SimulateOptions {
-                quiet,
-                ..Default::default()
-            },
-        )?;
-    }
-    Ok(Dataset::open(&recipe.output)?)
-}
-
 /// Runs the training recipe `recipe` (see the module docs).
 pub fn run(recipe: &TrainRecipe, opts: &RunOptions) -> Result<RunSummary> {
-    let dataset = open_dataset(&recipe.data.dataset, opts.quiet)?;
+    let dataset = open_or_simulate(
+        &recipe.data.dataset,
+        &SimulateOptions {
+            progress: crate::app::progress::trajectories(opts.quiet),
+            ..Default::default()
+        },
+    )?;
     let range = |r: [usize; 2]| r[0]..r[1];
     for (field, r) in [
         ("data.train", recipe.data.train),
@@ -79,11 +72,12 @@ pub fn run(recipe: &TrainRecipe, opts: &RunOptions) -> Result<RunSummary> {
                 field,
                 format!("[{}, {}]", r[0], r[1]),
                 format!("within the file's {} trajectories", dataset.n_traj()),
-            ));
+            )
+            .into());
         }
     }
-    let train = Trajectories::read(&dataset, range(recipe.data.train))?;
-    let test = Trajectories::read(&dataset, range(recipe.data.test))?;
+    let train = read_trajectories(&dataset, range(recipe.data.train))?;
+    let test = read_trajectories(&dataset, range(recipe.data.test))?;
     let task = recipe.task_for(train.saves())?;
     let options = recipe.options()?;
     let job = TrainJob {
@@ -101,10 +95,11 @@ pub fn run(recipe: &TrainRecipe, opts: &RunOptions) -> Result<RunSummary> {
         (false, true) => {
             let found = checkpoint::load(&path)?;
             if TrainRecipe::resume_key(&found.recipe) != TrainRecipe::resume_key(&text) {
-                return Err(OperatorError::File {
+                return Err(WorkflowError::File {
                     path,
                     reason: "this checkpoint belongs to a different recipe (only train.epochs may change on resume); pass --fresh to start over".into(),
-                });
+                }
+                .into());
             }
             found.state
         }
@@ -265,7 +260,7 @@ fn write_report(
     let tmp = out.join("report.md.tmp");
     std::fs::write(&tmp, md)
         .and_then(|_| std::fs::rename(&tmp, &path))
-        .map_err(|e| OperatorError::File {
+        .map_err(|e| WorkflowError::File {
             path: path.clone(),
             reason: e.to_string(),
         })?;

@@ -4,15 +4,14 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use super::build::{build_model, full_model_of, RomKind};
-use super::error::{invalid, Result};
-use super::evaluate::{run_against, RunOptions};
-use super::hyper::PointSelection;
-use super::integrate::{solve, RomIntegrator};
-use super::model::ReducedModel;
-use super::pod::{DatasetSource, Pod, PodOptions};
 use crate::basis::Truncation;
 use crate::data::Dataset;
+use crate::rom::{
+    build_model, run_against, solve, Pod, PodOptions, PointSelection, ReducedModel, Reduction,
+    RomError, RomIntegrator, RunOptions,
+};
+use crate::workflow::error::{invalid, Result};
+use crate::workflow::{full_model_of, DatasetSource};
 
 /// One row of an error-vs-rank sweep.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,7 +67,7 @@ impl<'a> Trained<'a> {
     }
 
     /// The model with the leading `r` modes.
-    pub fn model(&self, r: usize, kind: RomKind) -> Result<ReducedModel> {
+    pub fn model(&self, r: usize, kind: Reduction) -> Result<ReducedModel> {
         let mut source = DatasetSource::new(self.dataset, &self.trajectories, self.times.clone())?;
         let first = self.trajectories.first().copied().unwrap_or(0);
         let mut fom = full_model_of(self.dataset, first)?;
@@ -103,14 +102,14 @@ pub fn error_vs_rank(
     let (snapshots, t) = reference(trained.dataset, index, times)?;
     let mut rows = Vec::new();
     for &r in ranks {
-        let galerkin = trained.model(r, RomKind::Galerkin)?;
+        let galerkin = trained.model(r, Reduction::Galerkin)?;
         let g = run_against(&galerkin, &snapshots, &t, opts);
         let points = (2 * r)
             .min(trained.pod.n_snapshots)
             .min(trained.pod.basis.dim());
         let hyper = trained.model(
             r,
-            RomKind::Hyper {
+            Reduction::Hyper {
                 points,
                 selection: PointSelection::Qdeim,
             },
@@ -164,8 +163,8 @@ pub fn valid_prediction_time(
     let c = match run_against(model, snapshots, times, opts) {
         Ok(c) => c,
         // A blow-up before the first save: no valid prediction at all.
-        Err(super::RomError::BlowUp { time, .. }) => return Ok(time.min(times[1] - times[0])),
-        Err(e) => return Err(e),
+        Err(RomError::BlowUp { time, .. }) => return Ok(time.min(times[1] - times[0])),
+        Err(e) => return Err(e.into()),
     };
     let mut full = vec![0.0; n];
     for (i, a) in c.coefficients.iter().enumerate() {

@@ -1,6 +1,5 @@
-//! The studies behind the lifting figures: full-model trajectories of the conservative
-//! waves, the lifted ROM and the DEIM baseline run against them, with state errors,
-//! energy errors and offline / online times.
+//! Wave ROMs run against full-model trajectories of the conservative waves: the lifted ROM
+//! and the DEIM baseline, with state errors, energy errors and offline / online times.
 
 use std::time::Instant;
 
@@ -27,44 +26,6 @@ pub struct WaveTrajectory {
 }
 
 impl WaveTrajectory {
-    /// Trajectory `index` of a wave file (fields q, p), with the energies of `wave`.
-    pub fn from_dataset(
-        dataset: &crate::data::Dataset,
-        index: usize,
-        wave: &mut ConservativeWave,
-    ) -> Result<Self> {
-        let n = wave.grid().len();
-        if dataset.fields() != 2 || dataset.snapshot_len() != 2 * n {
-            return Err(super::error::invalid(
-                "trajectory file",
-                dataset.path().display(),
-                &format!("a wave file with fields (q, p) on {n} points"),
-            ));
-        }
-        let times = dataset.times()?;
-        let data = dataset.solver_snapshots(index, 0..times.len())?;
-        if let Some(bad) = data.iter().find(|v| !v.is_finite()) {
-            return Err(super::RomError::NonFiniteSnapshot {
-                trajectory: index,
-                time_index: data.iter().position(|v| !v.is_finite()).unwrap_or(0) / (2 * n),
-                value: *bad,
-            });
-        }
-        let nt = times.len();
-        let q = Mat::from_fn(n, nt, |i, j| data[j * 2 * n + i]);
-        let p = Mat::from_fn(n, nt, |i, j| data[j * 2 * n + n + i]);
-        let energy = (0..nt)
-            .map(|j| wave.hamiltonian(&Self::column(&q, j), &Self::column(&p, j)))
-            .collect();
-        Ok(Self {
-            times,
-            q,
-            p,
-            energy,
-            step_seconds: f64::NAN,
-        })
-    }
-
     /// Column `j` of `m` as a vector.
     pub fn column(m: &Mat<f64>, j: usize) -> Vec<f64> {
         m.col(j).iter().copied().collect()
@@ -194,7 +155,7 @@ fn integrate(
             stepper.step(model, &mut x);
         }
         if x.iter().any(|v| !v.is_finite()) {
-            return Err(super::RomError::BlowUp {
+            return Err(super::error::RomError::BlowUp {
                 time: states.len() as f64 * save_every as f64 * dt,
                 step: states.len() * save_every,
             });
@@ -331,90 +292,4 @@ fn stack(per_trajectory: Vec<Vec<Mat<f64>>>) -> Vec<Mat<f64>> {
             out
         })
         .collect()
-}
-
-/// The lifted full model of trajectory `index` of a wave file, on the file's grid.
-pub fn wave_model_of(dataset: &crate::data::Dataset, index: usize) -> Result<LiftedWave> {
-    let recipe = dataset.recipe()?;
-    let grid = recipe.save_grid()?;
-    let wave = recipe.wave_on(&grid, &dataset.parameters(index)?)?;
-    Ok(LiftedWave::new(wave))
-}
-
-/// `galerkin reduce --method lifted-quadratic`: block POD (`r` modes per block) of the
-/// lifted snapshots of `trajectories` (all if empty) and the lifted ROM.
-pub fn reduce_lifted(
-    dataset: &crate::data::Dataset,
-    r: usize,
-    trajectories: &[usize],
-) -> Result<super::lifting_file::LiftedRomFile> {
-    let used: Vec<usize> = if trajectories.is_empty() {
-        (0..dataset.n_traj()).collect()
-    } else {
-        trajectories.to_vec()
-    };
-    if let Some(&bad) = used.iter().find(|&&t| t >= dataset.n_traj()) {
-        return Err(super::error::invalid(
-            "trajectories",
-            bad,
-            &format!("indices below {}", dataset.n_traj()),
-        ));
-    }
-    let mut model = wave_model_of(dataset, used[0])?;
-    let training: Vec<WaveTrajectory> = used
-        .iter()
-        .map(|&i| WaveTrajectory::from_dataset(dataset, i, model.wave()))
-        .collect::<Result<_>>()?;
-    let refs: Vec<&WaveTrajectory> = training.iter().collect();
-    let (rom, _) = build_lifted(&mut model, &refs, r)?;
-    let mut training_parameters = std::collections::BTreeMap::new();
-    for name in dataset.parameter_names()? {
-        let all = dataset.read_vec(&format!("params/{name}"))?;
-        training_parameters.insert(name, used.iter().map(|&i| all[i]).collect());
-    }
-    Ok(super::lifting_file::LiftedRomFile {
-        mass: model.wave().mass(),
-        grid_shape: model.wave().grid().shape(),
-        recipe: dataset.attribute("recipe").unwrap_or_default(),
-        training_parameters,
-        rom,
-    })
-}
-
-/// Runs a lifted ROM file on trajectory `index` of a wave file at that trajectory's mass
-/// (implicit midpoint with the recipe's dt).
-pub fn evaluate_lifted(
-    file: &super::lifting_file::LiftedRomFile,
-    dataset: &crate::data::Dataset,
-    index: usize,
-) -> Result<WaveRomRun> {
-    let pde = dataset.attribute("pde").unwrap_or_default();
-    if pde != "wave" {
-        return Err(super::RomError::RomFile {
-            path: dataset.path().to_path_buf(),
-            reason: format!("the ROM is a lifted wave ROM, the trajectory file holds `{pde}`"),
-        });
-    }
-    let mut model = wave_model_of(dataset, index)?;
-    if model.wave().nonlinearity() != file.rom.nonlinearity {
-        return Err(super::RomError::RomFile {
-            path: dataset.path().to_path_buf(),
-            reason: format!(
-                "the ROM was built for the `{}` wave, the file holds `{}`",
-                file.rom.nonlinearity.name(),
-                model.wave().nonlinearity().name()
-            ),
-        });
-    }
-    let reference = WaveTrajectory::from_dataset(dataset, index, model.wave())?;
-    let recipe = dataset.recipe()?;
-    let mass = model.wave().mass();
-    run_lifted_rom(
-        &file.rom,
-        &mut model,
-        &reference,
-        mass,
-        recipe.time.dt,
-        recipe.time.save_every,
-    )
 }

@@ -5,10 +5,9 @@
 
 use galerkin_solvers::{Burgers, Dealias, Grid, Schedule, Scheme, Simulation};
 
-use super::space::SpectralSpace;
-use super::train::BurgersProblem;
-use super::Result;
-use crate::operators::error::invalid;
+use crate::operators::error::{invalid, Result};
+use crate::operators::nsm::space::SpectralSpace;
+use crate::operators::nsm::train::BurgersProblem;
 
 /// A solver setting: n grid points and ETDRK4 step dt.
 #[derive(Debug, Clone, Copy, PartialEq)]

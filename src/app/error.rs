@@ -1,0 +1,45 @@
+//! The one error type of the application layer.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+use super::plot::PlotError;
+use crate::data::DataError;
+use crate::rom::RomError;
+use crate::workflow::WorkflowError;
+
+/// Why a figure, the demo or a training job of the application could not be done.
+#[derive(Debug, Error)]
+pub enum AppError {
+    /// From the ROM layer.
+    #[error(transparent)]
+    Rom(#[from] RomError),
+    /// From the data layer.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// From the workflow layer.
+    #[error(transparent)]
+    Workflow(#[from] WorkflowError),
+    /// From plotting.
+    #[error(transparent)]
+    Plot(#[from] PlotError),
+    /// From operator learning.
+    #[cfg(feature = "operators")]
+    #[error(transparent)]
+    Operator(#[from] crate::operators::error::OperatorError),
+    /// From the solvers (timing runs).
+    #[error(transparent)]
+    Solver(#[from] galerkin_solvers::SolverError),
+    /// Writing a table.
+    #[error("cannot write `{path}`: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// Result of the application layer.
+pub type Result<T> = std::result::Result<T, AppError>;

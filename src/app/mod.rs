@@ -1,0 +1,16 @@
+//! The application layer (feature `app`, on by default): what the `galerkin` command runs
+//! beyond the library calls — figures with the studies behind them, the demo, plots,
+//! the training job with its progress bar. Nothing below this layer imports it.
+//! - [`figures`]: `galerkin figures`, every figure and table in `figures/`;
+//! - [`demo`]: `galerkin demo`, the end-to-end showcase;
+//! - [`plot`]: line charts and space–time images (plotters, bundled font);
+//! - [`progress`]: progress bars for long work;
+//! - [`train`] (feature `operators`): `galerkin train`, a recipe's training run.
+
+pub mod demo;
+pub mod error;
+pub mod figures;
+pub mod plot;
+pub mod progress;
+#[cfg(feature = "operators")]
+pub mod train;

@@ -1,0 +1,160 @@
+//! What every ensemble run into a trajectory file shares, whatever the PDE family: its
+//! options and summary, opening or resuming the partial file, recording under-resolved
+//! members, and closing the file.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use galerkin_solvers::ensemble::Member;
+
+use super::error::{DataError, Result};
+use super::health::Health;
+use super::progress::Progress;
+use super::recipe::Recipe;
+use super::writer::{read_string_attr, FileMetadata, Layout, TrajectoryWriter};
+
+/// Options of [`simulate`].
+#[derive(Clone)]
+pub struct SimulateOptions {
+    /// Where the count of finished trajectories goes ([`super::progress::silent`] by
+    /// default).
+    pub progress: Arc<dyn Progress>,
+    /// Fault injection for tests: fail with an I/O error after this many trajectories are
+    /// written in this run (the file must then stay partial and resumable).
+    pub fail_after: Option<usize>,
+}
+
+impl Default for SimulateOptions {
+    fn default() -> Self {
+        Self {
+            progress: super::progress::silent(),
+            fail_after: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for SimulateOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimulateOptions")
+            .field("fail_after", &self.fail_after)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct SimulateSummary {
+    /// The finished file.
+    pub output: PathBuf,
+    /// Trajectories computed in this run.
+    pub written: usize,
+    /// Trajectories found already done (resumed run), or all of them if the file was
+    /// already complete.
+    pub skipped: usize,
+    /// Unhealthy trajectories: (index, status, reason).
+    pub unhealthy: Vec<(usize, u8, String)>,
+    /// Wall time.
+    pub seconds: f64,
+}
+
+impl std::fmt::Display for SimulateSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "{}: {} trajectories computed, {} already present, in {:.1} s",
+            self.output.display(),
+            self.written,
+            self.skipped,
+            self.seconds
+        )?;
+        if self.unhealthy.is_empty() {
+            write!(f, "all trajectories healthy")
+        } else {
+            writeln!(f, "{} unhealthy trajectories:", self.unhealthy.len())?;
+            for (i, status, reason) in &self.unhealthy {
+                writeln!(f, "  #{i}: status {status}: {reason}")?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Opens (or resumes) the partial file of `recipe` and lists the members still to run, and
+/// how many were already done.
+pub(super) fn open_for_resume(
+    recipe: &Recipe,
+    layout: Layout,
+    meta: &FileMetadata,
+    plan: &galerkin_solvers::ensemble::EnsemblePlan,
+) -> Result<(TrajectoryWriter, Vec<Member>, usize)> {
+    let writer = TrajectoryWriter::create_or_resume(recipe, layout, meta)?;
+    let todo: Vec<Member> = (0..plan.len())
+        .filter(|&i| writer.done()[i] == 0)
+        .map(|i| plan.member(i))
+        .collect();
+    let skipped = plan.len() - todo.len();
+    Ok((writer, todo, skipped))
+}
+
+/// Closes and renames the file and reports the run.
+pub(super) fn finish(
+    writer: TrajectoryWriter,
+    written: usize,
+    skipped: usize,
+    mut unhealthy: Vec<(usize, u8, String)>,
+    start: Instant,
+) -> Result<SimulateSummary> {
+    let output = writer.finish()?;
+    unhealthy.sort_by_key(|u| u.0);
+    Ok(SimulateSummary {
+        output,
+        written,
+        skipped,
+        unhealthy,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Records an under-resolved trajectory (health status 1) in `unhealthy`.
+pub(super) fn note_resolution(
+    unhealthy: &mut Vec<(usize, u8, String)>,
+    index: usize,
+    health: &Health,
+) {
+    if health.status == 1 {
+        unhealthy.push((
+            index,
+            1,
+            format!(
+                "under-resolved: spectral tail ratio {:.2e}",
+                health.tail_ratio
+            ),
+        ));
+    }
+}
+
+/// The output already exists: fine if it is this recipe's complete file, refused otherwise.
+pub(super) fn confirm_complete(recipe: &Recipe, start: Instant) -> Result<SimulateSummary> {
+    let output = recipe.output.clone();
+    let same = hdf5::File::open(&output)
+        .ok()
+        .and_then(|f| read_string_attr(&f, "recipe"))
+        .is_some_and(|text| text == recipe.canonical_text());
+    if !same {
+        return Err(DataError::InvalidField {
+            field: "output".into(),
+            value: output.display().to_string(),
+            allowed: "a path that does not exist yet (the file there is not this recipe's \
+                      dataset, and it is never overwritten)"
+                .into(),
+        });
+    }
+    Ok(SimulateSummary {
+        output,
+        written: 0,
+        skipped: recipe.n_traj,
+        unhealthy: Vec::new(),
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}

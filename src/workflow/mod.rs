@@ -1,0 +1,24 @@
+//! The workflow layer (feature `hdf5`): the reduced-order and operator cores driven from
+//! files. Trajectory files and recipes are [`crate::data`]'s; this module adds
+//! - [`source`]: the snapshots of a trajectory file as a [`crate::rom::SnapshotSource`];
+//! - [`reduce`]: trajectory file → POD → reduced model (`galerkin reduce`);
+//! - [`evaluate`]: a reduced model against a trajectory of a file (`galerkin evaluate`);
+//! - [`rom_file`]: ROM files (HDF5) of every [`crate::rom::RomKind`];
+//! - [`lifted`]: the lifted wave ROM from a wave trajectory file, and its evaluation;
+//! - [`training`] (feature `operators`): training recipes, samples cut from trajectory
+//!   files, checkpoints.
+
+pub mod error;
+pub mod evaluate;
+pub mod lifted;
+pub mod reduce;
+pub mod rom_file;
+pub mod source;
+#[cfg(feature = "operators")]
+pub mod training;
+
+pub use error::{Result, WorkflowError};
+pub use evaluate::evaluate_on_dataset;
+pub use reduce::{full_model_of, reduce, ReduceOptions};
+pub use rom_file::{kind_of, LiftedRomFile, StoredRom};
+pub use source::DatasetSource;

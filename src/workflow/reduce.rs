@@ -1,0 +1,100 @@
+//! Trajectory file → POD → reduced model: what `galerkin reduce` runs.
+
+use std::ops::Range;
+
+use galerkin_solvers::{Scheme, SpectralModel};
+
+use super::error::{invalid, Result};
+use super::source::DatasetSource;
+use crate::data::Dataset;
+use crate::rom::{build_model, Pod, PodOptions, ReducedModel, Reduction};
+
+/// What `reduce` reads and builds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReduceOptions {
+    /// POD settings.
+    pub pod: PodOptions,
+    /// The nonlinearity (`points: 0` in a hyper-reduction means 2r).
+    pub kind: Reduction,
+    /// Training trajectories (all if empty).
+    pub trajectories: Vec<usize>,
+    /// Save indices used for training (all if `None`).
+    pub times: Option<Range<usize>>,
+}
+
+/// The full model of a trajectory file on its stored grid, with the parameters of
+/// trajectory `index`: what the reduced operators are projected from.
+pub fn full_model_of(dataset: &Dataset, index: usize) -> Result<SpectralModel> {
+    let recipe = dataset.recipe()?;
+    let grid = recipe.save_grid()?;
+    if grid.len() != dataset.snapshot_len() {
+        return Err(invalid(
+            "trajectory file",
+            dataset.path().display(),
+            &format!(
+                "snapshots of {} values on the recipe's save grid {:?} (found {})",
+                grid.len(),
+                grid.shape(),
+                dataset.snapshot_len()
+            ),
+        ));
+    }
+    if grid != recipe.solver_grid()? {
+        tracing::warn!(
+            "the file stores a subsampled grid {:?} of the simulation grid {:?}: the reduced \
+             model projects the full model discretized on the stored grid",
+            grid.shape(),
+            recipe.solver_grid()?.shape()
+        );
+    }
+    let pde = recipe.pde_on(&grid, &dataset.parameters(index)?)?;
+    Ok(SpectralModel::new(
+        pde,
+        Scheme::parse(&recipe.time.integrator)?,
+    )?)
+}
+
+/// POD of a file's trajectories and the reduced model built on it.
+pub fn reduce(dataset: &Dataset, opts: &ReduceOptions) -> Result<(ReducedModel, Pod)> {
+    let times = opts.times.clone().unwrap_or(0..dataset.shape()[1]);
+    let mut source = DatasetSource::new(dataset, &opts.trajectories, times)?;
+    let first = opts.trajectories.first().copied().unwrap_or(0);
+    let mut fom = full_model_of(dataset, first)?;
+    let pod = Pod::compute(&mut source, &opts.pod)?;
+    tracing::info!(
+        "POD ({}) of {} snapshots: {} modes, σ₁ = {:.3e}, σ_r/σ₁ = {:.2e}",
+        pod.method.name(),
+        pod.n_snapshots,
+        pod.rank(),
+        pod.singular_values[0],
+        pod.singular_values[pod.rank() - 1] / pod.singular_values[0]
+    );
+    let kind = match opts.kind {
+        // Default m = 2r, capped by the flux snapshots available and the grid.
+        Reduction::Hyper {
+            points: 0,
+            selection,
+        } => Reduction::Hyper {
+            points: (2 * pod.rank())
+                .min(pod.n_snapshots)
+                .min(dataset.snapshot_len()),
+            selection,
+        },
+        kind => kind,
+    };
+    let mut model = build_model(&mut fom, &mut source, &pod, pod.rank(), kind)?;
+    model.grid_shape = fom.grid().shape();
+    model.recipe = dataset.attribute("recipe").unwrap_or_default();
+    let used: Vec<usize> = if opts.trajectories.is_empty() {
+        (0..dataset.n_traj()).collect()
+    } else {
+        opts.trajectories.clone()
+    };
+    for name in dataset.parameter_names()? {
+        let all = dataset.read_vec(&format!("params/{name}"))?;
+        model
+            .training_parameters
+            .insert(name, used.iter().map(|&i| all[i]).collect());
+    }
+    Ok((model, pod))
+}
