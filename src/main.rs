@@ -665,7 +665,7 @@ fn evaluate_adaptive(
         )?;
         let (mut num, mut den, mut worst) = (0.0, 0.0, 0f64);
         for (a, b) in run.fields.chunks_exact(n).zip(truth.chunks_exact(n)) {
-            let e: f64 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
+            let e = galerkin::basis::squared_distance(a, b);
             let d: f64 = b.iter().map(|v| v * v).sum();
             num += e;
             den += d;

@@ -8,9 +8,7 @@
 use std::f64::consts::{PI, TAU};
 
 use burn::tensor::{Tensor, TensorData};
-use galerkin::app::figures::nsm_reference::{
-    nsm_fields, relative_l2, solve, Comparison, SolverSettings,
-};
+use galerkin::app::figures::nsm_reference::{nsm_fields, solve, Comparison, SolverSettings};
 use galerkin::operators::error::OperatorError;
 use galerkin::operators::nsm::network::{Nsm, NsmConfig, NsmMatrices, NsmWeights};
 use galerkin::operators::nsm::residual::BurgersResidual;
@@ -330,7 +328,9 @@ fn self_supervised_training_learns_burgers() {
         coeffs
             .iter()
             .zip(&reference)
-            .map(|(c, r)| relative_l2(&nsm_fields(&problem.space, c, compare).unwrap(), r))
+            .map(|(c, r)| {
+                galerkin::basis::relative_error(&nsm_fields(&problem.space, c, compare).unwrap(), r)
+            })
             .collect(),
     );
     // Baseline: u(t) = u₀ for all t (what the exact initial condition alone gives).
@@ -346,7 +346,10 @@ fn self_supervised_training_learns_burgers() {
                         row
                     })
                     .collect();
-                relative_l2(&nsm_fields(&problem.space, &flat, compare).unwrap(), r)
+                galerkin::basis::relative_error(
+                    &nsm_fields(&problem.space, &flat, compare).unwrap(),
+                    r,
+                )
             })
             .collect(),
     );

@@ -17,6 +17,7 @@ mod incremental;
 mod inner;
 mod interpolation;
 mod newton_schulz;
+mod norms;
 mod orthonormal;
 mod qr;
 mod randomized;
@@ -31,6 +32,7 @@ pub use interpolation::{deim, qdeim, qdeim_bound, Eim, Interpolator};
 pub use newton_schulz::{
     newton_schulz, polar_factor, NewtonSchulzKind, MUON_QUINTIC, MUON_QUINTIC_BAND,
 };
+pub use norms::{distance, relative_error, squared_distance};
 pub use orthonormal::{orthogonality_error, Basis};
 pub use qr::{householder_qr, tsqr, ThinQr};
 pub use randomized::{randomized_svd, RandomizedSvdOptions};

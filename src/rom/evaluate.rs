@@ -7,6 +7,7 @@ use std::time::Instant;
 use super::error::{invalid, Result};
 use super::integrate::{solve, RomIntegrator};
 use super::model::ReducedModel;
+use crate::basis::distance;
 
 /// How to run the reduced model against a reference trajectory.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,14 +116,6 @@ pub fn run_against(
         steps: n_steps,
         coefficients,
     })
-}
-
-fn distance(a: &[f64], b: &[f64]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y) * (x - y))
-        .sum::<f64>()
-        .sqrt()
 }
 
 /// Seconds per step of the full model (median of `repeats` runs of `steps` steps of the

@@ -69,35 +69,41 @@ impl RomKind {
 /// ```
 /// use std::collections::BTreeMap;
 /// use faer::Mat;
+/// use galerkin::basis::Truncation;
 /// use galerkin::rom::{
 ///     GalerkinReductor, MatrixSource, Pod, PodOptions, ReducedOrderModel, Reductor,
 ///     RomIntegrator,
 /// };
-/// use galerkin_solvers::{Burgers, Dealias, Grid, Scheme, Simulation, SpectralModel};
+/// use galerkin_solvers::{
+///     Burgers, Dealias, Grid, Schedule, Scheme, SemiLinearPde, Simulation, SpectralModel,
+///     Trajectory,
+/// };
 ///
-/// // Snapshots of a Burgers run, their POD, and the Galerkin ROM of rank 8.
-/// let grid = Grid::periodic_1d(64, 2.0 * std::f64::consts::PI).unwrap();
-/// let u0: Vec<f64> = grid.x().iter().map(|x| x.sin()).collect();
-/// let pde = Burgers::new(&grid, 0.1, Dealias::TwoThirds).unwrap();
-/// let mut sim = Simulation::new(Box::new(pde.clone()), Scheme::Etdrk4, &u0, 1e-3).unwrap();
-/// let mut snapshots = Mat::zeros(64, 20);
-/// for j in 0..20 {
-///     snapshots.col_as_slice_mut(j).copy_from_slice(sim.state());
-///     sim.advance(50).unwrap();
-/// }
-/// let pod = Pod::compute(&mut MatrixSource(snapshots), &PodOptions::default()).unwrap();
-/// let mut fom = SpectralModel::new(Box::new(pde), Scheme::Etdrk4).unwrap();
-/// let rom = GalerkinReductor.reduce(&mut fom, &pod.trial_space(8).unwrap()).unwrap();
-/// assert_eq!(rom.rank(), 8);
+/// // Snapshots of a Burgers run (ν = 0.01, 128 points) and their POD.
+/// let grid = Grid::new_1d(128, 1.0).unwrap();
+/// let u0: Vec<f64> = grid.x().iter().map(|x| (2.0 * std::f64::consts::PI * x).sin()).collect();
+/// let pde: Box<dyn SemiLinearPde> = Box::new(Burgers::new(&grid, 0.01, Dealias::TwoThirds).unwrap());
+/// let dt = 1e-3;
+/// let mut sim = Simulation::new(pde.clone(), Scheme::Etdrk4, dt, &u0).unwrap();
+/// let traj = Trajectory::collect(&mut sim, &Schedule::from_t_end(dt, 0.2, 5).unwrap()).unwrap();
+/// let n = grid.len();
+/// let snapshots = Mat::from_fn(n, traj.times.len(), |i, j| traj.data[j * n + i]);
+/// let options = PodOptions { truncation: Truncation::Rank(12), ..PodOptions::default() };
+/// let pod = Pod::compute(&mut MatrixSource(snapshots), &options).unwrap();
 ///
-/// // Online: project, step with RK4, reconstruct.
+/// // The Galerkin ROM of rank 12, built by its reductor.
+/// let mut fom = SpectralModel::new(pde, Scheme::Etdrk4).unwrap();
+/// let rom = GalerkinReductor.reduce(&mut fom, &pod.trial_space(12).unwrap()).unwrap();
+/// assert_eq!(rom.rank(), 12);
+///
+/// // Online: project u0, 200 RK4 steps to t = 0.2, reconstruct, compare.
 /// let a0 = rom.project(&u0).unwrap();
-/// let path = rom
-///     .solve(&a0, &BTreeMap::new(), RomIntegrator::Rk4, 1e-3, 50, 50)
-///     .unwrap();
-/// let mut u = vec![0.0; 64];
+/// let path = rom.solve(&a0, &BTreeMap::new(), RomIntegrator::Rk4, dt, 200, 200).unwrap();
+/// let mut u = vec![0.0; n];
 /// rom.reconstruct(&path[1], &mut u);
-/// assert!(u.iter().all(|v| v.is_finite()));
+/// let truth = &traj.data[40 * n..41 * n];
+/// let error = galerkin::basis::relative_error(&u, truth);
+/// assert!(error < 1e-3, "{error}");
 /// ```
 pub trait ReducedOrderModel {
     /// What kind of model this is.

@@ -122,7 +122,7 @@ fn compare(
     for (j, s) in states.iter().enumerate() {
         let (q, p) = fields(s);
         let truth = WaveTrajectory::column(&reference.q, j);
-        let e: f64 = q.iter().zip(&truth).map(|(a, b)| (a - b) * (a - b)).sum();
+        let e = crate::basis::squared_distance(&q, &truth);
         squared.push((e, truth.iter().map(|v| v * v).sum::<f64>()));
         energy_error.push((wave.hamiltonian(&q, &p) - h0).abs() / h0.abs());
     }

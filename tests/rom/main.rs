@@ -12,3 +12,4 @@ mod io;
 mod lifting;
 mod local;
 mod operator_eim;
+mod traits;

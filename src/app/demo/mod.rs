@@ -112,16 +112,6 @@ fn max_relative_difference(reference: &[f64], other: &[f64]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-fn relative_error(exact: &[f64], approx: &[f64]) -> f64 {
-    let num: f64 = exact
-        .iter()
-        .zip(approx)
-        .map(|(e, a)| (e - a) * (e - a))
-        .sum();
-    let den: f64 = exact.iter().map(|e| e * e).sum();
-    (num / den).sqrt()
-}
-
 /// Runs the demo.
 pub fn run(config: DemoConfig) -> Result<DemoReport> {
     let start = std::time::Instant::now();
@@ -174,10 +164,10 @@ pub fn run(config: DemoConfig) -> Result<DemoReport> {
         qr_orthogonality,
         interpolation_points: m,
         interpolation_errors: (
-            relative_error(&f, &deim_fit),
-            relative_error(&f, &qdeim_fit),
+            crate::basis::relative_error(&deim_fit, &f),
+            crate::basis::relative_error(&qdeim_fit, &f),
         ),
-        flux_projection_error: relative_error(&f, &projected),
+        flux_projection_error: crate::basis::relative_error(&projected, &f),
         seconds: start.elapsed().as_secs_f64(),
     })
 }

@@ -147,7 +147,7 @@ fn errors(run: &AdaptiveRun, truth: &Trajectory) -> Vec<f64> {
     (0..run.times.len())
         .map(|i| {
             let (a, b) = (&run.fields[i * n..(i + 1) * n], truth.snapshot(i));
-            let e: f64 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
+            let e = crate::basis::squared_distance(a, b);
             let d: f64 = b.iter().map(|v| v * v).sum();
             (e / d.max(f64::MIN_POSITIVE)).sqrt()
         })
@@ -160,7 +160,7 @@ fn total_error(run: &AdaptiveRun, truth: &Trajectory) -> f64 {
     let (mut num, mut den) = (0.0, 0.0);
     for i in 0..run.times.len() {
         let (a, b) = (&run.fields[i * n..(i + 1) * n], truth.snapshot(i));
-        num += a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>();
+        num += crate::basis::squared_distance(a, b);
         den += b.iter().map(|v| v * v).sum::<f64>();
     }
     (num / den).sqrt()
@@ -540,7 +540,7 @@ fn operator_eim(opts: &FiguresOptions, md: &mut String) -> Result<()> {
         let (mut num, mut den) = (0.0, 0.0);
         for (s, t) in states.iter().zip(truth) {
             let u = lift(s);
-            num += u.iter().zip(t).map(|(a, b)| (a - b) * (a - b)).sum::<f64>();
+            num += crate::basis::squared_distance(&u, t);
             den += t.iter().map(|v| v * v).sum::<f64>();
         }
         (num / den).sqrt()

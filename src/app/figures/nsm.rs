@@ -11,7 +11,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::nsm_reference::{
-    interpolate, nsm_fields, record, relative_l2, simulation, solve, Comparison, SolverSettings,
+    interpolate, nsm_fields, record, simulation, solve, Comparison, SolverSettings,
 };
 use super::{write_text, FiguresOptions, Result};
 use crate::app::plot::{line_chart, LineChart, Series, Style};
@@ -62,7 +62,7 @@ fn sweep_row(
     for (u0, r) in test.iter().zip(reference) {
         let mut sim = simulation(problem, u0, settings)?;
         let fields = record(&mut sim, problem, settings, COMPARE.saves)?;
-        error += relative_l2(&interpolate(&fields, settings.n, COMPARE)?, r);
+        error += crate::basis::relative_error(&interpolate(&fields, settings.n, COMPARE)?, r);
     }
     let seconds = median_seconds(|| {
         let start = Instant::now();
@@ -127,7 +127,12 @@ pub fn run_group(opts: &FiguresOptions) -> Result<String> {
     let errors: Vec<f64> = coeffs
         .iter()
         .zip(&reference)
-        .map(|(c, r)| Ok(relative_l2(&nsm_fields(&space, c, COMPARE)?, r)))
+        .map(|(c, r)| {
+            Ok(crate::basis::relative_error(
+                &nsm_fields(&space, c, COMPARE)?,
+                r,
+            ))
+        })
         .collect::<Result<_>>()?;
     let nsm_error = errors.iter().sum::<f64>() / errors.len() as f64;
     let nsm_worst = errors.iter().fold(0f64, |m, e| m.max(*e));

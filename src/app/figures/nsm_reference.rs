@@ -149,10 +149,3 @@ pub fn nsm_fields(space: &SpectralSpace, coeffs: &[f64], compare: Comparison) ->
         .map(|(i, j)| values[i * compare.saves + j])
         .collect())
 }
-
-/// ‖a − b‖ / ‖b‖ over all entries (relative L² error of `a` against the reference `b`).
-pub fn relative_l2(a: &[f64], b: &[f64]) -> f64 {
-    let err: f64 = a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum();
-    let norm: f64 = b.iter().map(|y| y * y).sum();
-    (err / norm).sqrt()
-}
