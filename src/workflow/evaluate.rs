@@ -27,7 +27,7 @@ pub fn evaluate_on_dataset(
         return Err(invalid(
             "trajectory file",
             dataset.path().display(),
-            &format!(
+            format!(
                 "snapshots of {} values (the ROM's grid {:?}); this file has {}",
                 model.basis.dim(),
                 model.grid_shape,
@@ -46,7 +46,7 @@ pub fn evaluate_on_dataset(
         return Err(invalid(
             "trajectory",
             index,
-            &format!(
+            format!(
                 "a complete trajectory below {} (resume `galerkin simulate` first)",
                 dataset.n_traj()
             ),

@@ -21,7 +21,7 @@ pub fn wave_trajectory(
         return Err(invalid(
             "trajectory file",
             dataset.path().display(),
-            &format!("a wave file with fields (q, p) on {n} points"),
+            format!("a wave file with fields (q, p) on {n} points"),
         ));
     }
     let times = dataset.times()?;
@@ -74,7 +74,7 @@ pub fn reduce_lifted(dataset: &Dataset, r: usize, trajectories: &[usize]) -> Res
         return Err(invalid(
             "trajectories",
             bad,
-            &format!("indices below {}", dataset.n_traj()),
+            format!("indices below {}", dataset.n_traj()),
         ));
     }
     let mut model = wave_model_of(dataset, used[0])?;

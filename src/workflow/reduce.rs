@@ -31,7 +31,7 @@ pub fn full_model_of(dataset: &Dataset, index: usize) -> Result<SpectralModel> {
         return Err(invalid(
             "trajectory file",
             dataset.path().display(),
-            &format!(
+            format!(
                 "snapshots of {} values on the recipe's save grid {:?} (found {})",
                 grid.len(),
                 grid.shape(),

@@ -32,7 +32,7 @@ impl<'a> DatasetSource<'a> {
             return Err(invalid(
                 "time window",
                 format!("{}..{}", times.start, times.end),
-                &format!("a non-empty range of save indices within 0..{n_t}"),
+                format!("a non-empty range of save indices within 0..{n_t}"),
             ));
         }
         let done = dataset.done()?;
@@ -41,7 +41,7 @@ impl<'a> DatasetSource<'a> {
                 return Err(invalid(
                     "trajectories",
                     t,
-                    &format!("indices below {}", dataset.n_traj()),
+                    format!("indices below {}", dataset.n_traj()),
                 ));
             }
             if done[t] != 1 {

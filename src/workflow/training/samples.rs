@@ -20,7 +20,7 @@ pub fn read_trajectories(dataset: &Dataset, range: Range<usize>) -> Result<Traje
         return Err(invalid(
             "trajectory range",
             format!("{}..{}", range.start, range.end),
-            &format!(
+            format!(
                 "a non-empty range within 0..{} (the file's trajectories)",
                 dataset.n_traj()
             ),
