@@ -105,7 +105,7 @@ fn bench(c: &mut Criterion) {
         };
         let traj = Trajectory::collect(&mut sim, &schedule).unwrap();
         let n = case.u0.len();
-        let snapshots = Mat::from_fn(n, traj.times.len(), |i, j| traj.data[j * n + i]);
+        let snapshots = galerkin::rom::snapshot_matrix(&traj.data, n).to_owned();
         let max_rank = *case.ranks.iter().max().unwrap();
         let pod = Pod::compute(
             &mut MatrixSource(snapshots.clone()),

@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 
-use faer::Mat;
 use galerkin::basis::Truncation;
 use galerkin::rom::{
     build_model, run_against, MatrixSource, Pod, PodOptions, PointSelection, Reduction,
@@ -29,7 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let schedule = Schedule::from_t_end(dt, 0.5, 50)?;
     let traj = Trajectory::collect(&mut sim, &schedule)?;
     let n = grid.len();
-    let snapshots = Mat::from_fn(n, traj.times.len(), |i, j| traj.data[j * n + i]);
+    let snapshots = galerkin::rom::snapshot_matrix(&traj.data, n).to_owned();
     let pod = Pod::compute(
         &mut MatrixSource(snapshots.clone()),
         &PodOptions {

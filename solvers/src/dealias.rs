@@ -13,12 +13,28 @@
 
 use num_complex::Complex64;
 
-use crate::error::{invalid, Result};
+use crate::error::Result;
 use crate::fft::SpectralTransform;
 use crate::grid::Grid;
 
-/// How quadratic products are dealiased.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How quadratic products are dealiased (`two-thirds`, `three-halves`, `none`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
+#[strum(serialize_all = "kebab-case")]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "kebab-case")
+)]
 pub enum Dealias {
     /// Orszag's 2/3 rule (the default).
     #[default]
@@ -30,27 +46,9 @@ pub enum Dealias {
 }
 
 impl Dealias {
-    /// Parses `two-thirds`, `three-halves` or `none`.
-    pub fn parse(text: &str) -> Result<Self> {
-        match text {
-            "two-thirds" | "2/3" => Ok(Self::TwoThirds),
-            "three-halves" | "3/2" => Ok(Self::ThreeHalves),
-            "none" => Ok(Self::None),
-            other => Err(invalid(
-                "dealias",
-                other,
-                "one of `two-thirds`, `three-halves`, `none`",
-            )),
-        }
-    }
-
     /// The name used in files and recipes.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::TwoThirds => "two-thirds",
-            Self::ThreeHalves => "three-halves",
-            Self::None => "none",
-        }
+    pub fn name(self) -> &'static str {
+        self.into()
     }
 }
 

@@ -2,6 +2,8 @@
 //! and the operators Galerkin projection and hyper-reduction need, nothing of the spectral
 //! internals. [`SpectralModel`] implements it for every [`SemiLinearPde`].
 
+use std::sync::Arc;
+
 use num_complex::Complex64;
 
 use crate::dealias::ProductEvaluator;
@@ -11,38 +13,71 @@ use crate::grid::Grid;
 use crate::integrators::{Integrator, Scheme};
 use crate::pde::{FluxForm, LinearTerm, PointwiseFlux, SemiLinearPde};
 
-/// A full-order model du/dt = Σ_q θ_q L_q u + A·g(K₁u, …, K_Q u) + f on n grid values
-/// (physical space, layout of [`crate::grid`]). For quadratic g, N(u) = B(u, u) with a
-/// symmetric bilinear B, which Galerkin projection turns into an exact r×r×r tensor.
+/// A full-order model du/dt = F(u, t) on n values: the minimal contract every model
+/// offers, whatever its equations. What a reduction method needs beyond it is an optional
+/// capability, asked for through the `as_*` methods (default: absent), so a user's own model
+/// implements only what it has:
+/// - [`AffineLinear`]: F = Σ_q θ_q L_q u + N(u) + f with parameter-affine linear terms (all
+///   projection-based ROMs);
+/// - [`QuadraticForm`]: N(u) = B(u, u) with a symmetric bilinear B (the exact Galerkin
+///   tensor, an r×r×r array);
+/// - [`FluxOperators`]: N(u) = A·g(K₁u, …, K_Q u) with g pointwise (DEIM / Q-DEIM / EIM).
+///
+/// [`SpectralModel`] offers all three for every [`SemiLinearPde`].
 pub trait FullOrderModel: Send {
-    /// Short PDE name (`burgers`, `ks`, `navier-stokes`).
-    fn name(&self) -> &'static str;
+    /// Short PDE name (`burgers`, `ks`, `navier-stokes`, or a user's).
+    fn name(&self) -> &str;
     /// The state dimension n.
     fn dim(&self) -> usize;
     /// The right-hand side at state `u` and time `t`.
     fn rhs(&mut self, u: &[f64], t: f64, out: &mut [f64]);
     /// Advances `u` from `t` to `t + dt` with the model's own integrator (one step).
     fn step(&mut self, u: &mut [f64], t: f64, dt: f64) -> Result<()>;
+    /// A copy with its own scratch, for parallel offline assembly.
+    fn boxed_clone(&self) -> Box<dyn FullOrderModel>;
+    /// The affine linear terms, if the model has them.
+    fn as_affine(&mut self) -> Option<&mut dyn AffineLinear> {
+        None
+    }
+    /// The quadratic form of the nonlinearity, if it is quadratic.
+    fn as_quadratic(&mut self) -> Option<&mut dyn QuadraticForm> {
+        None
+    }
+    /// The flux form of the nonlinearity, if it has one.
+    fn as_flux(&mut self) -> Option<&mut dyn FluxOperators> {
+        None
+    }
+}
+
+/// The linear part L = Σ_q θ_q L_q, affine in named parameters, and the forcing f.
+pub trait AffineLinear {
     /// The affine terms of the linear part: parameter name and coefficient θ_q.
     fn linear_terms(&self) -> Vec<(Option<&'static str>, f64)>;
-    /// out = L_q v for term `term` of [`FullOrderModel::linear_terms`] (without θ_q).
+    /// out = L_q v for term `term` of [`AffineLinear::linear_terms`] (without θ_q).
     fn apply_linear_term(&mut self, term: usize, v: &[f64], out: &mut [f64]);
     /// out = L v = Σ_q θ_q L_q v.
     fn apply_linear(&mut self, v: &[f64], out: &mut [f64]);
     /// The forcing f, or `None` for an unforced model.
     fn forcing(&mut self) -> Option<Vec<f64>>;
-    /// out = B(u, v), the symmetric bilinear form with N(u) = B(u, u) + f; an error for
-    /// models whose nonlinearity is not quadratic.
+}
+
+/// A quadratic nonlinearity N(u) = B(u, u) with B symmetric and bilinear.
+pub trait QuadraticForm {
+    /// out = B(u, v); an error for a model whose nonlinearity is not quadratic after all
+    /// (its flux has no bilinear form).
     fn apply_quadratic(&mut self, u: &[f64], v: &[f64], out: &mut [f64]) -> Result<()>;
-    /// Q, the number of factor fields K_j u the pointwise flux g reads.
+}
+
+/// A nonlinearity in flux form N(u) = A·g(K₁u, …, K_Q u) with g pointwise and A, K_j
+/// linear (Chaturantabut & Sorensen 2010, §3.5): what DEIM samples.
+pub trait FluxOperators {
+    /// Q, the number of factor fields K_j u the flux reads.
     fn flux_factor_count(&self) -> usize;
-    /// A copy with its own scratch, for parallel offline assembly.
-    fn boxed_clone(&self) -> Box<dyn FullOrderModel>;
     /// The factor fields K_j v, j = 1..Q, each of length n (linear in `v`).
     fn flux_factors(&mut self, v: &[f64], out: &mut [Vec<f64>]);
     /// The pointwise flux g.
-    fn flux(&self) -> PointwiseFlux;
-    /// out = A g for a flux field `g` (A includes the dealiasing mask).
+    fn flux(&self) -> Arc<dyn PointwiseFlux>;
+    /// out = A g for a flux field `g` (A includes any dealiasing mask).
     fn apply_flux_outer(&mut self, g: &[f64], out: &mut [f64]);
     /// g(K u) at the grid indices `points` (the DEIM samples of the nonlinearity).
     fn nonlinear_at(&mut self, u: &[f64], points: &[usize], out: &mut [f64]);
@@ -131,7 +166,7 @@ impl SpectralModel {
 }
 
 impl FullOrderModel for SpectralModel {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         self.pde.name()
     }
 
@@ -171,6 +206,33 @@ impl FullOrderModel for SpectralModel {
         Ok(())
     }
 
+    fn boxed_clone(&self) -> Box<dyn FullOrderModel> {
+        Box::new(
+            Self::new(self.pde.boxed_clone(), self.scheme)
+                .expect("a model that was built once builds again"),
+        )
+    }
+
+    fn as_affine(&mut self) -> Option<&mut dyn AffineLinear> {
+        Some(self)
+    }
+
+    /// Present when the flux has a bilinear form (every built-in PDE's does).
+    fn as_quadratic(&mut self) -> Option<&mut dyn QuadraticForm> {
+        let zeros = vec![0.0; self.flux.factors.len()];
+        if self.flux.flux.bilinear(&zeros, &zeros).is_some() {
+            Some(self)
+        } else {
+            None
+        }
+    }
+
+    fn as_flux(&mut self) -> Option<&mut dyn FluxOperators> {
+        Some(self)
+    }
+}
+
+impl AffineLinear for SpectralModel {
     fn linear_terms(&self) -> Vec<(Option<&'static str>, f64)> {
         self.terms
             .iter()
@@ -196,7 +258,9 @@ impl FullOrderModel for SpectralModel {
         self.transform.inverse_in_place(&mut hat, &mut field);
         Some(field)
     }
+}
 
+impl QuadraticForm for SpectralModel {
     fn apply_quadratic(&mut self, u: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
         let q = self.flux.factors.len();
         let (mut a, mut b) = (vec![0.0; q], vec![0.0; q]);
@@ -224,16 +288,11 @@ impl FullOrderModel for SpectralModel {
         self.transform.inverse_in_place(&mut self.spec_out, out);
         Ok(())
     }
+}
 
+impl FluxOperators for SpectralModel {
     fn flux_factor_count(&self) -> usize {
         self.flux.factors.len()
-    }
-
-    fn boxed_clone(&self) -> Box<dyn FullOrderModel> {
-        Box::new(
-            Self::new(self.pde.boxed_clone(), self.scheme)
-                .expect("a model that was built once builds again"),
-        )
     }
 
     fn flux_factors(&mut self, v: &[f64], out: &mut [Vec<f64>]) {
@@ -246,8 +305,8 @@ impl FullOrderModel for SpectralModel {
         }
     }
 
-    fn flux(&self) -> PointwiseFlux {
-        self.flux.flux
+    fn flux(&self) -> Arc<dyn PointwiseFlux> {
+        Arc::clone(&self.flux.flux)
     }
 
     fn apply_flux_outer(&mut self, g: &[f64], out: &mut [f64]) {

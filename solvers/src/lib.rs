@@ -36,13 +36,13 @@ pub mod wave;
 
 pub use dealias::Dealias;
 pub use error::{Result, SolverError};
-pub use fom::{FullOrderModel, SpectralModel};
+pub use fom::{AffineLinear, FluxOperators, FullOrderModel, QuadraticForm, SpectralModel};
 pub use grid::Grid;
 pub use ic::InitialCondition;
 pub use integrators::Scheme;
 pub use pde::{
-    Burgers, FluxForm, Forcing, KuramotoSivashinsky, LinearTerm, NavierStokes, PdeKind,
-    PointwiseFlux, SemiLinearPde,
+    builtin_flux, Advection2d, Burgers, FluxForm, Forcing, HalfSquare, KuramotoSivashinsky,
+    LinearTerm, NavierStokes, PdeSpec, PointwiseFlux, SemiLinearPde, pde_spec, PDES,
 };
 pub use simulation::{Schedule, Simulation, Snapshot, Trajectory};
 pub use wave::{ConservativeWave, Coupling, LiftedWave, WaveNonlinearity};

@@ -18,8 +18,24 @@ use crate::error::{invalid, non_negative, Result, SolverError};
 use crate::fft::SpectralTransform;
 use crate::grid::Grid;
 
-/// The potential F of q_tt = Δq − m²q − F′(q).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The potential F of q_tt = Δq − m²q − F′(q) (`linear`, `exponential`, `sine-gordon`,
+/// `cubic`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
+#[strum(serialize_all = "kebab-case")]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "kebab-case")
+)]
 pub enum WaveNonlinearity {
     /// F = 0: the linear Klein–Gordon equation (a quadratic energy already; no lifting).
     Linear,
@@ -35,29 +51,9 @@ pub enum WaveNonlinearity {
 }
 
 impl WaveNonlinearity {
-    /// Parses `exponential`, `sine-gordon` or `cubic`.
-    pub fn parse(text: &str) -> Result<Self> {
-        match text {
-            "linear" => Ok(Self::Linear),
-            "exponential" => Ok(Self::Exponential),
-            "sine-gordon" => Ok(Self::SineGordon),
-            "cubic" => Ok(Self::Cubic),
-            other => Err(invalid(
-                "nonlinearity",
-                other,
-                "`linear`, `exponential`, `sine-gordon` or `cubic`",
-            )),
-        }
-    }
-
     /// The name used in files.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::Linear => "linear",
-            Self::Exponential => "exponential",
-            Self::SineGordon => "sine-gordon",
-            Self::Cubic => "cubic",
-        }
+    pub fn name(self) -> &'static str {
+        self.into()
     }
 
     /// F(q).
@@ -143,6 +139,22 @@ impl Coupling {
         Self { row, col, by, coef }
     }
 }
+
+/// The `wave` family of the PDE registry: built from its own [wave] section, not as a
+/// semi-linear PDE.
+pub const SPEC: crate::pde::registry::PdeSpec = crate::pde::registry::PdeSpec {
+    name: "wave",
+    aliases: &[],
+    equation: "q_tt = lap(q) - mass^2 q - F'(q); fields (q, p = q_t)",
+    parameters: &[crate::pde::registry::Parameter {
+        name: "mass",
+        default: Some(0.0),
+        allowed: "a finite number >= 0",
+    }],
+    dimension: crate::pde::registry::Dimension::Either,
+    forced: false,
+    family: crate::pde::registry::Family::ConservativeWave,
+};
 
 /// A conservative wave equation on a periodic grid.
 #[derive(Debug, Clone)]

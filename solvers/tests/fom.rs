@@ -2,6 +2,7 @@
 //! own right-hand side, for every PDE and dealiasing mode.
 
 use galerkin_solvers::{
+    AffineLinear, FluxOperators, QuadraticForm,
     Burgers, Dealias, Forcing, FullOrderModel, Grid, InitialCondition, KuramotoSivashinsky,
     NavierStokes, Scheme, SemiLinearPde, Simulation, SpectralModel,
 };

@@ -3,7 +3,7 @@
 //!
 //! ```toml
 //! name = "burgers-tiny"
-//! pde = "burgers"                 # burgers | ks | navier-stokes
+//! pde = "burgers"                 # burgers | ks | navier-stokes | wave (the PDE registry)
 //! n_traj = 4
 //! seed = 0
 //! precision = "f32"               # f32 | f64 (storage only; solvers run in f64)
@@ -24,10 +24,17 @@
 //! alpha = 2.0
 //!
 //! [time]
-//! integrator = "etdrk4"           # etdrk4 | etdrk2 | imex-ars233 | rk4
+//! integrator = "etdrk4"           # etdrk4 | etdrk2 | imex-ars233 | rk4 | implicit-midpoint (waves)
+//! dealias = "two-thirds"          # two-thirds | three-halves | none
 //! dt = 1e-4
 //! t_end = 1.0
 //! save_every = 100
+//!
+//! [forcing]                       # pde = "navier-stokes" only
+//! kind = "fno"                    # none | fno | kolmogorov (with `wavenumber`)
+//!
+//! [wave]                          # pde = "wave" only (integrator "implicit-midpoint")
+//! nonlinearity = "sine-gordon"    # linear | exponential | sine-gordon | cubic
 //! ```
 //!
 //! Unknown keys are rejected with the key's name and line. List and grid parameters form a
@@ -39,9 +46,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use galerkin_solvers::ensemble::{EnsemblePlan, Member, ParameterGrid};
+use galerkin_solvers::pde::registry::{Dimension, Family};
 use galerkin_solvers::{
-    Burgers, ConservativeWave, Dealias, Forcing, Grid, InitialCondition, KuramotoSivashinsky,
-    NavierStokes, PdeKind, Schedule, Scheme, SemiLinearPde, Simulation, WaveNonlinearity,
+    pde_spec, ConservativeWave, Dealias, Forcing, Grid, InitialCondition, PdeSpec, Schedule,
+    Scheme, SemiLinearPde, Simulation, WaveNonlinearity,
 };
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -57,7 +65,9 @@ pub struct Recipe {
     /// Free text: source, purpose.
     #[serde(default)]
     pub description: String,
-    /// `burgers`, `ks` or `navier-stokes`.
+    /// A PDE of the registry (`galerkin_solvers::PDES`): `burgers`, `ks`,
+    /// `navier-stokes`, `wave`. A name rather than an enumeration, so that registering a
+    /// PDE needs no change here.
     pub pde: String,
     /// Parameter name → value, list, grid or uniform range (see the module docs).
     #[serde(default)]
@@ -154,28 +164,60 @@ pub enum IcSpec {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct TimeSpec {
-    /// `etdrk4` (default), `etdrk2`, `imex-ars233`, `rk4`.
-    #[serde(default = "default_integrator")]
-    pub integrator: String,
+    /// The time integrator (default `etdrk4`).
+    #[serde(default)]
+    pub integrator: TimeIntegrator,
     /// Step size.
     pub dt: f64,
     /// Final time (a whole number of steps).
     pub t_end: f64,
     /// Steps between stored snapshots.
     pub save_every: usize,
-    /// `two-thirds` (default), `three-halves`, `none`.
-    #[serde(default = "default_dealias")]
-    pub dealias: String,
+    /// The dealiasing of products (default `two-thirds`).
+    #[serde(default)]
+    pub dealias: Dealias,
     /// Largest CFL number tolerated at save points (default 1; Burgers / NS only).
     #[serde(default = "default_cfl")]
     pub cfl_limit: f64,
 }
 
-fn default_integrator() -> String {
-    "etdrk4".into()
+/// The time integrator of a recipe: a solver [`Scheme`] for semi-linear PDEs, the
+/// implicit midpoint rule for conservative waves.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, strum::IntoStaticStr,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum TimeIntegrator {
+    /// ETDRK4 (the default).
+    #[default]
+    Etdrk4,
+    /// ETDRK2.
+    Etdrk2,
+    /// IMEX ARS(2,3,3).
+    ImexArs233,
+    /// Classical RK4.
+    Rk4,
+    /// The implicit midpoint rule (structure-preserving; conservative waves).
+    ImplicitMidpoint,
 }
-fn default_dealias() -> String {
-    "two-thirds".into()
+
+impl TimeIntegrator {
+    /// The solver scheme, or `None` for the implicit midpoint rule of waves.
+    pub fn scheme(self) -> Option<Scheme> {
+        match self {
+            Self::Etdrk4 => Some(Scheme::Etdrk4),
+            Self::Etdrk2 => Some(Scheme::Etdrk2),
+            Self::ImexArs233 => Some(Scheme::ImexArs233),
+            Self::Rk4 => Some(Scheme::Rk4),
+            Self::ImplicitMidpoint => None,
+        }
+    }
+
+    /// The name used in recipes and files.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
 }
 fn default_cfl() -> f64 {
     1.0
@@ -187,7 +229,7 @@ fn default_cfl() -> f64 {
 #[serde(deny_unknown_fields)]
 pub struct WaveSpec {
     /// F: `linear` (0), `exponential` (e^q), `sine-gordon` (1 − cos q), `cubic` (q⁴/4).
-    pub nonlinearity: String,
+    pub nonlinearity: WaveNonlinearity,
 }
 
 /// Forcing section (Navier–Stokes).
@@ -244,16 +286,6 @@ pub enum ParameterValues {
     },
 }
 
-/// The parameters each PDE takes, with defaults (None: required).
-fn known_parameters(kind: PdeKind) -> &'static [(&'static str, Option<f64>)] {
-    match kind {
-        PdeKind::Burgers => &[("viscosity", None)],
-        PdeKind::KuramotoSivashinsky => &[],
-        PdeKind::NavierStokes => &[("viscosity", None), ("drag", Some(0.0))],
-        PdeKind::Wave => &[("mass", Some(0.0))],
-    }
-}
-
 impl Recipe {
     /// Parses recipe text; `origin` names it in errors. `overrides` are `key=value` pairs
     /// (dotted keys, TOML values; bare words are taken as strings) applied before typing.
@@ -291,46 +323,64 @@ impl Recipe {
         toml::to_string(self).expect("a parsed recipe serializes")
     }
 
-    /// The PDE family.
-    pub fn pde_kind(&self) -> Result<PdeKind> {
-        Ok(PdeKind::parse(&self.pde)?)
+    /// The PDE's registry entry.
+    pub fn pde_spec(&self) -> Result<&'static PdeSpec> {
+        Ok(pde_spec(&self.pde)?)
+    }
+
+    /// Whether the PDE is a conservative wave (two stored fields q, p; implicit midpoint).
+    pub fn is_wave(&self) -> Result<bool> {
+        Ok(matches!(self.pde_spec()?.family, Family::ConservativeWave))
+    }
+
+    /// The solver scheme of a semi-linear PDE's recipe.
+    pub fn scheme(&self) -> Result<Scheme> {
+        self.time.integrator.scheme().ok_or_else(|| {
+            invalid(
+                "time.integrator",
+                self.time.integrator.name(),
+                "`etdrk4`, `etdrk2`, `imex-ars233` or `rk4` (a semi-linear PDE)",
+            )
+        })
     }
 
     /// Checks every field; run by [`Recipe::parse`].
     pub fn validate(&self) -> Result<()> {
-        let kind = self.pde_kind()?;
+        let spec = self.pde_spec()?;
         self.solver_grid()?;
         self.save_strides()?;
         self.schedule()?;
-        if kind == PdeKind::Wave {
-            if self.time.integrator != "implicit-midpoint" {
+        if self.is_wave()? {
+            if self.time.integrator != TimeIntegrator::ImplicitMidpoint {
                 return Err(invalid(
                     "time.integrator",
-                    &self.time.integrator,
+                    self.time.integrator.name(),
                     "`implicit-midpoint` (the structure-preserving scheme of pde = \"wave\")",
                 ));
             }
-            let spec = self.wave.as_ref().ok_or_else(|| {
-                invalid("wave", "(missing)", "a [wave] section with `nonlinearity`")
-            })?;
-            WaveNonlinearity::parse(&spec.nonlinearity)?;
+            if self.wave.is_none() {
+                return Err(invalid(
+                    "wave",
+                    "(missing)",
+                    "a [wave] section with `nonlinearity`",
+                ));
+            }
         } else {
-            Scheme::parse(&self.time.integrator)?;
+            self.scheme()?;
             if self.wave.is_some() {
                 return Err(invalid("wave", "(given)", "only for pde = \"wave\""));
             }
         }
-        Dealias::parse(&self.time.dealias)?;
         if self.n_traj == 0 {
             return Err(invalid("n_traj", 0, "an integer >= 1"));
         }
         let params = self.parameter_values()?;
-        for (name, default) in known_parameters(kind) {
-            if default.is_none() && !params.contains_key(*name) {
+        for p in spec.parameters {
+            if p.default.is_none() && !params.contains_key(p.name) {
                 return Err(invalid(
-                    &format!("parameters.{name}"),
+                    &format!("parameters.{}", p.name),
                     "(missing)",
-                    &format!("required for pde = \"{}\"", self.pde),
+                    &format!("{} (required for pde = \"{}\")", p.allowed, self.pde),
                 ));
             }
         }
@@ -348,17 +398,22 @@ impl Recipe {
                 &format!("a multiple of the {grid_points} points of the parameter grid"),
             ));
         }
-        if self.forcing.is_some() && kind != PdeKind::NavierStokes {
+        if self.forcing.is_some() && !spec.forced {
+            let forced: Vec<&str> = galerkin_solvers::PDES
+                .iter()
+                .filter(|s| s.forced)
+                .map(|s| s.name)
+                .collect();
             return Err(invalid(
                 "forcing",
                 "(given)",
-                "only for pde = \"navier-stokes\"",
+                &format!("only for pde = {forced:?}"),
             ));
         }
-        // Build one member's PDE to let the solvers check parameter ranges.
+        // Build one member's model to let the solvers check parameter ranges.
         let plan = self.plan()?;
         let member = plan.member(0);
-        if kind == PdeKind::Wave {
+        if self.is_wave()? {
             self.wave_member(&member)?;
         } else {
             self.build_pde(&member, &mut member.rng())?;
@@ -368,13 +423,12 @@ impl Recipe {
 
     /// Parameter specs, checked against the PDE.
     pub fn parameter_values(&self) -> Result<BTreeMap<String, ParameterValues>> {
-        let kind = self.pde_kind()?;
-        let known = known_parameters(kind);
+        let spec = self.pde_spec()?;
         let mut out = BTreeMap::new();
         for (name, value) in &self.parameters {
             let field = format!("parameters.{name}");
-            if !known.iter().any(|(k, _)| k == name) {
-                let names: Vec<&str> = known.iter().map(|(k, _)| *k).collect();
+            if !spec.parameters.iter().any(|p| p.name == name.as_str()) {
+                let names = spec.parameter_names();
                 return Err(invalid(
                     &field,
                     value,
@@ -389,10 +443,10 @@ impl Recipe {
     /// The simulation grid.
     pub fn solver_grid(&self) -> Result<Grid> {
         let g = &self.grid;
-        let two_d = match self.pde_kind()? {
-            PdeKind::NavierStokes => true,
-            PdeKind::Wave => g.nx.is_some(),
-            _ => false,
+        let two_d = match self.pde_spec()?.dimension {
+            Dimension::One => false,
+            Dimension::Two => true,
+            Dimension::Either => g.nx.is_some(),
         };
         Ok(if two_d {
             let need = |v: Option<usize>, f: &str| {
@@ -479,12 +533,7 @@ impl Recipe {
             };
             out.insert(name, value);
         }
-        for (name, default) in known_parameters(self.pde_kind()?) {
-            if let Some(d) = default {
-                out.entry(name.to_string()).or_insert(*d);
-            }
-        }
-        Ok(out)
+        Ok(self.pde_spec()?.complete(&out)?)
     }
 
     fn build_pde(
@@ -493,63 +542,32 @@ impl Recipe {
         rng: &mut impl Rng,
     ) -> Result<(Box<dyn SemiLinearPde>, BTreeMap<String, f64>)> {
         let params = self.member_parameters(member, rng)?;
-        let pde = self.pde_on(&self.solver_grid()?, &params)?;
+        let pde = self.semi_linear_pde(&self.solver_grid()?, &params)?;
         Ok((pde, params))
     }
 
-    /// The recipe's PDE on `grid` with the parameter values `params` (missing ones take
-    /// their defaults): how a reduced model rebuilds the full model a trajectory file
-    /// came from, on the file's grid.
-    pub fn pde_on(
+    /// The recipe's semi-linear PDE on `grid` with the parameter values `params` (missing
+    /// ones take their defaults), built by the PDE registry: how a reduced model rebuilds
+    /// the full model a trajectory file came from, on the file's grid.
+    pub fn semi_linear_pde(
         &self,
         grid: &Grid,
         params: &BTreeMap<String, f64>,
     ) -> Result<Box<dyn SemiLinearPde>> {
-        let kind = self.pde_kind()?;
-        let param = |name: &str| -> Result<f64> {
-            params
-                .get(name)
-                .copied()
-                .or_else(|| {
-                    known_parameters(kind)
-                        .iter()
-                        .find(|(n, _)| *n == name)
-                        .and_then(|(_, d)| *d)
-                })
-                .ok_or_else(|| invalid(&format!("parameters.{name}"), "(missing)", "a value"))
+        let forcing = match self.forcing.clone().unwrap_or(ForcingSpec::None) {
+            ForcingSpec::None => Forcing::None,
+            ForcingSpec::Fno { amplitude } => Forcing::Fno { amplitude },
+            ForcingSpec::Kolmogorov {
+                amplitude,
+                wavenumber,
+            } => Forcing::Kolmogorov {
+                amplitude,
+                wavenumber,
+            },
         };
-        let dealias = Dealias::parse(&self.time.dealias)?;
-        Ok(match kind {
-            PdeKind::Burgers => Box::new(Burgers::new(grid, param("viscosity")?, dealias)?),
-            PdeKind::KuramotoSivashinsky => Box::new(KuramotoSivashinsky::new(grid, dealias)?),
-            PdeKind::NavierStokes => {
-                let forcing = match self.forcing.clone().unwrap_or(ForcingSpec::None) {
-                    ForcingSpec::None => Forcing::None,
-                    ForcingSpec::Fno { amplitude } => Forcing::Fno { amplitude },
-                    ForcingSpec::Kolmogorov {
-                        amplitude,
-                        wavenumber,
-                    } => Forcing::Kolmogorov {
-                        amplitude,
-                        wavenumber,
-                    },
-                };
-                Box::new(NavierStokes::new(
-                    grid,
-                    param("viscosity")?,
-                    param("drag")?,
-                    forcing,
-                    dealias,
-                )?)
-            }
-            PdeKind::Wave => {
-                return Err(invalid(
-                    "pde",
-                    "wave",
-                    "a semi-linear PDE here (waves are built by `Recipe::wave_on`)",
-                ))
-            }
-        })
+        Ok(self
+            .pde_spec()?
+            .build(grid, params, self.time.dealias, forcing)?)
     }
 
     /// The recipe's conservative wave on `grid` with parameters `params` (pde = "wave").
@@ -558,9 +576,8 @@ impl Recipe {
             .wave
             .as_ref()
             .ok_or_else(|| invalid("wave", "(missing)", "a [wave] section with `nonlinearity`"))?;
-        let f = WaveNonlinearity::parse(&spec.nonlinearity)?;
-        let mass = params.get("mass").copied().unwrap_or(0.0);
-        Ok(ConservativeWave::new(grid, f, mass)?)
+        let params = self.pde_spec()?.complete(params)?;
+        Ok(ConservativeWave::new(grid, spec.nonlinearity, params["mass"])?)
     }
 
     /// The wave, initial q and parameters of `member` (pde = "wave"); p starts at 0.
@@ -616,8 +633,7 @@ impl Recipe {
         let (pde, params) = self.build_pde(member, &mut rng)?;
         let grid = pde.grid().clone();
         let u0 = self.initial_condition().sample(&grid, &mut rng)?;
-        let scheme = Scheme::parse(&self.time.integrator)?;
-        Ok((Simulation::new(pde, scheme, self.time.dt, &u0)?, params))
+        Ok((Simulation::new(pde, self.scheme()?, self.time.dt, &u0)?, params))
     }
 }
 

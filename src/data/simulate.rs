@@ -10,7 +10,7 @@ use std::sync::mpsc::sync_channel;
 use std::time::Instant;
 
 use galerkin_solvers::ensemble::{run_ensemble, Member};
-use galerkin_solvers::{PdeKind, SolverError, Trajectory};
+use galerkin_solvers::{SolverError, Trajectory};
 
 use super::dataset::Dataset;
 use super::ensemble_run::{
@@ -20,18 +20,6 @@ use super::error::{DataError, Result};
 use super::health::Health;
 use super::recipe::Recipe;
 use super::writer::{FileMetadata, Layout};
-
-/// The equation of a PDE family, with its parameters as symbols.
-fn equation(kind: PdeKind) -> &'static str {
-    match kind {
-        PdeKind::Burgers => "u_t + (u^2/2)_x = nu u_xx",
-        PdeKind::KuramotoSivashinsky => "u_t + u u_x + u_xx + u_xxxx = 0",
-        PdeKind::NavierStokes => {
-            "w_t + u.grad(w) = nu lap(w) - drag w + f, -lap(psi) = w, u = (psi_y, -psi_x)"
-        }
-        PdeKind::Wave => "q_tt = lap(q) - mass^2 q - F'(q); fields (q, p = q_t)",
-    }
-}
 
 /// The trajectory file of the dataset recipe file `recipe_path`, simulated first (with
 /// `opts`) when it does not exist yet.
@@ -69,7 +57,7 @@ pub fn simulate(recipe: &Recipe, opts: &SimulateOptions) -> Result<SimulateSumma
             Vec::new()
         },
         parameters,
-        fields: if recipe.pde_kind()? == PdeKind::Wave {
+        fields: if recipe.is_wave()? {
             2
         } else {
             1
@@ -77,13 +65,13 @@ pub fn simulate(recipe: &Recipe, opts: &SimulateOptions) -> Result<SimulateSumma
     };
     let meta = FileMetadata {
         pde: recipe.pde.clone(),
-        equation: equation(recipe.pde_kind()?).to_string(),
-        integrator: recipe.time.integrator.clone(),
+        equation: recipe.pde_spec()?.equation.to_string(),
+        integrator: recipe.time.integrator.name().to_string(),
         dt: recipe.time.dt,
         save_every: recipe.time.save_every,
-        dealias: recipe.time.dealias.clone(),
+        dealias: recipe.time.dealias.name().to_string(),
     };
-    if recipe.pde_kind()? == PdeKind::Wave {
+    if recipe.is_wave()? {
         return super::wave::simulate_waves(recipe, opts, layout, &meta, start);
     }
     // Configuration errors (an unreadable initial-condition file, say) stop the run before

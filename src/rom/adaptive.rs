@@ -17,12 +17,14 @@
 //! projection of u⁺.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use faer::linalg::solvers::Solve;
 use faer::Mat;
-use galerkin_solvers::FullOrderModel;
+use galerkin_solvers::{FullOrderModel, PointwiseFlux};
 
 use super::build::{build_model, Reduction};
+use super::capabilities;
 use super::error::{invalid, Result};
 use super::galerkin::{map_columns, project_columns};
 use super::hyper::PointSelection;
@@ -71,6 +73,8 @@ pub struct AdaptiveRun {
 pub struct AdaptiveRom<'a> {
     model: ReducedModel,
     fom: &'a mut dyn FullOrderModel,
+    /// The full model's pointwise flux g (for the indicator).
+    pointwise: Arc<dyn PointwiseFlux>,
     /// The flux basis U (n × m) and A U.
     flux: Mat<f64>,
     flux_outer: Mat<f64>,
@@ -186,7 +190,9 @@ impl<'a> AdaptiveRom<'a> {
             ));
         }
         let n = model.basis.dim();
+        let pointwise = capabilities::flux(&mut *fom)?.flux();
         let mut rom = Self {
+            pointwise,
             fom,
             flux_outer: Mat::zeros(n, 0),
             projected_outer: Mat::zeros(model.rank(), 0),
@@ -213,17 +219,18 @@ impl<'a> AdaptiveRom<'a> {
     }
 
     fn fill_caches(&mut self) -> Result<()> {
-        let fom = &mut *self.fom;
         let basis = &self.model.basis;
         let n = basis.dim();
-        self.linear_fields = (0..fom.linear_terms().len())
+        let linear = capabilities::affine(&mut *self.fom)?;
+        self.linear_fields = (0..linear.linear_terms().len())
             .map(|q| {
                 map_columns(basis, |v, out| {
-                    fom.apply_linear_term(q, v, out);
+                    linear.apply_linear_term(q, v, out);
                     Ok(())
                 })
             })
             .collect::<Result<_>>()?;
+        let fom = capabilities::flux(&mut *self.fom)?;
         let q = fom.flux_factor_count();
         let mut fields = vec![vec![0.0; n]; q];
         self.factor_fields = vec![Mat::zeros(n, basis.rank()); q];
@@ -251,6 +258,7 @@ impl<'a> AdaptiveRom<'a> {
             let v: Vec<Vec<f64>> = (0..basis.rank())
                 .map(|j| basis.vectors().col(j).iter().copied().collect())
                 .collect();
+            let fom = capabilities::quadratic(&mut *self.fom)?;
             self.pairs.clear();
             for j in 0..v.len() {
                 for i in 0..=j {
@@ -259,7 +267,10 @@ impl<'a> AdaptiveRom<'a> {
                     self.pairs.push(b);
                 }
             }
-            self.mean_constant = fom.forcing().unwrap_or_else(|| vec![0.0; n]);
+            self.mean_constant = capabilities::affine(&mut *self.fom)?
+                .forcing()
+                .unwrap_or_else(|| vec![0.0; n]);
+            let fom = capabilities::quadratic(&mut *self.fom)?;
             if let Some(mean) = &self.model.mean {
                 self.mean_pairs = v
                     .iter()
@@ -285,7 +296,7 @@ impl<'a> AdaptiveRom<'a> {
         let r = x.len();
         let mut g = Vec::with_capacity(self.sample.len());
         let mut point = vec![0.0; q];
-        let flux = self.fom.flux();
+        let flux = &self.pointwise;
         for &s in &self.sample {
             for (j, p) in point.iter_mut().enumerate() {
                 *p = self.mean_factors[j][s]
@@ -348,7 +359,7 @@ impl<'a> AdaptiveRom<'a> {
         }
         let mut g = vec![0.0; n];
         let all: Vec<usize> = (0..n).collect();
-        self.fom.nonlinear_at(u_new, &all, &mut g);
+        capabilities::flux(&mut *self.fom)?.nonlinear_at(u_new, &all, &mut g);
         self.add_flux(&g)?;
         self.refresh_indicator()?;
         self.refresh_hyper()
@@ -361,7 +372,7 @@ impl<'a> AdaptiveRom<'a> {
         let v: Vec<f64> = basis.vectors().col(r - 1).iter().copied().collect();
         let mut out = vec![0.0; n];
         for (q, term) in self.model.linear.terms.iter_mut().enumerate() {
-            self.fom.apply_linear_term(q, &v, &mut out);
+            capabilities::affine(&mut *self.fom)?.apply_linear_term(q, &v, &mut out);
             let cache = &mut self.linear_fields[q];
             cache.resize_with(n, r, |i, _| out[i]);
             // New column VᵀW L v_new over all r modes, new row v_newᵀW L V.
@@ -379,7 +390,7 @@ impl<'a> AdaptiveRom<'a> {
             });
             let offset = match &self.model.mean {
                 Some(m) => {
-                    self.fom.apply_linear_term(q, m, &mut out);
+                    capabilities::affine(&mut *self.fom)?.apply_linear_term(q, m, &mut out);
                     project_columns(basis, &Mat::from_fn(n, 1, |i, _| out[i]))?[(r - 1, 0)]
                 }
                 None => 0.0,
@@ -389,7 +400,7 @@ impl<'a> AdaptiveRom<'a> {
         if let Nonlinear::Quadratic { .. } = self.model.nonlinear {
             self.add_mode_quadratic(&v)?;
         } else {
-            let forcing = match self.fom.forcing() {
+            let forcing = match capabilities::affine(&mut *self.fom)?.forcing() {
                 Some(f) => project_columns(basis, &Mat::from_fn(n, 1, |i, _| f[i]))?[(r - 1, 0)],
                 None => 0.0,
             };
@@ -399,7 +410,7 @@ impl<'a> AdaptiveRom<'a> {
         let basis = &self.model.basis;
         let q = self.factor_fields.len();
         let mut fields = vec![vec![0.0; n]; q];
-        self.fom.flux_factors(&v, &mut fields);
+        capabilities::flux(&mut *self.fom)?.flux_factors(&v, &mut fields);
         for (cache, f) in self.factor_fields.iter_mut().zip(&fields) {
             cache.resize_with(n, r, |i, _| f[i]);
         }
@@ -427,7 +438,7 @@ impl<'a> AdaptiveRom<'a> {
         // New pairs (i, r−1), i ≤ r−1: appended at the end of the packed layout.
         for mode in &modes {
             let mut b = vec![0.0; n];
-            self.fom.apply_quadratic(mode, v, &mut b)?;
+            capabilities::quadratic(&mut *self.fom)?.apply_quadratic(mode, v, &mut b)?;
             self.pairs.push(b);
         }
         let np = r * (r + 1) / 2;
@@ -454,7 +465,7 @@ impl<'a> AdaptiveRom<'a> {
         let fixed_old = self.model.linear.fixed.clone();
         if let Some(mean) = &self.model.mean {
             let mut b = vec![0.0; n];
-            self.fom.apply_quadratic(mean, v, &mut b)?;
+            capabilities::quadratic(&mut *self.fom)?.apply_quadratic(mean, v, &mut b)?;
             self.mean_pairs.push(b);
             let mean_pairs = &self.mean_pairs;
             self.model.linear.fixed = Mat::from_fn(r, r, |k, l| {
@@ -507,7 +518,7 @@ impl<'a> AdaptiveRom<'a> {
             .expect("fewer points than grid values");
         self.flux.resize_with(n, m + 1, |i, _| w[i]);
         let mut aw = vec![0.0; n];
-        self.fom.apply_flux_outer(&w, &mut aw);
+        capabilities::flux(&mut *self.fom)?.apply_flux_outer(&w, &mut aw);
         self.flux_outer.resize_with(n, m + 1, |i, _| aw[i]);
         let column = project_columns(&self.model.basis, &Mat::from_fn(n, 1, |i, _| aw[i]))?;
         let r = self.model.rank();

@@ -6,6 +6,7 @@ use faer::Mat;
 use galerkin_solvers::FullOrderModel;
 use rayon::prelude::*;
 
+use super::capabilities::{affine, quadratic};
 use super::error::Result;
 use super::model::{LinearPart, Nonlinear, ProjectedTerm};
 use crate::basis::Basis;
@@ -51,14 +52,15 @@ pub fn project_linear(
     let (n, r) = (basis.dim(), basis.rank());
     let mut terms = Vec::new();
     let mut scratch = vec![0.0; n];
-    for (q, (parameter, coefficient)) in fom.linear_terms().into_iter().enumerate() {
+    let linear = affine(fom)?;
+    for (q, (parameter, coefficient)) in linear.linear_terms().into_iter().enumerate() {
         let lv = map_columns(basis, |v, out| {
-            fom.apply_linear_term(q, v, out);
+            linear.apply_linear_term(q, v, out);
             Ok(())
         })?;
         let offset = match mean {
             Some(m) => {
-                fom.apply_linear_term(q, m, &mut scratch);
+                linear.apply_linear_term(q, m, &mut scratch);
                 project_vector(basis, &scratch)?
             }
             None => vec![0.0; r],
@@ -70,15 +72,16 @@ pub fn project_linear(
             offset,
         });
     }
-    let mut constant = match fom.forcing() {
+    let mut constant = match linear.forcing() {
         Some(f) => project_vector(basis, &f)?,
         None => vec![0.0; r],
     };
     let mut fixed = Mat::zeros(r, r);
     if let (Some(m), true) = (mean, with_mean_in_b) {
-        let bv = map_columns(basis, |v, out| Ok(fom.apply_quadratic(m, v, out)?))?;
+        let b = quadratic(fom)?;
+        let bv = map_columns(basis, |v, out| Ok(b.apply_quadratic(m, v, out)?))?;
         fixed = 2.0 * project_columns(basis, &bv)?;
-        fom.apply_quadratic(m, m, &mut scratch)?;
+        b.apply_quadratic(m, m, &mut scratch)?;
         constant
             .iter_mut()
             .zip(project_vector(basis, &scratch)?)
@@ -99,15 +102,18 @@ pub fn project_quadratic(fom: &dyn FullOrderModel, basis: &Basis) -> Result<Nonl
     let (n, r) = (v.nrows(), v.ncols());
     let columns: Vec<Vec<f64>> = (0..r).map(|j| v.col(j).iter().copied().collect()).collect();
     // A `Mutex` makes the prototype shareable: models are `Send`, not `Sync`.
-    let prototype = std::sync::Mutex::new(fom.boxed_clone());
+    let mut prototype = fom.boxed_clone();
+    quadratic(prototype.as_mut())?;
+    let prototype = std::sync::Mutex::new(prototype);
     let blocks: Vec<Result<Mat<f64>>> = (0..r)
         .into_par_iter()
         .map_init(
             || prototype.lock().expect("not poisoned").boxed_clone(),
             |fom, j| {
                 let mut b = Mat::zeros(n, j + 1);
+                let form = quadratic(fom.as_mut())?;
                 for i in 0..=j {
-                    fom.apply_quadratic(&columns[i], &columns[j], b.col_as_slice_mut(i))?;
+                    form.apply_quadratic(&columns[i], &columns[j], b.col_as_slice_mut(i))?;
                 }
                 project_columns(basis, &b)
             },

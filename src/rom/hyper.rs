@@ -8,8 +8,9 @@
 
 use faer::linalg::solvers::Solve;
 use faer::Mat;
-use galerkin_solvers::FullOrderModel;
+use galerkin_solvers::{FluxOperators, FullOrderModel};
 
+use super::capabilities;
 use super::error::{invalid, Result};
 use super::galerkin::{map_columns, project_columns};
 use super::model::{HyperReduction, Nonlinear};
@@ -41,7 +42,7 @@ impl PointSelection {
 /// The flux snapshots g(K u) of another source's states, block by block.
 pub(crate) struct FluxSource<'a> {
     pub(crate) states: &'a mut dyn SnapshotSource,
-    pub(crate) fom: &'a mut dyn FullOrderModel,
+    pub(crate) fom: &'a mut dyn FluxOperators,
     pub(crate) all_points: Vec<usize>,
 }
 
@@ -84,7 +85,7 @@ pub fn hyper_reduce(
     }
     let mut flux = FluxSource {
         states,
-        fom: &mut *fom,
+        fom: capabilities::flux(fom)?,
         all_points: (0..n).collect(),
     };
     let (u, points, sample) = match selection {
@@ -159,6 +160,7 @@ pub fn hyper_from(
     (points, sample): (Vec<usize>, Vec<usize>),
     selection: PointSelection,
 ) -> Result<HyperReduction> {
+    let fom = capabilities::flux(fom)?;
     let (n, m) = (u.nrows(), u.ncols());
     let r = basis.rank();
     // M = VᵀW A U (PᵀU)⁻¹.

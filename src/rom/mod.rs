@@ -20,6 +20,7 @@
 
 pub mod adaptive;
 pub mod build;
+mod capabilities;
 mod error;
 pub mod evaluate;
 pub mod galerkin;
@@ -41,6 +42,6 @@ pub use hyper::PointSelection;
 pub use integrate::{solve, Dynamics, RomIntegrator, Stepper};
 pub use model::{HyperReduction, LinearPart, Nonlinear, Online, ProjectedTerm, ReducedModel};
 pub(crate) use pod::check_finite;
-pub use pod::{MatrixSource, Pod, PodMethod, PodOptions, SnapshotSource};
+pub use pod::{snapshot_matrix, MatrixSource, Pod, PodMethod, PodOptions, SnapshotSource};
 pub use reduced::{ReducedOrderModel, Reductor, RomKind};
 pub use reductors::{GalerkinReductor, HyperReductor, LiftedReductor};

@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 
 use faer::Mat;
+use std::sync::Arc;
+
 use galerkin_solvers::PointwiseFlux;
 
 use super::error::{invalid, Result};
@@ -55,7 +57,7 @@ pub enum Nonlinear {
 #[derive(Debug, Clone)]
 pub struct HyperReduction {
     /// The pointwise flux.
-    pub flux: PointwiseFlux,
+    pub flux: Arc<dyn PointwiseFlux>,
     /// How the points were chosen.
     pub selection: PointSelection,
     /// Grid indices of the m points.

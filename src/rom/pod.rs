@@ -7,7 +7,7 @@
 //! otherwise it is streamed through Brand's incremental SVD, one block at a time, so
 //! memory stays O(n·r). The method of snapshots is available on request (Sirovich 1987).
 
-use faer::Mat;
+use faer::{Mat, MatRef};
 
 use super::error::{invalid, Result, RomError};
 use crate::basis::{
@@ -234,9 +234,31 @@ fn streamed_svd(
     Ok(svd)
 }
 
+/// The one snapshot convention: snapshots of `n` values stored one after the other
+/// (snapshot-major, as trajectories and files hold them) are the columns of an
+/// n × (len / n) column-major matrix, viewed without a copy.
+///
+/// ```
+/// let data = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]; // two snapshots of three values
+/// let s = galerkin::rom::snapshot_matrix(&data, 3);
+/// assert_eq!((s.nrows(), s.ncols()), (3, 2));
+/// assert_eq!(s[(0, 1)], 4.0);
+/// ```
+pub fn snapshot_matrix(data: &[f64], n: usize) -> MatRef<'_, f64> {
+    let columns = if n == 0 { 0 } else { data.len() / n };
+    MatRef::from_column_major_slice(&data[..n * columns], n, columns)
+}
+
 /// Snapshots held in memory (one block).
 #[derive(Debug, Clone)]
 pub struct MatrixSource(pub Mat<f64>);
+
+impl MatrixSource {
+    /// The snapshot-major `data` (snapshots of `n` values) as one block.
+    pub fn from_snapshots(data: &[f64], n: usize) -> Self {
+        Self(snapshot_matrix(data, n).to_owned())
+    }
+}
 
 impl SnapshotSource for MatrixSource {
     fn dim(&self) -> usize {

@@ -68,7 +68,6 @@ impl RomKind {
 ///
 /// ```
 /// use std::collections::BTreeMap;
-/// use faer::Mat;
 /// use galerkin::basis::Truncation;
 /// use galerkin::rom::{
 ///     GalerkinReductor, MatrixSource, Pod, PodOptions, ReducedOrderModel, Reductor,
@@ -87,9 +86,8 @@ impl RomKind {
 /// let mut sim = Simulation::new(pde.clone(), Scheme::Etdrk4, dt, &u0).unwrap();
 /// let traj = Trajectory::collect(&mut sim, &Schedule::from_t_end(dt, 0.2, 5).unwrap()).unwrap();
 /// let n = grid.len();
-/// let snapshots = Mat::from_fn(n, traj.times.len(), |i, j| traj.data[j * n + i]);
 /// let options = PodOptions { truncation: Truncation::Rank(12), ..PodOptions::default() };
-/// let pod = Pod::compute(&mut MatrixSource(snapshots), &options).unwrap();
+/// let pod = Pod::compute(&mut MatrixSource::from_snapshots(&traj.data, n), &options).unwrap();
 ///
 /// // The Galerkin ROM of rank 12, built by its reductor.
 /// let mut fom = SpectralModel::new(pde, Scheme::Etdrk4).unwrap();

@@ -1,7 +1,6 @@
 //! The lifted wave ROM from a wave trajectory file (`galerkin reduce --method
 //! lifted-quadratic`) and its run against a trajectory of a file (`galerkin evaluate`).
 
-use faer::Mat;
 use galerkin_solvers::{ConservativeWave, LiftedWave};
 
 use super::error::{invalid, Result};
@@ -35,8 +34,11 @@ pub fn wave_trajectory(
         .into());
     }
     let nt = times.len();
-    let q = Mat::from_fn(n, nt, |i, j| data[j * 2 * n + i]);
-    let p = Mat::from_fn(n, nt, |i, j| data[j * 2 * n + n + i]);
+    let fields = crate::rom::snapshot_matrix(&data, 2 * n);
+    let (q, p) = (
+        fields.subrows(0, n).to_owned(),
+        fields.subrows(n, n).to_owned(),
+    );
     let energy = (0..nt)
         .map(|j| {
             wave.hamiltonian(

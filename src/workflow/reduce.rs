@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use galerkin_solvers::{Scheme, SpectralModel};
+use galerkin_solvers::SpectralModel;
 
 use super::error::{invalid, Result};
 use super::source::DatasetSource;
@@ -47,10 +47,10 @@ pub fn full_model_of(dataset: &Dataset, index: usize) -> Result<SpectralModel> {
             recipe.solver_grid()?.shape()
         );
     }
-    let pde = recipe.pde_on(&grid, &dataset.parameters(index)?)?;
+    let pde = recipe.semi_linear_pde(&grid, &dataset.parameters(index)?)?;
     Ok(SpectralModel::new(
         pde,
-        Scheme::parse(&recipe.time.integrator)?,
+        recipe.scheme()?,
     )?)
 }
 

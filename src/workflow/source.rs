@@ -77,7 +77,7 @@ impl SnapshotSource for DatasetSource<'_> {
             .solver_snapshots(traj, self.times.clone())
             .map_err(|e| RomError::Source(Box::new(e)))?;
         let n = self.dim();
-        let m = Mat::from_fn(n, self.times.len(), |i, j| data[j * n + i]);
+        let m = crate::rom::snapshot_matrix(&data, n).to_owned();
         check_finite(&m, traj, self.times.start)?;
         Ok(m)
     }

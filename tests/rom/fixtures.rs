@@ -1,6 +1,5 @@
 //! In-memory trajectories and the POD / ROM built on them.
 
-use faer::Mat;
 use galerkin::basis::Truncation;
 use galerkin::rom::{build_model, MatrixSource, Pod, PodOptions, ReducedModel, Reduction};
 use galerkin_solvers::{
@@ -74,11 +73,7 @@ impl Case {
     }
 
     pub fn snapshots(&self) -> MatrixSource {
-        let n = self.n();
-        let data = &self.traj.data;
-        MatrixSource(Mat::from_fn(n, self.traj.times.len(), |i, j| {
-            data[j * n + i]
-        }))
+        MatrixSource::from_snapshots(&self.traj.data, self.n())
     }
 
     pub fn fom(&self) -> SpectralModel {

@@ -17,7 +17,7 @@ pub use rk4::Rk4;
 
 use num_complex::Complex64;
 
-use crate::error::{invalid, positive, Result};
+use crate::error::{positive, Result};
 use crate::pde::SemiLinearPde;
 
 /// One step of a fixed-dt scheme.
@@ -30,8 +30,23 @@ pub trait Integrator: Send {
     fn scheme(&self) -> Scheme;
 }
 
-/// The available schemes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The available schemes (`etdrk4`, `etdrk2`, `imex-ars233`, `rk4`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
+#[strum(serialize_all = "kebab-case")]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "kebab-case")
+)]
 pub enum Scheme {
     /// Cox–Matthews ETDRK4 (4th order), φ-functions by Kassam–Trefethen contour integrals.
     Etdrk4,
@@ -45,29 +60,9 @@ pub enum Scheme {
 }
 
 impl Scheme {
-    /// Parses `etdrk4`, `etdrk2`, `imex-ars233` or `rk4`.
-    pub fn parse(text: &str) -> Result<Self> {
-        match text {
-            "etdrk4" => Ok(Self::Etdrk4),
-            "etdrk2" => Ok(Self::Etdrk2),
-            "imex-ars233" | "imex" => Ok(Self::ImexArs233),
-            "rk4" => Ok(Self::Rk4),
-            other => Err(invalid(
-                "integrator",
-                other,
-                "one of `etdrk4`, `etdrk2`, `imex-ars233`, `rk4`",
-            )),
-        }
-    }
-
     /// The name used in files and recipes.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::Etdrk4 => "etdrk4",
-            Self::Etdrk2 => "etdrk2",
-            Self::ImexArs233 => "imex-ars233",
-            Self::Rk4 => "rk4",
-        }
+    pub fn name(self) -> &'static str {
+        self.into()
     }
 
     /// The classical order of accuracy.

@@ -3,10 +3,28 @@
 use num_complex::Complex64;
 
 use super::flux::QuadraticFlux;
+use super::registry::{Dimension, Family, Parameter, PdeSpec, Setup};
 use super::{FluxForm, LinearTerm, SemiLinearPde};
 use crate::dealias::Dealias;
 use crate::error::{positive, Result};
 use crate::grid::Grid;
+
+/// The `burgers` family of the PDE registry.
+pub const SPEC: PdeSpec = PdeSpec {
+    name: "burgers",
+    aliases: &[],
+    equation: "u_t + (u^2/2)_x = nu u_xx",
+    parameters: &[Parameter {
+        name: "viscosity",
+        default: None,
+        allowed: "a finite number > 0",
+    }],
+    dimension: Dimension::One,
+    forced: false,
+    family: Family::SemiLinear(|s: &Setup<'_>| {
+        Ok(Box::new(Burgers::new(s.grid, s.parameter("viscosity")?, s.dealias)?))
+    }),
+};
 
 /// Viscous Burgers in conservative form: L = −νk², N(u) = −(ik/2)·(u²)^.
 #[derive(Debug, Clone)]

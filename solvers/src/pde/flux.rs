@@ -2,7 +2,9 @@
 
 use num_complex::Complex64;
 
-use super::{derivative_symbol, max_abs, FluxForm, LinearTerm, PointwiseFlux};
+use std::sync::Arc;
+
+use super::{derivative_symbol, max_abs, FluxForm, HalfSquare, LinearTerm};
 use crate::dealias::{Dealias, ProductEvaluator};
 use crate::error::{invalid, Result};
 use crate::grid::Grid;
@@ -60,7 +62,7 @@ impl QuadraticFlux {
         FluxForm {
             factors: vec![vec![Complex64::new(1.0, 0.0); self.half_ik.len()]],
             outer: self.half_ik.iter().map(|c| 2.0 * c).collect(),
-            flux: PointwiseFlux::HalfSquare,
+            flux: Arc::new(HalfSquare),
         }
     }
 

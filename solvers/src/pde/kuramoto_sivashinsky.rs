@@ -3,10 +3,24 @@
 use num_complex::Complex64;
 
 use super::flux::QuadraticFlux;
+use super::registry::{Dimension, Family, PdeSpec, Setup};
 use super::{FluxForm, LinearTerm, SemiLinearPde};
 use crate::dealias::Dealias;
 use crate::error::Result;
 use crate::grid::Grid;
+
+/// The `ks` family of the PDE registry (the domain length L is the grid's).
+pub const SPEC: PdeSpec = PdeSpec {
+    name: "ks",
+    aliases: &["kuramoto-sivashinsky"],
+    equation: "u_t + u u_x + u_xx + u_xxxx = 0",
+    parameters: &[],
+    dimension: Dimension::One,
+    forced: false,
+    family: Family::SemiLinear(|s: &Setup<'_>| {
+        Ok(Box::new(KuramotoSivashinsky::new(s.grid, s.dealias)?))
+    }),
+};
 
 /// KS in conservative form: L = k² − k⁴ (long waves grow, short waves decay),
 /// N(u) = −(ik/2)·(u²)^. Chaotic for L ≳ 13; L = 22 is the standard test domain

@@ -6,50 +6,23 @@
 
 mod burgers;
 mod flux;
+mod pointwise;
+pub mod registry;
 mod kuramoto_sivashinsky;
 mod navier_stokes;
 
 pub use burgers::Burgers;
 pub use kuramoto_sivashinsky::KuramotoSivashinsky;
 pub use navier_stokes::{Forcing, NavierStokes};
+pub use registry::{pde_spec, PdeSpec, PDES};
+pub use pointwise::{builtin_flux, Advection2d, HalfSquare, PointwiseFlux};
+
+use std::sync::Arc;
 
 use num_complex::Complex64;
 
 use crate::dealias::Dealias;
-use crate::error::{invalid, Result};
 use crate::grid::Grid;
-
-/// The PDE families, by the names recipes use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PdeKind {
-    /// `burgers`: [`Burgers`].
-    Burgers,
-    /// `ks`: [`KuramotoSivashinsky`].
-    KuramotoSivashinsky,
-    /// `navier-stokes`: [`NavierStokes`].
-    NavierStokes,
-    /// `wave`: a conservative wave [`crate::wave::ConservativeWave`] (second order in
-    /// time, fields q and p; not a [`SemiLinearPde`]).
-    Wave,
-}
-
-impl PdeKind {
-    /// Parses `burgers`, `ks` (or `kuramoto-sivashinsky`), `navier-stokes` (or `ns`) or
-    /// `wave`.
-    pub fn parse(name: &str) -> Result<Self> {
-        match name {
-            "burgers" => Ok(Self::Burgers),
-            "ks" | "kuramoto-sivashinsky" => Ok(Self::KuramotoSivashinsky),
-            "navier-stokes" | "ns" => Ok(Self::NavierStokes),
-            "wave" => Ok(Self::Wave),
-            other => Err(invalid(
-                "pde",
-                other,
-                "one of `burgers`, `ks`, `navier-stokes`, `wave`",
-            )),
-        }
-    }
-}
 
 /// A semi-linear evolution equation ∂ₜu = L u + N(u, t) in normalized Fourier coefficients
 /// (layout of [`crate::grid`]).
@@ -100,83 +73,14 @@ pub struct LinearTerm {
 /// K = (∂_y ψ, −∂_x ψ, ∂_x ω, ∂_y ω) with ψ = (−Δ)⁻¹ω, g = u ω_x + v ω_y, A = −I.
 /// This is what DEIM needs: g is local, so its value at m points costs O(m) once the
 /// factors there are known (Chaturantabut & Sorensen, SIAM J. Sci. Comput. 32, 2010, §3.5).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct FluxForm {
     /// The symbols of K₁ … K_Q.
     pub factors: Vec<Vec<Complex64>>,
     /// The symbol of A (before the dealiasing mask, which the caller applies).
     pub outer: Vec<Complex64>,
     /// The pointwise function g.
-    pub flux: PointwiseFlux,
-}
-
-/// The pointwise flux g of a [`FluxForm`], named so a reduced model can evaluate it without
-/// the full model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PointwiseFlux {
-    /// g(u) = u²/2 (one factor): Burgers, KS.
-    HalfSquare,
-    /// g(u, v, ω_x, ω_y) = u ω_x + v ω_y (four factors): 2-D vorticity advection.
-    Advection2d,
-}
-
-impl PointwiseFlux {
-    /// The name stored in files.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::HalfSquare => "half-square",
-            Self::Advection2d => "advection-2d",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(name: &str) -> Result<Self> {
-        match name {
-            "half-square" => Ok(Self::HalfSquare),
-            "advection-2d" => Ok(Self::Advection2d),
-            other => Err(invalid("flux", other, "`half-square` or `advection-2d`")),
-        }
-    }
-
-    /// Q, the number of factors g reads.
-    pub fn factor_count(&self) -> usize {
-        match self {
-            Self::HalfSquare => 1,
-            Self::Advection2d => 4,
-        }
-    }
-
-    /// g at one point.
-    pub fn eval(&self, f: &[f64]) -> f64 {
-        match self {
-            Self::HalfSquare => 0.5 * f[0] * f[0],
-            Self::Advection2d => f[0] * f[2] + f[1] * f[3],
-        }
-    }
-
-    /// ∂g/∂f_j at one point, into `out` (Q values): the Jacobian of a hyper-reduced model.
-    pub fn gradient(&self, f: &[f64], out: &mut [f64]) {
-        match self {
-            Self::HalfSquare => out[0] = f[0],
-            Self::Advection2d => {
-                out[0] = f[2];
-                out[1] = f[3];
-                out[2] = f[0];
-                out[3] = f[1];
-            }
-        }
-    }
-
-    /// The symmetric bilinear form b with g(f) = b(f, f), for quadratic fluxes (`None`
-    /// for non-polynomial ones).
-    pub fn bilinear(&self, a: &[f64], b: &[f64]) -> Option<f64> {
-        match self {
-            Self::HalfSquare => Some(0.5 * a[0] * b[0]),
-            Self::Advection2d => {
-                Some(0.5 * (a[0] * b[2] + a[1] * b[3] + b[0] * a[2] + b[1] * a[3]))
-            }
-        }
-    }
+    pub flux: Arc<dyn PointwiseFlux>,
 }
 
 impl Clone for Box<dyn SemiLinearPde> {

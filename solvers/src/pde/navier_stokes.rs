@@ -5,7 +5,10 @@ use std::f64::consts::PI;
 
 use num_complex::Complex64;
 
-use super::{derivative_symbol, max_abs, FluxForm, LinearTerm, PointwiseFlux, SemiLinearPde};
+use std::sync::Arc;
+
+use super::registry::{Dimension, Family, Parameter, PdeSpec, Setup};
+use super::{derivative_symbol, max_abs, Advection2d, FluxForm, LinearTerm, SemiLinearPde};
 use crate::dealias::{Dealias, ProductEvaluator};
 use crate::error::{invalid, non_negative, positive, Result};
 use crate::fft::SpectralTransform;
@@ -52,6 +55,36 @@ impl Forcing {
         }
     }
 }
+
+/// The `navier-stokes` family of the PDE registry.
+pub const SPEC: PdeSpec = PdeSpec {
+    name: "navier-stokes",
+    aliases: &["ns"],
+    equation: "w_t + u.grad(w) = nu lap(w) - drag w + f, -lap(psi) = w, u = (psi_y, -psi_x)",
+    parameters: &[
+        Parameter {
+            name: "viscosity",
+            default: None,
+            allowed: "a finite number > 0",
+        },
+        Parameter {
+            name: "drag",
+            default: Some(0.0),
+            allowed: "a finite number >= 0",
+        },
+    ],
+    dimension: Dimension::Two,
+    forced: true,
+    family: Family::SemiLinear(|s: &Setup<'_>| {
+        Ok(Box::new(NavierStokes::new(
+            s.grid,
+            s.parameter("viscosity")?,
+            s.parameter("drag")?,
+            s.forcing,
+            s.dealias,
+        )?))
+    }),
+};
 
 /// Vorticity form: L = −ν|k|² − α, N(ω) = −(u·∇ω)^ + f̂ with u = (ψ_y, −ψ_x),
 /// ψ̂ = ω̂/|k|² (ψ̂ = 0 at k = 0). The advection is formed in physical space from four
@@ -260,7 +293,7 @@ impl SemiLinearPde for NavierStokes {
                 symbol(&self.ky, None),
             ],
             outer: vec![Complex64::new(-1.0, 0.0); self.grid.spectral_len()],
-            flux: PointwiseFlux::Advection2d,
+            flux: Arc::new(Advection2d),
         }
     }
     fn forcing_hat(&self) -> Option<&[Complex64]> {

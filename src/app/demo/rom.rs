@@ -94,14 +94,14 @@ pub fn run_reduction(
     };
     let c = evaluate_on_dataset(&model, dataset, held_out, &run)?;
     // The full model as it was simulated (its own grid, scheme and dt).
-    let pde = recipe.pde_on(&recipe.solver_grid()?, &dataset.parameters(held_out)?)?;
+    let pde = recipe.semi_linear_pde(&recipe.solver_grid()?, &dataset.parameters(held_out)?)?;
     let grid = pde.grid().clone();
     let u0: Vec<f64> = grid
         .x()
         .iter()
         .map(|x| (2.0 * std::f64::consts::PI * x).sin())
         .collect();
-    let scheme = galerkin_solvers::Scheme::parse(&recipe.time.integrator)?;
+    let scheme = recipe.scheme()?;
     let mut sim = galerkin_solvers::Simulation::new(pde, scheme, recipe.time.dt, &u0)?;
     let full_step = full_model_step_seconds(&mut sim, 500, 5)?;
     let x = dataset.read_vec("x")?;

@@ -247,8 +247,8 @@ fn rank_study(
     let steps = 2000;
     let g_step = rom_step_seconds(&galerkin, &a0, run.dt, steps)?;
     let d_step = rom_step_seconds(&hyper, &a0, run.dt, steps)?;
-    let pde = recipe.pde_on(&recipe.solver_grid()?, &data.parameters(0)?)?;
-    let scheme = galerkin_solvers::Scheme::parse(&recipe.time.integrator)?;
+    let pde = recipe.semi_linear_pde(&recipe.solver_grid()?, &data.parameters(0)?)?;
+    let scheme = recipe.scheme()?;
     let mut sim = galerkin_solvers::Simulation::new(pde, scheme, recipe.time.dt, &snap0)?;
     let full_steps = if data.snapshot_len() > 10_000 {
         20

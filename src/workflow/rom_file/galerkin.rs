@@ -13,7 +13,9 @@
 use std::path::Path;
 
 use faer::Mat;
-use galerkin_solvers::PointwiseFlux;
+use std::sync::Arc;
+
+use galerkin_solvers::{builtin_flux, PointwiseFlux};
 
 use super::{file_error, read_common, read_mat, save_atomically, write_mat, write_vec, RomKind};
 use crate::basis::{Basis, InnerProduct};
@@ -84,7 +86,15 @@ impl ReducedModel {
     }
 
     /// Reads a model written by [`ReducedModel::save`], checking every size against r and n.
+    /// A hyper-reduced model's flux must be a built-in one; see
+    /// [`ReducedModel::load_with_fluxes`] for a user's own.
     pub fn load(path: &Path) -> Result<Self> {
+        Self::load_with_fluxes(path, &[])
+    }
+
+    /// [`ReducedModel::load`], finding the stored flux name among `fluxes` (a user's own
+    /// pointwise fluxes) before the built-in ones.
+    pub fn load_with_fluxes(path: &Path, fluxes: &[Arc<dyn PointwiseFlux>]) -> Result<Self> {
         let bad = |reason: String| RomError::RomFile {
             path: path.to_path_buf(),
             reason,
@@ -166,7 +176,18 @@ impl ReducedModel {
             Nonlinear::Quadratic { h }
         } else {
             let g = f.group("hyper").map_err(&h5)?;
-            let flux = PointwiseFlux::parse(&read_string_attr(&g, "flux").unwrap_or_default())?;
+            let name = read_string_attr(&g, "flux").unwrap_or_default();
+            let flux = fluxes
+                .iter()
+                .find(|f| f.name() == name)
+                .cloned()
+                .or_else(|| builtin_flux(&name))
+                .ok_or_else(|| {
+                    bad(format!(
+                        "flux `{name}` is neither built in nor among the fluxes given \
+                         (load it with `ReducedModel::load_with_fluxes`)"
+                    ))
+                })?;
             let points: Vec<usize> = g
                 .dataset("points")
                 .and_then(|d| d.read_raw::<u64>())

@@ -101,8 +101,10 @@ impl LiftedRomFile {
                 kind.name()
             )));
         }
-        let nonlinearity =
-            WaveNonlinearity::parse(&read_string_attr(&f, "nonlinearity").unwrap_or_default())?;
+        let nonlinearity: WaveNonlinearity = galerkin_solvers::error::parse_name(
+            "nonlinearity",
+            &read_string_attr(&f, "nonlinearity").unwrap_or_default(),
+        )?;
         let scalar = |name: &str| {
             f.attr(name)
                 .and_then(|a| a.read_scalar::<f64>())
