@@ -108,7 +108,10 @@ pub(crate) fn non_negative(field: &str, value: f64) -> Result<f64> {
 
 /// Parses `text` as one of the kebab-case names of `T` (derived with strum), or says which
 /// names `field` allows.
-pub fn parse_name<T: std::str::FromStr + strum::VariantNames>(field: &str, text: &str) -> Result<T> {
+pub fn parse_name<T: std::str::FromStr + strum::VariantNames>(
+    field: &str,
+    text: &str,
+) -> Result<T> {
     T::from_str(text).map_err(|_| {
         let names: Vec<String> = T::VARIANTS.iter().map(|v| format!("`{v}`")).collect();
         invalid(field, text, &format!("one of {}", names.join(", ")))

@@ -41,8 +41,8 @@ pub use grid::Grid;
 pub use ic::InitialCondition;
 pub use integrators::Scheme;
 pub use pde::{
-    builtin_flux, Advection2d, Burgers, FluxForm, Forcing, HalfSquare, KuramotoSivashinsky,
-    LinearTerm, NavierStokes, PdeSpec, PointwiseFlux, SemiLinearPde, pde_spec, PDES,
+    builtin_flux, pde_spec, Advection2d, Burgers, FluxForm, Forcing, HalfSquare,
+    KuramotoSivashinsky, LinearTerm, NavierStokes, PdeSpec, PointwiseFlux, SemiLinearPde, PDES,
 };
 pub use simulation::{Schedule, Simulation, Snapshot, Trajectory};
 pub use wave::{ConservativeWave, Coupling, LiftedWave, WaveNonlinearity};

@@ -21,14 +21,7 @@ use crate::grid::Grid;
 /// The potential F of q_tt = Δq − m²q − F′(q) (`linear`, `exponential`, `sine-gordon`,
 /// `cubic`).
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
+    Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::VariantNames,
 )]
 #[strum(serialize_all = "kebab-case")]
 #[cfg_attr(

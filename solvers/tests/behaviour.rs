@@ -7,8 +7,8 @@ use galerkin_solvers::ensemble::{run_ensemble, EnsemblePlan, ParameterGrid};
 use galerkin_solvers::fft::SpectralTransform;
 use galerkin_solvers::lyapunov::{largest_lyapunov_exponent, LyapunovOptions};
 use galerkin_solvers::{
-    Burgers, Dealias, Forcing, Grid, InitialCondition, KuramotoSivashinsky, NavierStokes,
-    Schedule, Scheme, Simulation, SolverError, Trajectory,
+    Burgers, Dealias, Forcing, Grid, InitialCondition, KuramotoSivashinsky, NavierStokes, Schedule,
+    Scheme, Simulation, SolverError, Trajectory,
 };
 use num_complex::Complex64;
 use rand::SeedableRng;
@@ -383,8 +383,14 @@ fn bad_input_names_the_field_and_range() {
         field_of(Schedule::from_t_end(0.1, 0.05, 1).unwrap_err()),
         "t_end"
     );
-    assert_eq!(field_of(galerkin_solvers::pde_spec("heat").unwrap_err()), "pde");
-    assert_eq!(field_of(galerkin_solvers::error::parse_name::<Scheme>("integrator", "euler").unwrap_err()), "integrator");
+    assert_eq!(
+        field_of(galerkin_solvers::pde_spec("heat").unwrap_err()),
+        "pde"
+    );
+    assert_eq!(
+        field_of(galerkin_solvers::error::parse_name::<Scheme>("integrator", "euler").unwrap_err()),
+        "integrator"
+    );
     let msg = Burgers::new(&g1, -0.1, Dealias::TwoThirds)
         .unwrap_err()
         .to_string();

@@ -2,9 +2,9 @@
 //! own right-hand side, for every PDE and dealiasing mode.
 
 use galerkin_solvers::{
-    AffineLinear, FluxOperators, QuadraticForm,
-    Burgers, Dealias, Forcing, FullOrderModel, Grid, InitialCondition, KuramotoSivashinsky,
-    NavierStokes, Scheme, SemiLinearPde, Simulation, SpectralModel,
+    AffineLinear, Burgers, Dealias, FluxOperators, Forcing, FullOrderModel, Grid, InitialCondition,
+    KuramotoSivashinsky, NavierStokes, QuadraticForm, Scheme, SemiLinearPde, Simulation,
+    SpectralModel,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

@@ -179,7 +179,8 @@ fn bad_input_is_refused() {
     let grid = Grid::new_1d(64, 10.0).unwrap();
     let err = ConservativeWave::new(&grid, WaveNonlinearity::Cubic, -1.0).unwrap_err();
     assert!(err.to_string().contains("mass"), "{err}");
-    let err = galerkin_solvers::error::parse_name::<WaveNonlinearity>("nonlinearity", "quartic").unwrap_err();
+    let err = galerkin_solvers::error::parse_name::<WaveNonlinearity>("nonlinearity", "quartic")
+        .unwrap_err();
     assert!(err.to_string().contains("sine-gordon"), "{err}");
     // A step far too long for the fixed-point iteration on a stiff potential.
     let mut wave = ConservativeWave::new(&grid, WaveNonlinearity::Exponential, 0.0).unwrap();

@@ -577,7 +577,11 @@ impl Recipe {
             .as_ref()
             .ok_or_else(|| invalid("wave", "(missing)", "a [wave] section with `nonlinearity`"))?;
         let params = self.pde_spec()?.complete(params)?;
-        Ok(ConservativeWave::new(grid, spec.nonlinearity, params["mass"])?)
+        Ok(ConservativeWave::new(
+            grid,
+            spec.nonlinearity,
+            params["mass"],
+        )?)
     }
 
     /// The wave, initial q and parameters of `member` (pde = "wave"); p starts at 0.
@@ -633,7 +637,10 @@ impl Recipe {
         let (pde, params) = self.build_pde(member, &mut rng)?;
         let grid = pde.grid().clone();
         let u0 = self.initial_condition().sample(&grid, &mut rng)?;
-        Ok((Simulation::new(pde, self.scheme()?, self.time.dt, &u0)?, params))
+        Ok((
+            Simulation::new(pde, self.scheme()?, self.time.dt, &u0)?,
+            params,
+        ))
     }
 }
 

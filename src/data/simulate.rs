@@ -57,11 +57,7 @@ pub fn simulate(recipe: &Recipe, opts: &SimulateOptions) -> Result<SimulateSumma
             Vec::new()
         },
         parameters,
-        fields: if recipe.is_wave()? {
-            2
-        } else {
-            1
-        },
+        fields: if recipe.is_wave()? { 2 } else { 1 },
     };
     let meta = FileMetadata {
         pde: recipe.pde.clone(),

@@ -48,10 +48,7 @@ pub fn full_model_of(dataset: &Dataset, index: usize) -> Result<SpectralModel> {
         );
     }
     let pde = recipe.semi_linear_pde(&grid, &dataset.parameters(index)?)?;
-    Ok(SpectralModel::new(
-        pde,
-        recipe.scheme()?,
-    )?)
+    Ok(SpectralModel::new(pde, recipe.scheme()?)?)
 }
 
 /// POD of a file's trajectories and the reduced model built on it.

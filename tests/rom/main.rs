@@ -13,3 +13,4 @@ mod lifting;
 mod local;
 mod operator_eim;
 mod traits;
+mod user_pde;

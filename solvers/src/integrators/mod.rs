@@ -32,14 +32,7 @@ pub trait Integrator: Send {
 
 /// The available schemes (`etdrk4`, `etdrk2`, `imex-ars233`, `rk4`).
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
+    Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::VariantNames,
 )]
 #[strum(serialize_all = "kebab-case")]
 #[cfg_attr(

@@ -22,7 +22,11 @@ pub const SPEC: PdeSpec = PdeSpec {
     dimension: Dimension::One,
     forced: false,
     family: Family::SemiLinear(|s: &Setup<'_>| {
-        Ok(Box::new(Burgers::new(s.grid, s.parameter("viscosity")?, s.dealias)?))
+        Ok(Box::new(Burgers::new(
+            s.grid,
+            s.parameter("viscosity")?,
+            s.dealias,
+        )?))
     }),
 };
 

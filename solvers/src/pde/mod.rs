@@ -6,16 +6,16 @@
 
 mod burgers;
 mod flux;
-mod pointwise;
-pub mod registry;
 mod kuramoto_sivashinsky;
 mod navier_stokes;
+mod pointwise;
+pub mod registry;
 
 pub use burgers::Burgers;
 pub use kuramoto_sivashinsky::KuramotoSivashinsky;
 pub use navier_stokes::{Forcing, NavierStokes};
-pub use registry::{pde_spec, PdeSpec, PDES};
 pub use pointwise::{builtin_flux, Advection2d, HalfSquare, PointwiseFlux};
+pub use registry::{pde_spec, PdeSpec, PDES};
 
 use std::sync::Arc;
 
