@@ -266,3 +266,62 @@ fn every_training_recipe_is_valid_and_fits_its_dataset() {
     }
     assert!(count >= 7, "expected the documented recipes, found {count}");
 }
+
+#[test]
+fn recipe_choices_are_typed_and_unknown_names_are_refused() {
+    use galerkin::data::Precision;
+    use galerkin::workflow::training::recipe::{
+        OptimizerName, ScheduleName, TaskName, TrainRecipe,
+    };
+    let path = std::path::Path::new("training/smoke-ns.toml");
+    let set = |overrides: &[&str]| {
+        let overrides: Vec<String> = overrides.iter().map(|o| o.to_string()).collect();
+        TrainRecipe::from_file(path, &overrides)
+    };
+    let recipe = set(&[]).unwrap();
+    assert_eq!(recipe.data.task, TaskName::Autoregressive);
+    assert_eq!(recipe.train.schedule, ScheduleName::Cosine);
+    assert_eq!(recipe.train.optimizer, OptimizerName::AdamW);
+    assert_eq!(recipe.train.loss, LossKind::H1);
+    assert_eq!(recipe.train.precision, Precision::F64);
+    // `--set` overrides reach the typed fields, and the canonical text keeps the names.
+    let muon = set(&[
+        "train.optimizer=muon",
+        "train.muon_lr_ratio=3",
+        "train.schedule=step",
+        "data.task=final",
+    ])
+    .unwrap();
+    assert_eq!(
+        muon.options().unwrap().optimizer,
+        Optimizer::Muon { lr_ratio: 3.0 }
+    );
+    assert!(matches!(
+        muon.options().unwrap().schedule,
+        Schedule::Step { .. }
+    ));
+    assert_eq!(
+        muon.task_for(5),
+        Task::Final {
+            input: 0,
+            output: 4
+        }
+    );
+    let text = muon.canonical_text();
+    assert!(text.contains(r#"optimizer = "muon""#), "{text}");
+    assert!(text.contains(r#"task = "final""#), "{text}");
+    // An unknown name is refused with the key and every allowed name.
+    for (key, value, allowed) in [
+        ("train.optimizer", "sgd", ["`adamw`", "`muon`"]),
+        ("train.schedule", "linear", ["`cosine`", "`step`"]),
+        ("train.loss", "l1", ["`l2`", "`h1`"]),
+        ("train.precision", "f16", ["`f32`", "`f64`"]),
+        ("data.task", "pairs", ["`final`", "`autoregressive`"]),
+    ] {
+        let e = set(&[&format!("{key}={value}")]).unwrap_err().to_string();
+        assert!(e.contains(key) && e.contains(value), "{key}: {e}");
+        for name in allowed {
+            assert!(e.contains(name), "{key}: {e}");
+        }
+    }
+}

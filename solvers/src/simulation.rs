@@ -71,6 +71,33 @@ impl Schedule {
 }
 
 /// A PDE, an integrator and the current state, stepped in spectral space.
+///
+/// ```
+/// use galerkin_solvers::{Burgers, Dealias, Grid, Scheme, Simulation};
+///
+/// // Viscous Burgers, ν = 0.01, on 128 points of [0, 1): u0 = 0.3 + sin 2πx.
+/// let grid = Grid::new_1d(128, 1.0)?;
+/// let u0: Vec<f64> = grid
+///     .x()
+///     .iter()
+///     .map(|x| 0.3 + (2.0 * std::f64::consts::PI * x).sin())
+///     .collect();
+/// let pde = Burgers::new(&grid, 0.01, Dealias::TwoThirds)?;
+/// let dt = 1e-3;
+/// let mut sim = Simulation::new(Box::new(pde), Scheme::Etdrk4, dt, &u0)?;
+/// sim.advance(200)?;
+/// assert_eq!(sim.steps(), 200);
+/// assert!((sim.time() - 0.2).abs() < 1e-12);
+///
+/// // u_t + (u²/2)_x = ν u_xx conserves the mean and dissipates the energy ∫u².
+/// let mut u = vec![0.0; grid.len()];
+/// sim.physical(&mut u);
+/// let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+/// let energy = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>();
+/// assert!((mean(&u) - 0.3).abs() < 1e-12, "mean {}", mean(&u));
+/// assert!(energy(&u) < energy(&u0));
+/// # Ok::<(), galerkin_solvers::SolverError>(())
+/// ```
 pub struct Simulation {
     pde: Box<dyn SemiLinearPde>,
     integrator: Box<dyn Integrator>,

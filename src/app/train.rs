@@ -13,8 +13,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::error::Result;
 use super::plot::{line_chart, LineChart, Series, Style};
-use crate::data::{open_or_simulate, SimulateOptions};
+use crate::data::{open_or_simulate, Precision, SimulateOptions};
 use crate::operators::data::Task;
+use crate::operators::loss::LossKind;
 use crate::operators::train::{rollout_errors, StepReport, TrainJob, TrainState};
 use crate::workflow::error::{invalid, WorkflowError};
 use crate::workflow::training::checkpoint;
@@ -46,10 +47,10 @@ pub struct RunSummary {
 }
 
 /// The device of a precision: the flex CPU backend in f32 or f64.
-pub fn device_for(precision: &str) -> Device {
+pub fn device_for(precision: Precision) -> Device {
     match precision {
-        "f64" => crate::operators::cpu_f64(),
-        _ => Device::flex(),
+        Precision::F32 => Device::flex(),
+        Precision::F64 => crate::operators::cpu_f64(),
     }
 }
 
@@ -78,7 +79,7 @@ pub fn run(recipe: &TrainRecipe, opts: &RunOptions) -> Result<RunSummary> {
     }
     let train = read_trajectories(&dataset, range(recipe.data.train))?;
     let test = read_trajectories(&dataset, range(recipe.data.test))?;
-    let task = recipe.task_for(train.saves())?;
+    let task = recipe.task_for(train.saves());
     let options = recipe.options()?;
     let job = TrainJob {
         train: &train,
@@ -86,7 +87,7 @@ pub fn run(recipe: &TrainRecipe, opts: &RunOptions) -> Result<RunSummary> {
         task,
         normalize: recipe.data.normalize,
         options,
-        device: device_for(&recipe.train.precision),
+        device: device_for(recipe.train.precision),
     };
     let m = &recipe.model;
     let text = recipe.canonical_text();
@@ -209,7 +210,11 @@ fn write_report(
             log_y: true,
             series: vec![
                 Series {
-                    label: format!("training loss ({})", recipe.train.loss),
+                    label: match recipe.train.loss {
+                        LossKind::L2 => "training loss (relative L²)",
+                        LossKind::H1 => "training loss (relative H¹)",
+                    }
+                    .into(),
                     points: epochs(&h.train_loss),
                     style: Style::Line,
                     colour: Some(0),

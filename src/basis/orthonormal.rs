@@ -12,6 +12,36 @@ use super::inner::InnerProduct;
 
 /// Columns q₁…q_r ∈ ℝⁿ with ⟨qᵢ, qⱼ⟩_W = δᵢⱼ: the reduced space of a ROM, a POD basis,
 /// a hyper-reduction basis, or a spectral basis under its quadrature.
+///
+/// ```
+/// use faer::Mat;
+/// use galerkin::basis::{householder_qr, Basis, InnerProduct};
+///
+/// // An orthonormal Q from the QR of a 50 × 3 matrix (columns 1, x, x² on [0, 1)).
+/// let n = 50;
+/// let a = Mat::from_fn(n, 3, |i, j| (i as f64 / n as f64).powi(j as i32));
+/// let q = householder_qr(a.as_ref(), &InnerProduct::Euclidean)?.q;
+/// let basis = Basis::from_orthonormal(q, InnerProduct::Euclidean, 1e-12)?;
+/// assert_eq!((basis.dim(), basis.rank()), (n, 3));
+/// assert!(basis.orthogonality_error() < 1e-13);
+///
+/// // A vector in the span (a quadratic) is projected to 3 coordinates and lifted back.
+/// let u = Mat::from_fn(n, 1, |i, _| {
+///     let x = i as f64 / n as f64;
+///     2.0 - 3.0 * x + 0.5 * x * x
+/// });
+/// let coords = basis.project(u.as_ref())?;
+/// assert_eq!((coords.nrows(), coords.ncols()), (3, 1));
+/// let back = basis.lift(coords.as_ref())?;
+/// assert!((&back - &u).norm_max() < 1e-12);
+///
+/// // A vector outside the span keeps its orthogonal part in the residual.
+/// let v = Mat::from_fn(n, 1, |i, _| (i as f64 / n as f64).powi(3));
+/// let r = basis.residual(v.as_ref())?;
+/// assert!(r.norm_max() > 1e-3);
+/// assert!(basis.project(r.as_ref())?.norm_max() < 1e-12);
+/// # Ok::<(), galerkin::basis::BasisError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Basis {
     q: Mat<f64>,

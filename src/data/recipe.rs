@@ -261,7 +261,8 @@ fn default_kolmogorov_amplitude() -> f64 {
     1.0
 }
 
-/// Storage precision of `/u`.
+/// A floating-point precision, `f32` or `f64`: the storage of `/u` in dataset recipes, the
+/// arithmetic of training in training recipes (`train.precision`).
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {

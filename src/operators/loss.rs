@@ -11,24 +11,19 @@ use super::error::{invalid, Result};
 use super::spectral::{AxisTransform, ComplexAxisTransform};
 use super::transform::apply_to_batch;
 
-/// Which loss to train with.
+/// Which loss to train with. With the workflow layer (feature `hdf5`) it is read from
+/// training recipes as `l2` or `h1` (`train.loss`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "hdf5",
+    derive(serde::Deserialize, serde::Serialize),
+    serde(rename_all = "kebab-case")
+)]
 pub enum LossKind {
     /// Relative L².
     L2,
     /// Relative H¹ (Parseval).
     H1,
-}
-
-impl LossKind {
-    /// Parses `l2` or `h1`.
-    pub fn parse(text: &str) -> Result<Self> {
-        match text {
-            "l2" => Ok(Self::L2),
-            "h1" => Ok(Self::H1),
-            other => Err(invalid("train.loss", other, "`l2` or `h1`")),
-        }
-    }
 }
 
 /// The mean over the batch of ‖prediction − target‖ / ‖target‖ over all points and

@@ -95,6 +95,38 @@ pub struct Pod {
 
 impl Pod {
     /// POD of every snapshot `source` yields.
+    ///
+    /// ```
+    /// use faer::Mat;
+    /// use galerkin::basis::{householder_qr, InnerProduct, Truncation};
+    /// use galerkin::rom::{MatrixSource, Pod, PodOptions};
+    ///
+    /// // S = 3·a₁b₁ᵀ + 2·a₂b₂ᵀ + 1·a₃b₃ᵀ (40 values × 12 snapshots) with orthonormal aᵢ and
+    /// // bᵢ: rank 3, singular values 3, 2, 1 exactly.
+    /// let orthonormal = |rows: usize, shift: f64| {
+    ///     let m = Mat::from_fn(rows, 3, |i, j| (i as f64 / rows as f64 + shift).powi(j as i32));
+    ///     householder_qr(m.as_ref(), &InnerProduct::Euclidean).unwrap().q
+    /// };
+    /// let (a, b) = (orthonormal(40, 0.0), orthonormal(12, 0.5));
+    /// let sigma = [3.0, 2.0, 1.0];
+    /// let s = Mat::from_fn(40, 12, |i, j| (0..3).map(|k| sigma[k] * a[(i, k)] * b[(j, k)]).sum());
+    ///
+    /// let options = PodOptions {
+    ///     truncation: Truncation::RelativeEnergy(1e-12),
+    ///     center: false,
+    ///     ..PodOptions::default()
+    /// };
+    /// let pod = Pod::compute(&mut MatrixSource(s), &options)?;
+    /// assert_eq!(pod.rank(), 3);
+    /// assert_eq!(pod.n_snapshots, 12);
+    /// for (computed, exact) in pod.singular_values.iter().zip(sigma) {
+    ///     assert!((computed - exact).abs() < 1e-12, "{computed} vs {exact}");
+    /// }
+    /// // Every other singular value is round-off, and the modes span the aᵢ.
+    /// assert!(pod.singular_values[3..].iter().all(|s| *s < 1e-12));
+    /// assert!(pod.basis.residual(a.as_ref())?.norm_max() < 1e-12);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn compute(source: &mut dyn SnapshotSource, opts: &PodOptions) -> Result<Self> {
         opts.truncation.validate()?;
         let n = source.dim();

@@ -20,15 +20,19 @@
 //! schedule = "step"                      # or "cosine"; step: step_every, gamma
 //! optimizer = "adamw"                    # or "muon" (muon_lr_ratio)
 //! loss = "l2"                            # or "h1"
+//! precision = "f32"                      # or "f64"
 //! ```
 //!
 //! Every key but the file names has a default (the FNO paper's settings where it has one);
-//! `--set key=value` overrides any of them.
+//! `--set key=value` overrides any of them. The named choices (`data.task`,
+//! `train.schedule`, `train.optimizer`, `train.loss`, `train.precision`) are enumerations:
+//! any other value is refused with the key and the allowed names.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::Precision;
 use crate::operators::data::Task;
 use crate::operators::loss::LossKind;
 use crate::operators::train::{Optimizer, Schedule, TrainOptions};
@@ -65,9 +69,9 @@ pub struct DataSpec {
     pub train: [usize; 2],
     /// Held-out trajectories [start, end).
     pub test: [usize; 2],
-    /// "final" (u at `input_save` ↦ u at `output_save`) or "autoregressive".
-    #[serde(default = "default_task")]
-    pub task: String,
+    /// `final` (u at `input_save` ↦ u at `output_save`) or `autoregressive`.
+    #[serde(default)]
+    pub task: TaskName,
     /// Final task: the input save.
     #[serde(default)]
     pub input_save: usize,
@@ -124,24 +128,24 @@ pub struct TrainSpec {
     pub batch: usize,
     /// Peak learning rate.
     pub lr: f64,
-    /// "cosine" or "step".
-    pub schedule: String,
+    /// `cosine` or `step`.
+    pub schedule: ScheduleName,
     /// Step schedule: epochs between decays.
     pub step_every: usize,
     /// Step schedule: decay factor.
     pub gamma: f64,
     /// Decoupled weight decay.
     pub weight_decay: f64,
-    /// "adamw" or "muon".
-    pub optimizer: String,
+    /// `adamw` or `muon`.
+    pub optimizer: OptimizerName,
     /// Muon: its learning rate over AdamW's.
     pub muon_lr_ratio: f64,
-    /// "l2" or "h1".
-    pub loss: String,
+    /// `l2` or `h1`.
+    pub loss: LossKind,
     /// Seed of weights and batch order.
     pub seed: u64,
-    /// "f32" or "f64".
-    pub precision: String,
+    /// The arithmetic of training: `f32` or `f64`.
+    pub precision: Precision,
     /// Epochs between checkpoints.
     pub checkpoint_every: usize,
 }
@@ -152,22 +156,52 @@ impl Default for TrainSpec {
             epochs: 500,
             batch: 20,
             lr: 1e-3,
-            schedule: "step".into(),
+            schedule: ScheduleName::Step,
             step_every: 100,
             gamma: 0.5,
             weight_decay: 1e-4,
-            optimizer: "adamw".into(),
+            optimizer: OptimizerName::AdamW,
             muon_lr_ratio: 2.0,
-            loss: "l2".into(),
+            loss: LossKind::L2,
             seed: 0,
-            precision: "f32".into(),
+            precision: Precision::F32,
             checkpoint_every: 1,
         }
     }
 }
 
-fn default_task() -> String {
-    "final".into()
+/// `data.task`: how samples are cut, by name (the settings are the other `[data]` keys).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TaskName {
+    /// [`Task::Final`]: u at `input_save` ↦ u at `output_save`.
+    #[default]
+    Final,
+    /// [`Task::Autoregressive`]: `history` frames every `stride` saves ↦ the next
+    /// `rollout` frames.
+    Autoregressive,
+}
+
+/// `train.schedule`: the learning-rate schedule, by name (the step schedule's settings are
+/// `train.step_every` and `train.gamma`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScheduleName {
+    /// [`Schedule::Cosine`].
+    Cosine,
+    /// [`Schedule::Step`].
+    Step,
+}
+
+/// `train.optimizer`: the optimizer, by name (Muon's setting is `train.muon_lr_ratio`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OptimizerName {
+    /// [`Optimizer::AdamW`].
+    #[serde(rename = "adamw")]
+    AdamW,
+    /// [`Optimizer::Muon`].
+    Muon,
 }
 
 fn one() -> usize {
@@ -195,7 +229,6 @@ impl TrainRecipe {
             .try_into()
             .map_err(|e: toml::de::Error| recipe_error(e.to_string()))?;
         recipe.options()?;
-        recipe.task()?;
         recipe.check_ranges()?;
         Ok(recipe)
     }
@@ -215,57 +248,39 @@ impl TrainRecipe {
         toml::to_string(&doc).unwrap_or_default()
     }
 
-    /// The sample task of `[data]`, with `usize::MAX` standing for an unset `output_save`
-    /// (the last save, known only with the file: see [`TrainRecipe::task_for`]).
-    fn task(&self) -> Result<Task> {
+    /// The sample task of `[data]` for a file of `saves` saves (an unset `output_save` is
+    /// the last one).
+    pub fn task_for(&self, saves: usize) -> Task {
         let d = &self.data;
-        match d.task.as_str() {
-            "final" => Ok(Task::Final {
+        match d.task {
+            TaskName::Final => Task::Final {
                 input: d.input_save,
-                output: d.output_save.unwrap_or(usize::MAX),
-            }),
-            "autoregressive" => Ok(Task::Autoregressive {
+                output: d.output_save.unwrap_or(saves.saturating_sub(1)),
+            },
+            TaskName::Autoregressive => Task::Autoregressive {
                 stride: d.stride,
                 history: d.history,
                 rollout: d.rollout,
-            }),
-            other => Err(invalid("data.task", other, "`final` or `autoregressive`")),
-        }
-    }
-
-    /// The sample task of `[data]` for a file of `saves` saves (an unset `output_save` is
-    /// the last one).
-    pub fn task_for(&self, saves: usize) -> Result<Task> {
-        Ok(match self.task()? {
-            Task::Final { input, output } if output == usize::MAX => Task::Final {
-                input,
-                output: saves.saturating_sub(1),
             },
-            t => t,
-        })
+        }
     }
 
     /// The typed training options of `[train]`.
     pub fn options(&self) -> Result<TrainOptions> {
         let t = &self.train;
-        let schedule = match t.schedule.as_str() {
-            "cosine" => Schedule::Cosine,
-            "step" => Schedule::Step {
+        let schedule = match t.schedule {
+            ScheduleName::Cosine => Schedule::Cosine,
+            ScheduleName::Step => Schedule::Step {
                 every: t.step_every,
                 gamma: t.gamma,
             },
-            other => return Err(invalid("train.schedule", other, "`cosine` or `step`")),
         };
-        let optimizer = match t.optimizer.as_str() {
-            "adamw" => Optimizer::AdamW,
-            "muon" => Optimizer::Muon {
+        let optimizer = match t.optimizer {
+            OptimizerName::AdamW => Optimizer::AdamW,
+            OptimizerName::Muon => Optimizer::Muon {
                 lr_ratio: t.muon_lr_ratio,
             },
-            other => return Err(invalid("train.optimizer", other, "`adamw` or `muon`")),
         };
-        if !matches!(t.precision.as_str(), "f32" | "f64") {
-            return Err(invalid("train.precision", &t.precision, "`f32` or `f64`"));
-        }
         if t.checkpoint_every == 0 {
             return Err(invalid("train.checkpoint_every", 0, "at least 1 epoch"));
         }
@@ -276,7 +291,7 @@ impl TrainRecipe {
             schedule,
             weight_decay: t.weight_decay,
             optimizer,
-            loss: LossKind::parse(&t.loss)?,
+            loss: t.loss,
             seed: t.seed,
         };
         options.validate()?;
