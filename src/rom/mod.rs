@@ -41,6 +41,7 @@ pub use evaluate::{full_model_step_seconds, run_against, Comparison, RunOptions}
 pub use hyper::PointSelection;
 pub use integrate::{solve, Dynamics, RomIntegrator, Stepper};
 pub use model::{HyperReduction, LinearPart, Nonlinear, Online, ProjectedTerm, ReducedModel};
+#[cfg(feature = "hdf5")]
 pub(crate) use pod::check_finite;
 pub use pod::{snapshot_matrix, MatrixSource, Pod, PodMethod, PodOptions, SnapshotSource};
 pub use reduced::{ReducedOrderModel, Reductor, RomKind};
