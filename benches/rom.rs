@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use faer::Mat;
 use galerkin::basis::Truncation;
 use galerkin::rom::{
     build_model, MatrixSource, Pod, PodOptions, PointSelection, Reduction, RomIntegrator, Stepper,

@@ -207,10 +207,11 @@ impl Outcome {
 
 impl std::fmt::Display for Outcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Ran { error, step_us } => write!(f, "{error:.3e} ({step_us:5.2} µs)"),
-            Self::BlewUp(t) => write!(f, "blow-up at t = {t:.2}"),
-        }
+        // Through `pad`, so that table widths apply.
+        f.pad(&match self {
+            Self::Ran { error, step_us } => format!("{error:.3e} ({step_us:5.2} µs)"),
+            Self::BlewUp(t) => format!("blow-up at t = {t:.2}"),
+        })
     }
 }
 
@@ -322,10 +323,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for row in rows {
         println!(
             "{:3}   {:.3e}    {:<24} {}",
-            row.rank,
-            row.projection,
-            row.galerkin.to_string(),
-            row.qdeim.to_string()
+            row.rank, row.projection, row.galerkin, row.qdeim
         );
     }
     Ok(())

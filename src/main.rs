@@ -538,7 +538,7 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
     let dataset = galerkin::data::Dataset::open(&args.data)?;
     let model = match StoredRom::load(&args.rom)? {
         StoredRom::Lifted(file) => return evaluate_lifted(&args, &file, &dataset),
-        StoredRom::Projected(model) => model,
+        StoredRom::Projected(model) => *model,
     };
     let mut parameters = std::collections::BTreeMap::new();
     for p in &args.parameters {

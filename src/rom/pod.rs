@@ -277,7 +277,7 @@ fn streamed_svd(
 /// assert_eq!(s[(0, 1)], 4.0);
 /// ```
 pub fn snapshot_matrix(data: &[f64], n: usize) -> MatRef<'_, f64> {
-    let columns = if n == 0 { 0 } else { data.len() / n };
+    let columns = data.len().checked_div(n).unwrap_or(0);
     MatRef::from_column_major_slice(&data[..n * columns], n, columns)
 }
 

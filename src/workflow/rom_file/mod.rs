@@ -32,17 +32,17 @@ pub const ROM_SCHEMA_VERSION: i64 = 1;
 #[derive(Debug, Clone)]
 pub enum StoredRom {
     /// A Galerkin or hyper-reduced (DEIM / Q-DEIM / EIM) model.
-    Projected(ReducedModel),
+    Projected(Box<ReducedModel>),
     /// A lifted energy-quadratized wave ROM.
-    Lifted(LiftedRomFile),
+    Lifted(Box<LiftedRomFile>),
 }
 
 impl StoredRom {
     /// Reads the ROM file `path`, whatever its kind.
     pub fn load(path: &Path) -> Result<Self> {
         Ok(match kind_of(path)? {
-            RomKind::LiftedQuadratic => Self::Lifted(LiftedRomFile::load(path)?),
-            _ => Self::Projected(ReducedModel::load(path)?),
+            RomKind::LiftedQuadratic => Self::Lifted(Box::new(LiftedRomFile::load(path)?)),
+            _ => Self::Projected(Box::new(ReducedModel::load(path)?)),
         })
     }
 
@@ -57,7 +57,7 @@ impl StoredRom {
     /// The model, through the one interface every ROM kind implements.
     pub fn model(&self) -> &dyn ReducedOrderModel {
         match self {
-            Self::Projected(model) => model,
+            Self::Projected(model) => model.as_ref(),
             Self::Lifted(file) => &file.rom,
         }
     }
