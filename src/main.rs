@@ -445,7 +445,7 @@ fn reduce(args: ReduceArgs) -> Result<()> {
         let stem = args.input.file_stem().unwrap_or_default().to_string_lossy();
         std::path::PathBuf::from(format!("data/{stem}-rom.h5"))
     });
-    let is_wave = dataset.attribute("pde").as_deref() == Some("wave");
+    let is_wave = dataset.recipe()?.is_wave()?;
     match (is_wave, args.method) {
         (true, ReduceMethod::LiftedQuadratic) => {
             let start = std::time::Instant::now();
@@ -663,17 +663,16 @@ fn evaluate_adaptive(
                 max_rank: 4 * model.rank().max(30),
             },
         )?;
-        let (mut num, mut den, mut worst) = (0.0, 0.0, 0f64);
-        for (a, b) in run.fields.chunks_exact(n).zip(truth.chunks_exact(n)) {
-            let e = galerkin::basis::squared_distance(a, b);
-            let d: f64 = b.iter().map(|v| v * v).sum();
-            num += e;
-            den += d;
-            worst = worst.max((e / d).sqrt());
-        }
+        let worst = run
+            .fields
+            .chunks_exact(n)
+            .zip(truth.chunks_exact(n))
+            .map(|(a, b)| galerkin::basis::relative_error(a, b))
+            .fold(0f64, f64::max);
+        let total = galerkin::basis::relative_error(&run.fields, &truth[..run.fields.len()]);
         println!(
             "{i:>4}  {:>10.3e}   {:>9.3e}   {:>10}   {:>5.2} %  {:>7}   {:>7}",
-            (num / den).sqrt(),
+            total,
             worst,
             run.full_steps.len(),
             100.0 * run.full_steps.len() as f64 / steps as f64,

@@ -11,7 +11,9 @@ pub fn distance(a: &[f64], b: &[f64]) -> f64 {
     squared_distance(a, b).sqrt()
 }
 
-/// ‖approx − exact‖ / ‖exact‖ (infinite for a zero `exact` unless `approx` equals it).
+/// ‖approx − exact‖ / ‖exact‖ over the common length; of snapshots stored one after the
+/// other, the space–time error (Σₜ‖eₜ‖² / Σₜ‖uₜ‖²)^½. A zero `exact` counts as the smallest
+/// positive norm (0 when `approx` is zero too).
 ///
 /// ```
 /// let e = galerkin::basis::relative_error(&[1.0, 2.0], &[1.0, 2.5]);
@@ -19,5 +21,5 @@ pub fn distance(a: &[f64], b: &[f64]) -> f64 {
 /// ```
 pub fn relative_error(approx: &[f64], exact: &[f64]) -> f64 {
     let norm: f64 = exact.iter().map(|v| v * v).sum();
-    (squared_distance(approx, exact) / norm).sqrt()
+    (squared_distance(approx, exact) / norm.max(f64::MIN_POSITIVE)).sqrt()
 }

@@ -106,8 +106,8 @@ pub fn evaluate_lifted(
     dataset: &Dataset,
     index: usize,
 ) -> Result<WaveRomRun> {
-    let pde = dataset.attribute("pde").unwrap_or_default();
-    if pde != "wave" {
+    if !dataset.recipe()?.is_wave()? {
+        let pde = dataset.attribute("pde").unwrap_or_default();
         return Err(RomError::RomFile {
             path: dataset.path().to_path_buf(),
             reason: format!("the ROM is a lifted wave ROM, the trajectory file holds `{pde}`"),

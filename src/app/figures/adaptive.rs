@@ -145,25 +145,14 @@ fn navier_stokes() -> Result<Case> {
 fn errors(run: &AdaptiveRun, truth: &Trajectory) -> Vec<f64> {
     let n = truth.data.len() / truth.times.len();
     (0..run.times.len())
-        .map(|i| {
-            let (a, b) = (&run.fields[i * n..(i + 1) * n], truth.snapshot(i));
-            let e = crate::basis::squared_distance(a, b);
-            let d: f64 = b.iter().map(|v| v * v).sum();
-            (e / d.max(f64::MIN_POSITIVE)).sqrt()
-        })
+        .map(|i| crate::basis::relative_error(&run.fields[i * n..(i + 1) * n], truth.snapshot(i)))
         .collect()
 }
 
 /// Σ-over-time relative error.
 fn total_error(run: &AdaptiveRun, truth: &Trajectory) -> f64 {
-    let n = truth.data.len() / truth.times.len();
-    let (mut num, mut den) = (0.0, 0.0);
-    for i in 0..run.times.len() {
-        let (a, b) = (&run.fields[i * n..(i + 1) * n], truth.snapshot(i));
-        num += crate::basis::squared_distance(a, b);
-        den += b.iter().map(|v| v * v).sum::<f64>();
-    }
-    (num / den).sqrt()
+    let len = run.fields.len().min(truth.data.len());
+    crate::basis::relative_error(&run.fields[..len], &truth.data[..len])
 }
 
 /// Runs one case at tolerance `tol` (∞: the static ROM).

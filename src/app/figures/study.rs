@@ -137,11 +137,7 @@ pub fn projection_error(model: &ReducedModel, snapshots: &[f64]) -> Result<f64> 
     let (mut num, mut den) = (0.0, 0.0);
     for u in snapshots.chunks_exact(n) {
         model.reconstruct(&model.project(u)?, &mut full);
-        num += full
-            .iter()
-            .zip(u)
-            .map(|(a, b)| (a - b) * (a - b))
-            .sum::<f64>();
+        num += crate::basis::squared_distance(&full, u);
         den += u.iter().map(|v| v * v).sum::<f64>();
     }
     Ok((num / den.max(f64::MIN_POSITIVE)).sqrt())

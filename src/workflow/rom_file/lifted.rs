@@ -37,7 +37,11 @@ impl LiftedRomFile {
     pub fn save(&self, path: &Path) -> Result<()> {
         save_atomically(
             path,
-            (RomKind::LiftedQuadratic, "wave", &self.recipe),
+            (
+                RomKind::LiftedQuadratic,
+                galerkin_solvers::wave::SPEC.name,
+                &self.recipe,
+            ),
             &self.grid_shape,
             &self.training_parameters,
             |f| self.write_to(f),
