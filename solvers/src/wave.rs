@@ -133,7 +133,7 @@ impl Coupling {
     }
 }
 
-/// The `wave` family of the PDE registry: built from its own [wave] section, not as a
+/// The `wave` family of the PDE registry: built from its own `[wave]` section, not as a
 /// semi-linear PDE.
 pub const SPEC: crate::pde::registry::PdeSpec = crate::pde::registry::PdeSpec {
     name: "wave",

@@ -14,7 +14,7 @@ use super::progress::Progress;
 use super::recipe::Recipe;
 use super::writer::{read_string_attr, FileMetadata, Layout, TrajectoryWriter};
 
-/// Options of [`simulate`].
+/// Options of [`simulate`](super::simulate()).
 #[derive(Clone)]
 pub struct SimulateOptions {
     /// Where the count of finished trajectories goes ([`super::progress::silent`] by

@@ -1,5 +1,6 @@
-//! Wave ROMs run against full-model trajectories of the conservative waves: the lifted ROM
-//! and the DEIM baseline, with state errors, energy errors and offline / online times.
+//! Wave ROMs run against full-model trajectories of the conservative waves: full-model
+//! runs, the block POD and lifted ROM built from them, and the comparison of any wave ROM's
+//! reduced states with a reference (state errors, energy errors, online time).
 
 use std::time::Instant;
 
@@ -8,7 +9,7 @@ use galerkin_solvers::{ConservativeWave, LiftedWave};
 
 use super::error::Result;
 use super::integrate::{Dynamics, RomIntegrator, Stepper};
-use super::lifting::{block_pod, DeimWaveRom, LiftedRom};
+use super::lifting::{block_pod, LiftedRom};
 
 /// Saved states of a full-model run.
 #[derive(Debug, Clone)]
@@ -110,7 +111,7 @@ impl WaveRomRun {
 
 /// The run of reduced states `states` against `reference`: per-save squared q errors and
 /// norms, the total error and the original-energy errors (times left at zero).
-fn compare(
+pub(crate) fn compare(
     wave: &mut ConservativeWave,
     reference: &WaveTrajectory,
     fields: impl Fn(&[f64]) -> (Vec<f64>, Vec<f64>),
@@ -139,7 +140,7 @@ fn compare(
 }
 
 /// Integrates `model` from `x0` with implicit midpoint, keeping every `save_every`-th state.
-fn integrate(
+pub(crate) fn integrate(
     model: &mut dyn Dynamics,
     x0: Vec<f64>,
     dt: f64,
@@ -219,62 +220,8 @@ pub fn run_lifted_rom(
     Ok(run)
 }
 
-/// [`build_lifted`] then [`run_lifted_rom`], with the offline time recorded.
-pub fn run_lifted(
-    model: &mut LiftedWave,
-    training: &[&WaveTrajectory],
-    reference: &WaveTrajectory,
-    r: usize,
-    mass: f64,
-    dt: f64,
-    save_every: usize,
-) -> Result<WaveRomRun> {
-    let (rom, offline_seconds) = build_lifted(model, training, r)?;
-    let mut run = run_lifted_rom(&rom, model, reference, mass, dt, save_every)?;
-    run.offline_seconds = offline_seconds;
-    Ok(run)
-}
-
-/// The DEIM baseline with `r` modes for q and p and `points` Q-DEIM points.
-#[allow(clippy::too_many_arguments)]
-pub fn run_deim(
-    model: &mut LiftedWave,
-    training: &[&WaveTrajectory],
-    reference: &WaveTrajectory,
-    r: usize,
-    points: usize,
-    mass: f64,
-    dt: f64,
-    save_every: usize,
-) -> Result<WaveRomRun> {
-    let start = Instant::now();
-    let qp = stack(
-        training
-            .iter()
-            .map(|t| vec![t.q.clone(), t.p.clone()])
-            .collect(),
-    );
-    let rom = DeimWaveRom::build(model, &qp[0], &qp[1], [r, r], points)?;
-    let offline_seconds = start.elapsed().as_secs_f64();
-    let x0 = rom.project(
-        &WaveTrajectory::column(&reference.q, 0),
-        &WaveTrajectory::column(&reference.p, 0),
-    );
-    let mut online = rom.online(mass);
-    let (states, step_seconds) = integrate(&mut online, x0, dt, reference.times.len(), save_every)?;
-    let mut run = compare(
-        model.wave(),
-        reference,
-        |s| (rom.reconstruct(s, 0), rom.reconstruct(s, 1)),
-        &states,
-    );
-    run.offline_seconds = offline_seconds;
-    run.step_seconds = step_seconds;
-    Ok(run)
-}
-
 /// Concatenates, block by block, the columns of several trajectories' block lists.
-fn stack(per_trajectory: Vec<Vec<Mat<f64>>>) -> Vec<Mat<f64>> {
+pub(crate) fn stack(per_trajectory: Vec<Vec<Mat<f64>>>) -> Vec<Mat<f64>> {
     let blocks = per_trajectory[0].len();
     (0..blocks)
         .map(|b| {

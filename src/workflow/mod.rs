@@ -1,7 +1,7 @@
 //! The workflow layer (feature `hdf5`): the reduced-order and operator cores driven from
 //! files. Trajectory files and recipes are [`crate::data`]'s; this module adds
 //! - [`source`]: the snapshots of a trajectory file as a [`crate::rom::SnapshotSource`];
-//! - [`reduce`]: trajectory file → POD → reduced model (`galerkin reduce`);
+//! - [`reduce`](mod@reduce): trajectory file → POD → reduced model (`galerkin reduce`);
 //! - [`evaluate`]: a reduced model against a trajectory of a file (`galerkin evaluate`);
 //! - [`rom_file`]: ROM files (HDF5) of every [`crate::rom::RomKind`];
 //! - [`lifted`]: the lifted wave ROM from a wave trajectory file, and its evaluation;

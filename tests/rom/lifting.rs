@@ -3,8 +3,9 @@
 //! parametric Klein–Gordon, and the DEIM baseline.
 
 use faer::Mat;
+use galerkin::app::figures::wave_study::{run_deim, run_lifted};
 use galerkin::rom::lifting::{block_pod, LiftedRom};
-use galerkin::rom::wave_run::{run_deim, run_lifted, simulate_wave, WaveTrajectory};
+use galerkin::rom::wave_run::{simulate_wave, WaveTrajectory};
 use galerkin::rom::Dynamics;
 use galerkin_solvers::{ConservativeWave, Grid, LiftedWave, WaveNonlinearity};
 

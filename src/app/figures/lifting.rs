@@ -6,9 +6,10 @@ use std::fmt::Write as _;
 
 use faer::Mat;
 
+use super::wave_study::{run_deim, run_lifted};
 use super::{dataset, write_text, FiguresOptions, Result};
 use crate::app::plot::{line_chart, LineChart, Series, Style};
-use crate::rom::wave_run::{run_deim, run_lifted, simulate_wave, WaveRomRun, WaveTrajectory};
+use crate::rom::wave_run::{simulate_wave, WaveRomRun, WaveTrajectory};
 use crate::workflow::lifted::{wave_model_of, wave_trajectory};
 
 /// A wave case: recipe, title, training trajectory.

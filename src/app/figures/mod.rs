@@ -17,6 +17,7 @@ pub mod nsm_reference;
 #[cfg(feature = "operators")]
 mod operators;
 pub mod study;
+pub mod wave_study;
 
 use study::{
     error_vs_rank, long_run, reference, rk4, statistics, valid_prediction_time, RankRow, Trained,

@@ -1,11 +1,11 @@
 //! ROM files (HDF5): everything a reduced model needs to run without the full model.
 //!
 //! Root attributes `format = "galerkin-rom"`, `schema_version`, `pde`, `rom_kind`,
-//! `recipe`, `galerkin_version`; datasets `/grid_shape`, `/basis` [r][n] (one mode per
-//! row), `/weights` [n] (diagonal inner product, if any), `/mean` [n] (if centred),
+//! `recipe`, `galerkin_version`; datasets `/grid_shape`, `/basis` `[r][n]` (one mode per
+//! row), `/weights` `[n]` (diagonal inner product, if any), `/mean` `[n]` (if centred),
 //! `/singular_values`, `/linear/{fixed [r][r], constant [r]}`,
 //! `/linear/terms/<q>/{matrix [r][r], offset [r]}` with attributes `parameter`,
-//! `coefficient`; then `/quadratic/h` [r·r(r+1)/2] or `/hyper/{points, map,
+//! `coefficient`; then `/quadratic/h` `[r·r(r+1)/2]` or `/hyper/{points, map,
 //! factor_rows/<j>, factor_offsets/<j>, flux_basis [m][n], sample}` with attributes `flux`,
 //! `selection`;
 //! `/training_parameters/<name>`. Written to a temporary name and renamed.

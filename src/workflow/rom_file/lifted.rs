@@ -1,8 +1,8 @@
 //! Lifted ROM files (HDF5), the `lifted-quadratic` counterpart of [`super::galerkin`]:
 //! root attributes `format = "galerkin-rom"`, `rom_kind = "lifted-quadratic"`, `pde`,
 //! `nonlinearity`, `recipe`, `galerkin_version`, `schema_version`, `mass`, `cell`;
-//! `/grid_shape`; `/bases/<b>` [r_b][n] (block b's modes as rows); `/in_energy` [blocks];
-//! `/j0` [R][R]; `/stiffness` [r_q][r_q]; `/couplings/<c>/tensor` [r_by][r_row][r_col] with
+//! `/grid_shape`; `/bases/<b>` `[r_b][n]` (block b's modes as rows); `/in_energy` `[blocks]`;
+//! `/j0` `[R][R]`; `/stiffness` `[r_q][r_q]`; `/couplings/<c>/tensor` `[r_by][r_row][r_col]` with
 //! attributes `row`, `col`, `by` (block indices) and `coef`; `/training_parameters/<name>`.
 
 use std::collections::BTreeMap;

@@ -7,8 +7,8 @@
 //! [`galerkin`] documents the Galerkin and hyper-reduced layout, [`lifted`] the lifted one.
 //! [`StoredRom::load`] reads any kind; [`kind_of`] tells the kind without reading the rest.
 
-mod galerkin;
-mod lifted;
+pub mod galerkin;
+pub mod lifted;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
