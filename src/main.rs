@@ -491,7 +491,11 @@ fn reduce(args: ReduceArgs) -> Result<()> {
         ReduceMethod::Deim => selection(PointSelection::Deim),
         ReduceMethod::Qdeim => selection(PointSelection::Qdeim),
         ReduceMethod::Eim => selection(PointSelection::Eim),
-        ReduceMethod::Galerkin | ReduceMethod::LiftedQuadratic => Reduction::Galerkin,
+        ReduceMethod::Galerkin => Reduction::Galerkin,
+        // Wave files and this method were dispatched above; say so rather than guess.
+        ReduceMethod::LiftedQuadratic => {
+            anyhow::bail!("--method lifted-quadratic needs a wave file (pde = \"wave\")")
+        }
     };
     let times = match &args.times {
         None => None,

@@ -21,7 +21,7 @@ pub enum SolverError {
     ShapeMismatch {
         /// Which field.
         field: String,
-        /// The grid's shape ([nx] or [ny, nx]).
+        /// The grid's shape (\[nx\] or \[ny, nx\]).
         expected: Vec<usize>,
         /// The shape given.
         got: Vec<usize>,

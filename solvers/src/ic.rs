@@ -42,7 +42,7 @@ pub enum InitialCondition {
     /// A closed-form expression in x (and y); see [`crate::expr`].
     Expression(String),
     /// A field read from a file: `.npy` (f64 or f32, C order) or HDF5 (`.h5`/`.hdf5`,
-    /// `dataset` names the dataset, default `u0`); shape [nx] or [ny, nx].
+    /// `dataset` names the dataset, default `u0`); shape \[nx\] or \[ny, nx\].
     File {
         /// Path of the file.
         path: PathBuf,

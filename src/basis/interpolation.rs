@@ -54,7 +54,7 @@ pub fn qdeim_bound(n: usize, m: usize) -> f64 {
 /// where its residual is largest, and add the residual scaled to 1 there.
 #[derive(Debug, Clone)]
 pub struct Eim {
-    /// Interpolation functions q₁…q_M (n×M); Q[points[i], j] is unit lower triangular.
+    /// Interpolation functions q₁…q_M (n×M); Q\[points\[i\], j\] is unit lower triangular.
     pub basis: Mat<f64>,
     /// The magic points (row indices).
     pub points: Vec<usize>,

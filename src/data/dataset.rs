@@ -90,7 +90,7 @@ impl Dataset {
     }
 
     /// Like [`Dataset::snapshots`], in the solvers' layout: per snapshot, field after
-    /// field, each [y][x] with x fastest (what full-order models and reduced bases use).
+    /// field, each \[y\]\[x\] with x fastest (what full-order models and reduced bases use).
     pub fn solver_snapshots(
         &self,
         index: usize,

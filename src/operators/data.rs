@@ -75,7 +75,7 @@ impl Scales {
 /// Whole trajectories of one scalar field, kept in memory.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trajectories {
-    /// The grid shape, [n] or [nx, ny] (row-major, last axis fastest).
+    /// The grid shape, \[n\] or \[nx, ny\] (row-major, last axis fastest).
     pub shape: Vec<usize>,
     /// Save times.
     pub times: Vec<f64>,

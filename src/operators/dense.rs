@@ -1,11 +1,11 @@
 //! The pointwise (1×1) layer of an FNO as one fused operation, y = σ(x·W + b + a), for
-//! x [R, C_in] (R = batch × grid points), W [C_in, C_out], b [C_out], an optional addend
+//! x \[R, C_in\] (R = batch × grid points), W \[C_in, C_out\], b \[C_out\], an optional addend
 //! a [R, C_out] (the spectral convolution's output in a Fourier layer, Li et al. 2021,
 //! eq. (2)) and σ the identity or GELU. Lifting, the Fourier layers' skip and the
 //! projection are all this layer.
 //!
 //! On the CPU `flex` backend in f32/f64 one parallel pass over blocks of rows computes,
-//! per block, the matmul (faer, see [`super::flex`]), bias, addend and GELU with its slope
+//! per block, the matmul (faer, see the `flex` module), bias, addend and GELU with its slope
 //! while the block is in cache. With autodiff the operation has its own backward:
 //! with gy = g·σ′ (the slope kept from the forward pass), ∂x = gy·Wᵀ, ∂W = xᵀ·gy (partial
 //! sums over fixed row blocks, added in order: the same bits for any thread count),
@@ -38,7 +38,7 @@ pub enum Activation {
     Gelu,
 }
 
-/// σ(x·W + b + addend) for x [R, C_in], W [C_in, C_out], b [C_out], addend [R, C_out].
+/// σ(x·W + b + addend) for x \[R, C_in\], W \[C_in, C_out\], b \[C_out\], addend \[R, C_out\].
 ///
 /// # Panics
 /// If the shapes disagree (a programming error, as for burn's own `matmul`).

@@ -53,7 +53,7 @@ pub struct SobolevNorm {
 }
 
 impl SobolevNorm {
-    /// The norm on a grid of `shape` ([n] or [nx, ny]), using every mode below Nyquist.
+    /// The norm on a grid of `shape` (\[n\] or \[nx, ny\]), using every mode below Nyquist.
     pub fn new(shape: &[usize], device: &Device) -> Result<Self> {
         let modes = |n: usize| n.div_ceil(2);
         let tau2 = 4.0 * std::f64::consts::PI.powi(2);
@@ -97,7 +97,7 @@ impl SobolevNorm {
         }
     }
 
-    /// Per-sample norms [B] of fields [B, P, 1].
+    /// Per-sample norms \[B\] of fields \[B, P, 1\].
     pub fn norms(&self, field: Tensor<3>) -> Tensor<1> {
         let batch = field.dims()[0];
         let n_last = *self.shape.last().expect("1 or 2 axes");

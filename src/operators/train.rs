@@ -195,7 +195,7 @@ impl TrainState {
 
 /// What the hook called after every epoch returns: go on or stop, or its own error (a
 /// checkpoint that could not be written, say), which stops the run as
-/// [`OperatorError::Hook`](super::error::OperatorError::Hook).
+/// `OperatorError::Hook`.
 pub type AfterEpoch =
     std::result::Result<ControlFlow<()>, Box<dyn std::error::Error + Send + Sync>>;
 

@@ -4,7 +4,7 @@
 //! gradient) and X the channels-last activations.
 //!
 //! On the CPU `flex` backend in f32/f64 the B products run in parallel, one faer matmul
-//! each (see [`super::flex`]); with autodiff the backward pass is ∂X_b = Tᵀ·g_b, again
+//! each (see the `flex` module); with autodiff the backward pass is ∂X_b = Tᵀ·g_b, again
 //! without forming Tᵀ. On any other backend or float type it is burn's broadcast matmul.
 
 use burn::backend::autodiff::checkpoint::base::Checkpointer;

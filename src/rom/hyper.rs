@@ -4,7 +4,7 @@
 //! Flux snapshots g(K u_s) of the training states are POD-compressed to U (n × m); the
 //! points P come from the basis core; then N(u) = A g ≈ A U (PᵀU)⁻¹ Pᵀg, and the Galerkin
 //! projection M = VᵀW A U (PᵀU)⁻¹ (r × m) is precomputed. Online, the Q factor fields are
-//! needed only at the m points: f_j = (K_j ū)[P] + (K_j V)[P,:] a, O(Q·m·r), then g pointwise.
+//! needed only at the m points: f_j = (K_j ū)\[P\] + (K_j V)\[P,:\] a, O(Q·m·r), then g pointwise.
 
 use faer::linalg::solvers::Solve;
 use faer::Mat;

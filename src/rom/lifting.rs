@@ -57,7 +57,7 @@ pub struct LiftedRom {
     pub offsets: Vec<usize>,
     /// Ĵ₀ (R × R): the canonical pair V_qᵀV_p, −V_pᵀV_q.
     pub j0: Mat<f64>,
-    /// The projected couplings: Ĵ_{row,col}(ŷ) = coef Σ_l ŷ_by[l] A_l (and the skew
+    /// The projected couplings: Ĵ_{row,col}(ŷ) = coef Σ_l ŷ_by\[l\] A_l (and the skew
     /// transpose), A_l = V_rowᵀ diag(v_by,l) V_col.
     pub couplings: Vec<ProjectedCoupling>,
     /// V_qᵀ(−Δ)V_q: Q̂_q(m) = this + m² V_qᵀV_q.

@@ -66,7 +66,7 @@ pub struct HyperReduction {
     pub map: Vec<f64>,
     /// R_j = (K_j V)[P, :], row-major m × r, one per factor.
     pub factor_rows: Vec<Vec<f64>>,
-    /// o_j = (K_j ū)[P] (zeros without a mean), one per factor.
+    /// o_j = (K_j ū)\[P\] (zeros without a mean), one per factor.
     pub factor_offsets: Vec<Vec<f64>>,
     /// The flux basis U (n × m): not needed online, kept so the model can be enriched
     /// ([`super::adaptive`]).
@@ -81,7 +81,7 @@ pub struct HyperReduction {
 pub struct ReducedModel {
     /// PDE name of the full model.
     pub pde: String,
-    /// The full model's grid shape ([nx] or [ny, nx]).
+    /// The full model's grid shape (\[nx\] or \[ny, nx\]).
     pub grid_shape: Vec<usize>,
     /// The modes V.
     pub basis: Basis,

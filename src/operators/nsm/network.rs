@@ -63,8 +63,8 @@ pub struct NsmWeights {
 }
 
 impl NsmWeights {
-    /// Shapes: lifting (W [2, C], b [C]); per layer spectral (A, B) [(K + 1)(M + 1), C, C],
-    /// pointwise (W [C, C], b [C]); projection (W₁ [C, P], b₁ [P], W₂ [P, 1], b₂ [1]).
+    /// Shapes: lifting (W \[2, C\], b \[C\]); per layer spectral (A, B) \[(K + 1)(M + 1), C, C\],
+    /// pointwise (W \[C, C\], b \[C\]); projection (W₁ \[C, P\], b₁ \[P\], W₂ \[P, 1\], b₂ \[1\]).
     pub fn shapes(config: &NsmConfig, space: &SpectralSpace) -> Vec<Vec<usize>> {
         let (c, p) = (config.width, config.projection);
         let modes = (space.max_wavenumber + 1) * space.time_len();
