@@ -139,6 +139,7 @@ pub const SPEC: crate::pde::registry::PdeSpec = crate::pde::registry::PdeSpec {
     name: "wave",
     aliases: &[],
     equation: "q_tt = lap(q) - mass^2 q - F'(q); fields (q, p = q_t)",
+    field: "q",
     parameters: &[crate::pde::registry::Parameter {
         name: "mass",
         default: Some(0.0),

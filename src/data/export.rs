@@ -210,11 +210,8 @@ fn the_well(ds: &Dataset, path: &Path) -> Result<()> {
     let two_d = shape.len() == 5;
     let n = shape[0];
     let dims: Vec<&str> = if two_d { vec!["x", "y"] } else { vec!["x"] };
-    let field = if ds.attribute("pde").as_deref() == Some("navier-stokes") {
-        "vorticity"
-    } else {
-        "u"
-    };
+    let field = galerkin_solvers::pde_spec(&ds.attribute("pde").unwrap_or_default())
+        .map_or("u", |spec| spec.field);
     let params = parameters(ds)?;
     let recipe_name = ds
         .attribute("recipe")

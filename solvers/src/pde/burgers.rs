@@ -14,6 +14,7 @@ pub const SPEC: PdeSpec = PdeSpec {
     name: "burgers",
     aliases: &[],
     equation: "u_t + (u^2/2)_x = nu u_xx",
+    field: "u",
     parameters: &[Parameter {
         name: "viscosity",
         default: None,

@@ -14,6 +14,7 @@ pub const SPEC: PdeSpec = PdeSpec {
     name: "ks",
     aliases: &["kuramoto-sivashinsky"],
     equation: "u_t + u u_x + u_xx + u_xxxx = 0",
+    field: "u",
     parameters: &[],
     dimension: Dimension::One,
     forced: false,

@@ -61,6 +61,7 @@ pub const SPEC: PdeSpec = PdeSpec {
     name: "navier-stokes",
     aliases: &["ns"],
     equation: "w_t + u.grad(w) = nu lap(w) - drag w + f, -lap(psi) = w, u = (psi_y, -psi_x)",
+    field: "vorticity",
     parameters: &[
         Parameter {
             name: "viscosity",

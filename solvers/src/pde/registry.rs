@@ -76,6 +76,8 @@ pub struct PdeSpec {
     pub aliases: &'static [&'static str],
     /// The equation, with its parameters as symbols (stored in trajectory files).
     pub equation: &'static str,
+    /// The name of the (first) stored field (`u`, `vorticity`), for exports.
+    pub field: &'static str,
     /// The parameters, with defaults and ranges.
     pub parameters: &'static [Parameter],
     /// The grid dimension.
