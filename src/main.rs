@@ -122,6 +122,27 @@ struct ReduceArgs {
     /// Training save indices START..END (default: all).
     #[arg(long)]
     times: Option<String>,
+    /// Also write the ROM as a portable file (safetensors layout, readable without
+    /// galerkin or HDF5; docs/portable-rom.md). Galerkin and hyper-reduced ROMs only.
+    #[arg(long, value_name = "PATH")]
+    portable: Option<std::path::PathBuf>,
+    /// Overwrite an existing --portable file.
+    #[arg(long, requires = "portable")]
+    force: bool,
+}
+
+/// Arguments of `galerkin export-rom`.
+#[derive(Debug, clap::Args)]
+struct ExportRomArgs {
+    /// The ROM file (.h5) written by `galerkin reduce` (kind `galerkin`, `deim`, `qdeim` or
+    /// `eim`; a lifted ROM has no portable form).
+    rom: std::path::PathBuf,
+    /// The portable ROM file to write (e.g. ROM.safetensors).
+    #[arg(short, long)]
+    output: std::path::PathBuf,
+    /// Overwrite the output file if it exists.
+    #[arg(long)]
+    force: bool,
 }
 
 /// Arguments of `galerkin evaluate`.
@@ -187,6 +208,16 @@ enum Command {
     ///
     /// Example: galerkin reduce data/ks-l22.h5 --rank 20 -o data/ks-l22-rom.h5
     Reduce(ReduceArgs),
+    /// Convert a ROM file (HDF5) into a portable ROM file that other programs read without
+    /// galerkin and without HDF5.
+    ///
+    /// The portable file uses the safetensors layout (a JSON header, then little-endian
+    /// row-major arrays); every array's name, shape and meaning and how to run the model
+    /// are in docs/portable-rom.md, and scripts/portable_rom.py runs one with numpy only.
+    /// Galerkin and hyper-reduced (deim, qdeim, eim) ROMs only.
+    ///
+    /// Example: galerkin export-rom data/ks-l22-rom.h5 -o data/ks-l22-rom.safetensors
+    ExportRom(ExportRomArgs),
     /// Run a ROM file and compare it with the trajectories of a trajectory file.
     ///
     /// Each trajectory starts from the projection of its first snapshot and uses its own
@@ -353,6 +384,11 @@ fn run(command: Command) -> Result<()> {
             Ok(())
         }
         Command::Reduce(args) => reduce(args),
+        Command::ExportRom(args) => {
+            let kind = galerkin::workflow::export_rom(&args.rom, &args.output, args.force)?;
+            println!("portable `{}` ROM → {}", kind.name(), args.output.display());
+            Ok(())
+        }
         Command::Figures { quiet, only } => {
             let md = galerkin::app::figures::run_all(&galerkin::app::figures::FiguresOptions {
                 recipes: "datasets".into(),
@@ -445,9 +481,21 @@ fn reduce(args: ReduceArgs) -> Result<()> {
         let stem = args.input.file_stem().unwrap_or_default().to_string_lossy();
         std::path::PathBuf::from(format!("data/{stem}-rom.h5"))
     });
+    if let Some(portable) = args.portable.as_ref().filter(|p| p.exists() && !args.force) {
+        anyhow::bail!(
+            "{} already exists (pass --force to overwrite it)",
+            portable.display()
+        );
+    }
     let is_wave = dataset.recipe()?.is_wave()?;
     match (is_wave, args.method) {
         (true, ReduceMethod::LiftedQuadratic) => {
+            if args.portable.is_some() {
+                anyhow::bail!(
+                    "--portable: a lifted-quadratic ROM has no portable form (supported: \
+                     galerkin, deim, qdeim, eim)"
+                );
+            }
             let start = std::time::Instant::now();
             let r = args.rank.unwrap_or(20);
             let file = galerkin::workflow::lifted::reduce_lifted(&dataset, r, &args.trajectories)?;
@@ -521,6 +569,10 @@ fn reduce(args: ReduceArgs) -> Result<()> {
     let start = std::time::Instant::now();
     let (model, pod) = galerkin::workflow::reduce(&dataset, &opts)?;
     model.save(&output)?;
+    if let Some(portable) = &args.portable {
+        galerkin::workflow::write_portable(&model, portable, args.force)?;
+        println!("portable ROM → {}", portable.display());
+    }
     println!(
         "POD ({}) of {} snapshots: r = {} modes, discarded energy {:.2e}\n\
          ROM `{}` for {} built in {:.2} s → {}",

@@ -49,6 +49,20 @@ fn reduce_and_evaluate_from_the_command_line() {
             path(&rom),
         ]);
         assert!(ok && text.contains(&format!("ROM `{method}`")), "{text}");
+        // The same ROM as a portable file: converted from the HDF5 file, refused over an
+        // existing file without --force.
+        let portable = dir.join(format!("{method}.safetensors"));
+        let (ok, text) = galerkin(&["export-rom", path(&rom), "-o", path(&portable)]);
+        assert!(
+            ok && text.contains(&format!("portable `{method}` ROM")),
+            "{text}"
+        );
+        let (ok, text) = galerkin(&["export-rom", path(&rom), "-o", path(&portable)]);
+        assert!(!ok && text.contains("already exists"), "{text}");
+        let (ok, text) = galerkin(&["export-rom", path(&rom), "-o", path(&portable), "--force"]);
+        assert!(ok, "{text}");
+        let loaded = galerkin::workflow::read_portable(&portable).unwrap();
+        assert_eq!(loaded.kind().name(), method);
         let (ok, text) = galerkin(&["evaluate", path(&rom), path(&data), "--trajectory", "0,2"]);
         assert!(ok && text.contains("rel. error"), "{text}");
     }
@@ -81,6 +95,25 @@ fn reduce_and_evaluate_from_the_command_line() {
         path(&dir.join("x.h5")),
     ]);
     assert!(!ok && text.contains("rank"), "{text}");
+    // `reduce --portable` writes both files, and refuses an existing portable file before
+    // reducing unless --force.
+    let (rom, portable) = (dir.join("p.h5"), dir.join("p.safetensors"));
+    let reduce = |extra: &[&str]| {
+        let mut args = vec!["reduce", path(&data), "--rank", "4", "-o", path(&rom)];
+        args.extend_from_slice(&["--portable", path(&portable)]);
+        args.extend_from_slice(extra);
+        galerkin(&args)
+    };
+    let (ok, text) = reduce(&[]);
+    assert!(ok && text.contains("portable ROM"), "{text}");
+    assert_eq!(
+        galerkin::workflow::read_portable(&portable).unwrap().rank(),
+        4
+    );
+    let (ok, text) = reduce(&[]);
+    assert!(!ok && text.contains("--force"), "{text}");
+    let (ok, text) = reduce(&["--force"]);
+    assert!(ok, "{text}");
     let (ok, text) = galerkin(&["evaluate", path(&data), path(&data)]);
     assert!(!ok && text.contains("not a ROM file"), "{text}");
     let (ok, text) = galerkin(&["reduce", path(&data), "--method", "lifted-quadratic"]);
@@ -113,6 +146,11 @@ fn lifted_roms_from_the_command_line() {
     assert!(ok && text.contains("lifted-quadratic ROM"), "{text}");
     let (ok, text) = galerkin(&["evaluate", path(&rom), path(&data)]);
     assert!(ok && text.contains("lifted energy drift"), "{text}");
+    // A lifted ROM has no portable form: refused with the supported kinds.
+    let portable = dir.join("lifted.safetensors");
+    let (ok, text) = galerkin(&["export-rom", path(&rom), "-o", path(&portable)]);
+    assert!(!ok && text.contains("`qdeim`"), "{text}");
+    assert!(!portable.exists());
     let (ok, text) = galerkin(&["reduce", path(&data), "--rank", "4"]);
     assert!(!ok && text.contains("lifted-quadratic"), "{text}");
 }

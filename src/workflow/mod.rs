@@ -4,6 +4,8 @@
 //! - [`reduce`](mod@reduce): trajectory file → POD → reduced model (`galerkin reduce`);
 //! - [`evaluate`]: a reduced model against a trajectory of a file (`galerkin evaluate`);
 //! - [`rom_file`]: ROM files (HDF5) of every [`crate::rom::RomKind`];
+//! - [`portable`]: portable ROM files (safetensors layout, read without galerkin or HDF5;
+//!   `docs/portable-rom.md`);
 //! - [`lifted`]: the lifted wave ROM from a wave trajectory file, and its evaluation;
 //! - [`training`] (feature `operators`): training recipes, samples cut from trajectory
 //!   files, checkpoints.
@@ -11,6 +13,7 @@
 pub mod error;
 pub mod evaluate;
 pub mod lifted;
+pub mod portable;
 pub mod reduce;
 pub mod rom_file;
 pub mod source;
@@ -19,6 +22,7 @@ pub mod training;
 
 pub use error::{Result, WorkflowError};
 pub use evaluate::evaluate_on_dataset;
+pub use portable::{export_rom, read_portable, write_portable};
 pub use reduce::{full_model_of, reduce, ReduceOptions};
 pub use rom_file::{kind_of, LiftedRomFile, StoredRom};
 pub use source::DatasetSource;

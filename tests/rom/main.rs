@@ -12,5 +12,6 @@ mod io;
 mod lifting;
 mod local;
 mod operator_eim;
+mod portable;
 mod traits;
 mod user_pde;

@@ -1,0 +1,600 @@
+//! Portable ROM files: a Galerkin or hyper-reduced [`ReducedModel`] in the
+//! [safetensors](https://github.com/huggingface/safetensors) layout, which a program reads
+//! without galerkin and without HDF5 (`scripts/portable_rom.py` runs one with numpy only).
+//!
+//! The file is an 8-byte little-endian u64 header length N, N bytes of UTF-8 JSON (padded
+//! with spaces so the data starts at a multiple of 8), then the data buffer. The JSON maps
+//! `__metadata__` to string → string metadata and every tensor name to `{"dtype": "F64" |
+//! "I64", "shape": [...], "data_offsets": [begin, end]}`, byte offsets into the buffer;
+//! tensors are little-endian, row-major and contiguous, and cover the buffer exactly.
+//!
+//! Every tensor's name, shape and meaning, the packing of the quadratic tensor, the
+//! re-weighting by parameters, the projection of an initial state and the reconstruction
+//! are documented in `docs/portable-rom.md`. In short (r modes, n grid values, m points):
+//! `basis` `[n, r]`, `weights` `[n]` and `mean` `[n]` (optional), `linear.fixed` `[r, r]`,
+//! `linear.constant` `[r]`, `linear.term.<q>.matrix` `[r, r]` and `.offset` `[r]`, then
+//! `quadratic.h` `[r, r(r+1)/2]` or `hyper.points` (I64) `[m]`, `hyper.map` `[r, m]`,
+//! `hyper.factor_rows.<j>` `[m, r]`, `hyper.factor_offsets.<j>` `[m]`; and, not needed
+//! online, `singular_values`, `hyper.flux_basis` `[n, m]` and `hyper.sample` (I64).
+//!
+//! Only the kinds `galerkin`, `deim`, `qdeim` and `eim` have a portable form; a lifted ROM
+//! (`lifted-quadratic`) is refused by [`export_rom`] and [`read_portable`] with the
+//! supported kinds named.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use faer::Mat;
+use serde_json::{json, Map, Value};
+
+use galerkin_solvers::builtin_flux;
+
+use super::error::{invalid, Result, WorkflowError};
+use super::rom_file::StoredRom;
+use crate::basis::{Basis, InnerProduct};
+use crate::rom::{
+    HyperReduction, LinearPart, Nonlinear, PointSelection, ProjectedTerm, ReducedModel, RomKind,
+};
+
+/// The `format` metadata value of a portable ROM file.
+pub const PORTABLE_FORMAT: &str = "galerkin-portable-rom";
+/// The layout version this galerkin writes; a reader refuses a newer one.
+pub const PORTABLE_VERSION: u64 = 1;
+/// The ROM kinds a portable file can hold (named in the refusal of any other).
+pub const PORTABLE_KINDS: &str = "`galerkin`, `deim`, `qdeim` or `eim` (Galerkin and \
+                                  hyper-reduced ROMs; a lifted ROM has no portable form)";
+/// Largest JSON header accepted, so a corrupt length cannot ask for gigabytes.
+const MAX_HEADER: u64 = 64 << 20;
+/// Tolerance on max |VᵀWV − I| when the basis is read back.
+const ORTHONORMAL_TOL: f64 = 1e-8;
+
+/// One tensor to write: its dtype, shape and little-endian bytes.
+struct Tensor {
+    dtype: &'static str,
+    shape: Vec<usize>,
+    bytes: Vec<u8>,
+}
+
+fn f64_tensor(shape: Vec<usize>, values: impl IntoIterator<Item = f64>) -> Tensor {
+    Tensor {
+        dtype: "F64",
+        shape,
+        bytes: values.into_iter().flat_map(f64::to_le_bytes).collect(),
+    }
+}
+
+fn i64_tensor(values: &[usize]) -> Tensor {
+    Tensor {
+        dtype: "I64",
+        shape: vec![values.len()],
+        bytes: values
+            .iter()
+            .flat_map(|&v| (v as i64).to_le_bytes())
+            .collect(),
+    }
+}
+
+fn mat_tensor(m: &Mat<f64>) -> Tensor {
+    let (rows, cols) = (m.nrows(), m.ncols());
+    f64_tensor(
+        vec![rows, cols],
+        (0..rows * cols).map(|k| m[(k / cols, k % cols)]),
+    )
+}
+
+/// Writes `model` as a portable ROM file at `path`, atomically (a `.tmp` file renamed when
+/// complete); an existing `path` is refused unless `force`.
+pub fn write_portable(model: &ReducedModel, path: &Path, force: bool) -> Result<()> {
+    refuse_existing(path, force)?;
+    let r = model.rank();
+    let mut meta: BTreeMap<String, String> = BTreeMap::new();
+    let mut tensors: Vec<(String, Tensor)> = Vec::new();
+    meta.insert("format".into(), PORTABLE_FORMAT.into());
+    meta.insert("version".into(), PORTABLE_VERSION.to_string());
+    meta.insert("rom_kind".into(), model.kind().name().into());
+    meta.insert("pde".into(), model.pde.clone());
+    meta.insert("grid_shape".into(), json!(model.grid_shape).to_string());
+    meta.insert("recipe".into(), model.recipe.clone());
+    meta.insert("galerkin_version".into(), env!("CARGO_PKG_VERSION").into());
+    let parameters: Vec<Value> = model
+        .linear
+        .terms
+        .iter()
+        .filter_map(|t| {
+            t.parameter
+                .as_ref()
+                .map(|p| json!({"name": p, "value": t.coefficient}))
+        })
+        .collect();
+    meta.insert("parameters".into(), Value::Array(parameters).to_string());
+    meta.insert(
+        "training_parameters".into(),
+        json!(model.training_parameters).to_string(),
+    );
+    meta.insert("rank".into(), r.to_string());
+    meta.insert("full_dim".into(), model.basis.dim().to_string());
+    meta.insert("linear.terms".into(), model.linear.terms.len().to_string());
+
+    tensors.push((
+        "basis".into(),
+        mat_tensor(&model.basis.vectors().to_owned()),
+    ));
+    if let InnerProduct::Diagonal(w) = model.basis.inner_product() {
+        tensors.push((
+            "weights".into(),
+            f64_tensor(vec![w.len()], w.iter().copied()),
+        ));
+    }
+    if let Some(mean) = &model.mean {
+        tensors.push(("mean".into(), f64_tensor(vec![mean.len()], mean.clone())));
+    }
+    let sv = &model.singular_values;
+    tensors.push((
+        "singular_values".into(),
+        f64_tensor(vec![sv.len()], sv.clone()),
+    ));
+    tensors.push(("linear.fixed".into(), mat_tensor(&model.linear.fixed)));
+    let constant = &model.linear.constant;
+    tensors.push((
+        "linear.constant".into(),
+        f64_tensor(vec![constant.len()], constant.clone()),
+    ));
+    for (q, term) in model.linear.terms.iter().enumerate() {
+        let key = format!("linear.term.{q}");
+        meta.insert(
+            format!("{key}.parameter"),
+            term.parameter.clone().unwrap_or_default(),
+        );
+        meta.insert(
+            format!("{key}.coefficient"),
+            format!("{:?}", term.coefficient),
+        );
+        tensors.push((format!("{key}.matrix"), mat_tensor(&term.matrix)));
+        tensors.push((
+            format!("{key}.offset"),
+            f64_tensor(vec![term.offset.len()], term.offset.clone()),
+        ));
+    }
+    match &model.nonlinear {
+        Nonlinear::Quadratic { h } => {
+            tensors.push((
+                "quadratic.h".into(),
+                f64_tensor(vec![r, r * (r + 1) / 2], h.clone()),
+            ));
+        }
+        Nonlinear::Hyper(hr) => {
+            let m = hr.points.len();
+            meta.insert("flux".into(), hr.flux.name().into());
+            meta.insert("hyper.factors".into(), hr.factor_rows.len().to_string());
+            tensors.push(("hyper.points".into(), i64_tensor(&hr.points)));
+            tensors.push(("hyper.map".into(), f64_tensor(vec![r, m], hr.map.clone())));
+            for (j, (rows, offsets)) in hr.factor_rows.iter().zip(&hr.factor_offsets).enumerate() {
+                tensors.push((
+                    format!("hyper.factor_rows.{j}"),
+                    f64_tensor(vec![m, r], rows.clone()),
+                ));
+                tensors.push((
+                    format!("hyper.factor_offsets.{j}"),
+                    f64_tensor(vec![m], offsets.clone()),
+                ));
+            }
+            tensors.push(("hyper.flux_basis".into(), mat_tensor(&hr.flux_basis)));
+            tensors.push(("hyper.sample".into(), i64_tensor(&hr.sample)));
+        }
+    }
+    write_atomically(path, &meta, &tensors)
+}
+
+/// An error unless `path` is free or `force` allows replacing it.
+fn refuse_existing(path: &Path, force: bool) -> Result<()> {
+    if path.exists() && !force {
+        return Err(WorkflowError::File {
+            path: path.to_path_buf(),
+            reason: "already exists (refusing to overwrite it without `force`)".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Serializes the header and buffer to `<path>.tmp`, then renames it to `path`.
+fn write_atomically(
+    path: &Path,
+    meta: &BTreeMap<String, String>,
+    tensors: &[(String, Tensor)],
+) -> Result<()> {
+    let mut header = Map::new();
+    header.insert("__metadata__".into(), json!(meta));
+    let mut offset = 0usize;
+    for (name, t) in tensors {
+        let end = offset + t.bytes.len();
+        header.insert(
+            name.clone(),
+            json!({"dtype": t.dtype, "shape": t.shape, "data_offsets": [offset, end]}),
+        );
+        offset = end;
+    }
+    let mut text = Value::Object(header).to_string().into_bytes();
+    while (8 + text.len()) % 8 != 0 {
+        text.push(b' ');
+    }
+    let io = |e: std::io::Error| WorkflowError::File {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let tmp = PathBuf::from(format!("{}.tmp", path.display()));
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    let write = || -> std::io::Result<()> {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        f.write_all(&(text.len() as u64).to_le_bytes())?;
+        f.write_all(&text)?;
+        for (_, t) in tensors {
+            f.write_all(&t.bytes)?;
+        }
+        f.into_inner().map_err(|e| e.into_error())?.sync_all()
+    };
+    if let Err(e) = write() {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(e));
+    }
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+/// The parsed file: metadata, and each tensor's dtype, shape and bytes.
+struct Parsed<'a> {
+    path: &'a Path,
+    meta: BTreeMap<String, String>,
+    tensors: BTreeMap<String, (String, Vec<usize>, &'a [u8])>,
+}
+
+impl Parsed<'_> {
+    fn bad(&self, reason: String) -> WorkflowError {
+        WorkflowError::File {
+            path: self.path.to_path_buf(),
+            reason,
+        }
+    }
+
+    fn meta(&self, key: &str) -> Result<&str> {
+        self.meta
+            .get(key)
+            .map(String::as_str)
+            .ok_or_else(|| self.bad(format!("metadata `{key}` is missing")))
+    }
+
+    fn count(&self, key: &str) -> Result<usize> {
+        let text = self.meta(key)?;
+        text.parse().map_err(|_| {
+            self.bad(format!(
+                "metadata `{key}` = `{text}`: allowed an integer >= 0"
+            ))
+        })
+    }
+
+    /// The bytes of tensor `name` after checking its dtype and shape (`what` names the
+    /// expected shape in words for the error).
+    fn raw(&self, name: &str, dtype: &str, shape: &[usize], what: &str) -> Result<&[u8]> {
+        let (d, s, bytes) = self
+            .tensors
+            .get(name)
+            .ok_or_else(|| self.bad(format!("tensor `{name}` is missing")))?;
+        if d != dtype {
+            return Err(self.bad(format!("tensor `{name}` has dtype {d}: allowed {dtype}")));
+        }
+        if s != shape {
+            return Err(self.bad(format!(
+                "tensor `{name}` has shape {s:?}: expected {what} = {shape:?}"
+            )));
+        }
+        Ok(bytes)
+    }
+
+    fn f64s(&self, name: &str, shape: &[usize], what: &str) -> Result<Vec<f64>> {
+        let bytes = self.raw(name, "F64", shape, what)?;
+        Ok(bytes
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().expect("chunks of 8")))
+            .collect())
+    }
+
+    fn mat(&self, name: &str, rows: usize, cols: usize, what: &str) -> Result<Mat<f64>> {
+        let v = self.f64s(name, &[rows, cols], what)?;
+        Ok(Mat::from_fn(rows, cols, |i, j| v[i * cols + j]))
+    }
+
+    /// A 1-D I64 tensor of grid indices, each in 0..n.
+    fn indices(&self, name: &str, n: usize) -> Result<Vec<usize>> {
+        let len = self.shape_of(name)?.first().copied().unwrap_or(0);
+        let bytes = self.raw(name, "I64", &[len], "[m]")?;
+        bytes
+            .chunks_exact(8)
+            .map(|c| {
+                let v = i64::from_le_bytes(c.try_into().expect("chunks of 8"));
+                usize::try_from(v).ok().filter(|&p| p < n).ok_or_else(|| {
+                    self.bad(format!(
+                        "tensor `{name}` holds index {v}: allowed 0..{n} (grid values)"
+                    ))
+                })
+            })
+            .collect()
+    }
+
+    fn shape_of(&self, name: &str) -> Result<&[usize]> {
+        self.tensors
+            .get(name)
+            .map(|(_, s, _)| s.as_slice())
+            .ok_or_else(|| self.bad(format!("tensor `{name}` is missing")))
+    }
+}
+
+/// Splits the file's bytes into metadata and tensors, checking the header and that the
+/// tensors tile the data buffer exactly.
+fn parse<'a>(path: &'a Path, bytes: &'a [u8]) -> Result<Parsed<'a>> {
+    let bad = |reason: String| WorkflowError::File {
+        path: path.to_path_buf(),
+        reason: format!("not a portable ROM file ({reason})"),
+    };
+    if bytes.len() < 8 {
+        return Err(bad(format!(
+            "{} bytes, shorter than the 8-byte header length",
+            bytes.len()
+        )));
+    }
+    let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
+    if n > MAX_HEADER || n > (bytes.len() - 8) as u64 {
+        return Err(bad(format!(
+            "header length {n}: allowed at most {} (the rest of the file) and {MAX_HEADER}",
+            bytes.len() - 8
+        )));
+    }
+    let header_end = 8 + n as usize;
+    let header: Value = serde_json::from_slice(&bytes[8..header_end])
+        .map_err(|e| bad(format!("header is not JSON: {e}")))?;
+    let Value::Object(header) = header else {
+        return Err(bad("header is not a JSON object".into()));
+    };
+    let data = &bytes[header_end..];
+    let mut meta = BTreeMap::new();
+    let mut tensors = BTreeMap::new();
+    let mut spans = Vec::new();
+    for (name, entry) in &header {
+        if name == "__metadata__" {
+            let Value::Object(m) = entry else {
+                return Err(bad("`__metadata__` is not an object".into()));
+            };
+            for (k, v) in m {
+                let Value::String(s) = v else {
+                    return Err(bad(format!("metadata `{k}` is not a string")));
+                };
+                meta.insert(k.clone(), s.clone());
+            }
+            continue;
+        }
+        let field = |key: &str| entry.get(key);
+        let dtype = match field("dtype").and_then(Value::as_str) {
+            Some(d @ ("F64" | "I64")) => d.to_string(),
+            other => {
+                return Err(bad(format!(
+                    "tensor `{name}` has dtype {other:?}: allowed \"F64\" or \"I64\""
+                )))
+            }
+        };
+        let ints = |key: &str| -> Option<Vec<usize>> {
+            field(key)?
+                .as_array()?
+                .iter()
+                .map(|v| v.as_u64().and_then(|v| usize::try_from(v).ok()))
+                .collect()
+        };
+        let shape = ints("shape")
+            .ok_or_else(|| bad(format!("tensor `{name}` has no list of sizes `shape`")))?;
+        let offsets = ints("data_offsets")
+            .filter(|o| o.len() == 2 && o[0] <= o[1])
+            .ok_or_else(|| {
+                bad(format!(
+                    "tensor `{name}` has no `data_offsets` [begin, end] with begin <= end"
+                ))
+            })?;
+        let expected = shape
+            .iter()
+            .try_fold(8usize, |acc, &s| acc.checked_mul(s))
+            .ok_or_else(|| bad(format!("tensor `{name}` shape {shape:?} overflows")))?;
+        if offsets[1] - offsets[0] != expected || offsets[1] > data.len() {
+            return Err(bad(format!(
+                "tensor `{name}` spans bytes {offsets:?}: expected {expected} bytes for shape \
+                 {shape:?} within the {} bytes of data (truncated file?)",
+                data.len()
+            )));
+        }
+        spans.push((offsets[0], offsets[1], name.clone()));
+        tensors.insert(name.clone(), (dtype, shape, &data[offsets[0]..offsets[1]]));
+    }
+    spans.sort();
+    let mut at = 0;
+    for (begin, end, name) in &spans {
+        if *begin != at {
+            return Err(bad(format!(
+                "tensor `{name}` starts at byte {begin}: expected {at} (tensors contiguous)"
+            )));
+        }
+        at = *end;
+    }
+    if at != data.len() {
+        return Err(bad(format!(
+            "the tensors cover {at} bytes of the {} bytes of data",
+            data.len()
+        )));
+    }
+    Ok(Parsed {
+        path,
+        meta,
+        tensors,
+    })
+}
+
+/// Reads a portable ROM file written by [`write_portable`]: checks `format`, `version`
+/// (refusing a newer one), the kind (one of [`PORTABLE_KINDS`]) and every tensor's dtype and
+/// shape against r, n and m. A truncated, corrupt or foreign file is an error, never a
+/// panic. The flux of a hyper-reduced ROM must be a built-in one.
+pub fn read_portable(path: &Path) -> Result<ReducedModel> {
+    let bytes = std::fs::read(path).map_err(|e| WorkflowError::File {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let p = parse(path, &bytes)?;
+    let format = p.meta.get("format").map(String::as_str).unwrap_or("");
+    if format != PORTABLE_FORMAT {
+        return Err(p.bad(format!(
+            "metadata `format` = `{format}`: expected `{PORTABLE_FORMAT}`"
+        )));
+    }
+    let version: u64 = p
+        .meta("version")?
+        .parse()
+        .map_err(|_| p.bad("metadata `version` is not an integer".into()))?;
+    if version > PORTABLE_VERSION {
+        return Err(p.bad(format!(
+            "version {version} is newer than this galerkin reads (allowed 1..={PORTABLE_VERSION})"
+        )));
+    }
+    let kind_name = p.meta("rom_kind")?;
+    let kind = RomKind::from_name(kind_name)
+        .filter(|k| *k != RomKind::LiftedQuadratic)
+        .ok_or_else(|| invalid("rom_kind", kind_name, PORTABLE_KINDS))?;
+    let [n, r] = match p.shape_of("basis")? {
+        &[n, r] if n > 0 && r > 0 => [n, r],
+        s => {
+            return Err(p.bad(format!(
+                "tensor `basis` has shape {s:?}: expected [n, r] with n, r >= 1"
+            )))
+        }
+    };
+    let v = p.mat("basis", n, r, "[n, r]")?;
+    let ip = if p.tensors.contains_key("weights") {
+        InnerProduct::diagonal(p.f64s("weights", &[n], "[n]")?)?
+    } else {
+        InnerProduct::Euclidean
+    };
+    let basis = Basis::from_orthonormal(v, ip, ORTHONORMAL_TOL)?;
+    let mean = if p.tensors.contains_key("mean") {
+        Some(p.f64s("mean", &[n], "[n]")?)
+    } else {
+        None
+    };
+    let sv_len = p.shape_of("singular_values")?.first().copied().unwrap_or(0);
+    let singular_values = p.f64s("singular_values", &[sv_len], "[k]")?;
+    let fixed = p.mat("linear.fixed", r, r, "[r, r]")?;
+    let constant = p.f64s("linear.constant", &[r], "[r]")?;
+    let mut terms = Vec::new();
+    for q in 0..p.count("linear.terms")? {
+        let key = format!("linear.term.{q}");
+        let parameter =
+            Some(p.meta(&format!("{key}.parameter"))?.to_string()).filter(|s| !s.is_empty());
+        let text = p.meta(&format!("{key}.coefficient"))?;
+        let coefficient: f64 = text.parse().map_err(|_| {
+            p.bad(format!(
+                "metadata `{key}.coefficient` = `{text}`: allowed a number"
+            ))
+        })?;
+        terms.push(ProjectedTerm {
+            parameter,
+            coefficient,
+            matrix: p.mat(&format!("{key}.matrix"), r, r, "[r, r]")?,
+            offset: p.f64s(&format!("{key}.offset"), &[r], "[r]")?,
+        });
+    }
+    let nonlinear = match kind {
+        RomKind::Galerkin => Nonlinear::Quadratic {
+            h: p.f64s("quadratic.h", &[r, r * (r + 1) / 2], "[r, r(r+1)/2]")?,
+        },
+        _ => {
+            let selection = match kind {
+                RomKind::Deim => PointSelection::Deim,
+                RomKind::Qdeim => PointSelection::Qdeim,
+                _ => PointSelection::Eim,
+            };
+            let name = p.meta("flux")?;
+            let flux = builtin_flux(name).ok_or_else(|| {
+                p.bad(format!(
+                    "metadata `flux` = `{name}`: allowed a built-in flux (`half-square`, \
+                     `advection-2d`)"
+                ))
+            })?;
+            let factors = p.count("hyper.factors")?;
+            if factors != flux.factor_count() {
+                return Err(p.bad(format!(
+                    "metadata `hyper.factors` = {factors}: flux `{name}` has {}",
+                    flux.factor_count()
+                )));
+            }
+            let points = p.indices("hyper.points", n)?;
+            let m = points.len();
+            let map = p.f64s("hyper.map", &[r, m], "[r, m]")?;
+            let (mut factor_rows, mut factor_offsets) = (Vec::new(), Vec::new());
+            for j in 0..factors {
+                factor_rows.push(p.f64s(&format!("hyper.factor_rows.{j}"), &[m, r], "[m, r]")?);
+                factor_offsets.push(p.f64s(&format!("hyper.factor_offsets.{j}"), &[m], "[m]")?);
+            }
+            Nonlinear::Hyper(HyperReduction {
+                flux,
+                selection,
+                points,
+                map,
+                factor_rows,
+                factor_offsets,
+                flux_basis: p.mat("hyper.flux_basis", n, m, "[n, m]")?,
+                sample: p.indices("hyper.sample", n)?,
+            })
+        }
+    };
+    let json_meta = |key: &str| -> Result<Value> {
+        serde_json::from_str(p.meta(key)?)
+            .map_err(|e| p.bad(format!("metadata `{key}` is not JSON: {e}")))
+    };
+    let grid_shape: Vec<usize> = serde_json::from_value(json_meta("grid_shape")?).map_err(|e| {
+        p.bad(format!(
+            "metadata `grid_shape`: allowed a list of sizes ({e})"
+        ))
+    })?;
+    let training_parameters: BTreeMap<String, Vec<f64>> =
+        serde_json::from_value(json_meta("training_parameters")?).map_err(|e| {
+            p.bad(format!(
+                "metadata `training_parameters`: allowed an object of number lists ({e})"
+            ))
+        })?;
+    Ok(ReducedModel {
+        pde: p.meta("pde")?.to_string(),
+        grid_shape,
+        basis,
+        mean,
+        linear: LinearPart {
+            terms,
+            fixed,
+            constant,
+        },
+        nonlinear,
+        singular_values,
+        recipe: p.meta("recipe")?.to_string(),
+        training_parameters,
+    })
+}
+
+/// Converts the HDF5 ROM file `input` (read with [`StoredRom::load`]) to a portable ROM
+/// file `output` (refused if it exists, unless `force`); returns the kind converted. A
+/// lifted ROM is refused with the supported kinds named.
+pub fn export_rom(input: &Path, output: &Path, force: bool) -> Result<RomKind> {
+    refuse_existing(output, force)?;
+    match StoredRom::load(input)? {
+        StoredRom::Projected(model) => {
+            write_portable(&model, output, force)?;
+            Ok(model.kind())
+        }
+        StoredRom::Lifted(_) => Err(invalid(
+            "rom_kind",
+            RomKind::LiftedQuadratic.name(),
+            PORTABLE_KINDS,
+        )),
+    }
+}
