@@ -88,7 +88,8 @@ struct SimulateArgs {
 struct ReduceArgs {
     /// The trajectory file (.h5) written by `galerkin simulate`.
     input: std::path::PathBuf,
-    /// The ROM file to write (default: data/<input stem>-rom.h5).
+    /// The ROM file to write (default: data/<input stem>-rom.h5); an existing file is refused
+    /// unless --force.
     #[arg(short, long)]
     output: Option<std::path::PathBuf>,
     /// Number of POD modes r (exclusive with --energy).
@@ -126,8 +127,8 @@ struct ReduceArgs {
     /// galerkin or HDF5; docs/portable-rom.md). Galerkin and hyper-reduced ROMs only.
     #[arg(long, value_name = "PATH")]
     portable: Option<std::path::PathBuf>,
-    /// Overwrite an existing --portable file.
-    #[arg(long, requires = "portable")]
+    /// Overwrite an existing ROM file (and --portable file); without it they are refused.
+    #[arg(long)]
     force: bool,
 }
 
@@ -481,11 +482,13 @@ fn reduce(args: ReduceArgs) -> Result<()> {
         let stem = args.input.file_stem().unwrap_or_default().to_string_lossy();
         std::path::PathBuf::from(format!("data/{stem}-rom.h5"))
     });
-    if let Some(portable) = args.portable.as_ref().filter(|p| p.exists() && !args.force) {
-        anyhow::bail!(
-            "{} already exists (pass --force to overwrite it)",
-            portable.display()
-        );
+    for existing in std::iter::once(&output).chain(&args.portable) {
+        if existing.exists() && !args.force {
+            anyhow::bail!(
+                "{} already exists (pass --force to overwrite it)",
+                existing.display()
+            );
+        }
     }
     let is_wave = dataset.recipe()?.is_wave()?;
     match (is_wave, args.method) {
