@@ -1,0 +1,29 @@
+//! `galerkin-runtime`: loads a portable ROM file (`docs/portable-rom.md`, the safetensors
+//! layout written by `galerkin::workflow::write_portable`) and runs it, with no HDF5, no
+//! system library and no dependency on the `galerkin` crate.
+//!
+//! A [`RomModel`] is the immutable, checked content of one file; it is `Send + Sync`, so
+//! many [`Instance`]s (one per simulation, each with its own parameters, state and
+//! buffers) share it through an `Arc`. Stepping an instance allocates nothing.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use galerkin_runtime::{Instance, RomModel};
+//! let model = Arc::new(RomModel::from_file("burgers.safetensors")?);
+//! let mut run = Instance::new(model.clone(), 1e-3)?;
+//! run.set_parameter("viscosity", 0.015)?;
+//! run.set_state_full(&vec![0.0; model.full_dim()])?;
+//! run.advance_to(0.5)?;
+//! let u0 = run.probe(0)?;
+//! # Ok::<(), galerkin_runtime::RuntimeError>(())
+//! ```
+
+mod error;
+mod format;
+mod instance;
+mod linalg;
+mod model;
+
+pub use error::{Result, RuntimeError};
+pub use instance::Instance;
+pub use model::{Flux, RomKind, RomModel};

@@ -1,0 +1,114 @@
+//! The runtime runs a portable file exactly as galerkin runs the model it was written from:
+//! the same substep count, the same final reduced state (bit for bit), the same projection
+//! and reconstruction, and probes equal to the reconstruction's entries.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use galerkin::rom::{solve, RomIntegrator, Stepper};
+use galerkin_runtime::{Instance, RomKind, RomModel};
+
+use common::{relative_diff, runtime_model, Case};
+
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<RomModel>();
+    send_sync::<Arc<RomModel>>();
+};
+
+#[test]
+fn runtime_matches_galerkin_solve() {
+    let case = Case::burgers();
+    let u0 = case.u0();
+    let params = BTreeMap::from([("viscosity".to_string(), 0.015)]);
+    // dt = 0.1 needs stability substeps; 1e-3 does not.
+    for (dt, steps) in [(0.1, 5), (1e-3, 200)] {
+        for model in case.models() {
+            let rt = runtime_model(&model, "match");
+            assert_eq!(rt.rank(), 8);
+            assert_eq!(rt.full_dim(), 128);
+            assert_eq!(rt.grid_shape(), model.grid_shape.as_slice());
+            assert_eq!(rt.parameter_names(), model.parameter_names());
+            assert_eq!(rt.kind().name(), model.kind().name());
+
+            let mut online = model.online(&params).unwrap();
+            let x0 = model.project(u0).unwrap();
+            let stepper = Stepper::new(RomIntegrator::Rk4, &online, dt).unwrap();
+            let reference = solve(&mut online, RomIntegrator::Rk4, &x0, dt, steps, steps)
+                .unwrap()
+                .pop()
+                .unwrap();
+
+            let mut run = Instance::new(rt.clone(), dt).unwrap();
+            run.set_parameter("viscosity", 0.015).unwrap();
+            assert_eq!(run.substeps(), stepper.substeps(), "the same substep rule");
+            if dt == 0.1 {
+                assert!(run.substeps() > 1, "dt exercises the substep rule");
+            }
+
+            // The projection of a full state (different summation order: ≤ 1e-12).
+            run.set_state_full(u0).unwrap();
+            let projection = relative_diff(run.state(), &x0);
+            eprintln!(
+                "{:?}: projection relative difference {projection:e}",
+                rt.kind()
+            );
+            assert!(projection <= 1e-12, "projection differs by {projection:e}");
+
+            run.set_state_reduced(&x0).unwrap();
+            run.advance_to(steps as f64 * dt).unwrap();
+            assert_eq!(run.time(), steps as f64 * dt);
+            let diff = relative_diff(run.state(), &reference);
+            eprintln!(
+                "{:?} dt = {dt}: {} substeps, final state relative difference {diff:e}",
+                rt.kind(),
+                run.substeps()
+            );
+            assert_eq!(run.state(), &reference[..], "bit-identical final state");
+
+            // Reconstruction and probes.
+            let mut expected = vec![0.0; 128];
+            model.reconstruct(&reference, &mut expected);
+            let mut full = vec![0.0; 128];
+            run.reconstruct(&mut full).unwrap();
+            assert_eq!(full, expected, "reconstruction bit-identical");
+            let indices = [0, 5, 64, 127, 5];
+            let mut probes = [0.0; 5];
+            run.probes(&indices, &mut probes).unwrap();
+            for (&i, &p) in indices.iter().zip(&probes) {
+                assert_eq!(p, full[i]);
+                assert_eq!(run.probe(i).unwrap(), full[i]);
+            }
+        }
+    }
+}
+
+#[test]
+fn instances_share_one_model_across_threads() {
+    let case = Case::burgers();
+    let model = case.models().remove(1);
+    let rt = runtime_model(&model, "threads");
+    assert_eq!(rt.kind(), RomKind::Qdeim);
+    let x0 = model.project(case.u0()).unwrap();
+    let finals: Vec<Vec<f64>> = [0.01, 0.02]
+        .into_iter()
+        .map(|nu| {
+            let (rt, x0) = (rt.clone(), x0.clone());
+            std::thread::spawn(move || {
+                let mut run = Instance::new(rt, 1e-3).unwrap();
+                run.set_parameter("viscosity", nu).unwrap();
+                run.set_state_reduced(&x0).unwrap();
+                run.advance_to(0.05).unwrap();
+                run.state().to_vec()
+            })
+        })
+        .map(|h| h.join().unwrap())
+        .collect();
+    assert_ne!(
+        finals[0], finals[1],
+        "each instance keeps its own parameters"
+    );
+    assert_eq!(Arc::strong_count(&rt), 1);
+}
