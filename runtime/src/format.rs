@@ -12,7 +12,7 @@ use crate::error::{corrupt, Result};
 const MAX_HEADER: u64 = 64 << 20;
 
 /// The parsed file: metadata, and each tensor's dtype, shape and bytes.
-pub(crate) struct Parsed<'a> {
+pub struct Parsed<'a> {
     /// `__metadata__`, string → string.
     pub meta: BTreeMap<String, String>,
     /// Tensor name → (dtype, shape, bytes).
@@ -100,7 +100,7 @@ impl<'a> Parsed<'a> {
 
 /// Splits the file's bytes into metadata and tensors, checking the header and that the
 /// tensors tile the data buffer exactly.
-pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed<'_>> {
+pub fn parse(bytes: &[u8]) -> Result<Parsed<'_>> {
     if bytes.len() < 8 {
         return Err(corrupt(format!(
             "{} bytes, shorter than the 8-byte header length",

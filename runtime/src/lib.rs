@@ -19,7 +19,7 @@
 //! ```
 
 mod error;
-mod format;
+pub mod format;
 mod instance;
 mod linalg;
 mod model;

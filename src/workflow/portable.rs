@@ -1,5 +1,5 @@
 //! Portable ROM files: a Galerkin or hyper-reduced [`ReducedModel`] in the
-//! [safetensors](https://github.com/huggingface/safetensors) layout, which a program reads
+//! safetensors layout (header length, JSON header, raw data), which a program reads
 //! without galerkin and without HDF5 (`scripts/portable_rom.py` runs one with numpy only).
 //!
 //! The file is an 8-byte little-endian u64 header length N, N bytes of UTF-8 JSON (padded
@@ -44,8 +44,6 @@ pub const PORTABLE_VERSION: u64 = 1;
 /// The ROM kinds a portable file can hold (named in the refusal of any other).
 pub const PORTABLE_KINDS: &str = "`galerkin`, `deim`, `qdeim` or `eim` (Galerkin and \
                                   hyper-reduced ROMs; a lifted ROM has no portable form)";
-/// Largest JSON header accepted, so a corrupt length cannot ask for gigabytes.
-const MAX_HEADER: u64 = 64 << 20;
 /// Tolerance on max |VᵀWV − I| when the basis is read back.
 const ORTHONORMAL_TOL: f64 = 1e-8;
 
@@ -242,11 +240,11 @@ fn write_atomically(
     std::fs::rename(&tmp, path).map_err(io)
 }
 
-/// The parsed file: metadata, and each tensor's dtype, shape and bytes.
+/// The file split by the runtime's reader of the layout (`galerkin_runtime::format`), with
+/// its errors naming the file.
 struct Parsed<'a> {
     path: &'a Path,
-    meta: BTreeMap<String, String>,
-    tensors: BTreeMap<String, (String, Vec<usize>, &'a [u8])>,
+    inner: galerkin_runtime::format::Parsed<'a>,
 }
 
 impl Parsed<'_> {
@@ -257,46 +255,24 @@ impl Parsed<'_> {
         }
     }
 
+    fn lift<T>(&self, result: std::result::Result<T, galerkin_runtime::RuntimeError>) -> Result<T> {
+        result.map_err(|e| self.bad(e.to_string()))
+    }
+
     fn meta(&self, key: &str) -> Result<&str> {
-        self.meta
-            .get(key)
-            .map(String::as_str)
-            .ok_or_else(|| self.bad(format!("metadata `{key}` is missing")))
+        self.lift(self.inner.meta(key))
     }
 
     fn count(&self, key: &str) -> Result<usize> {
-        let text = self.meta(key)?;
-        text.parse().map_err(|_| {
-            self.bad(format!(
-                "metadata `{key}` = `{text}`: allowed an integer >= 0"
-            ))
-        })
+        self.lift(self.inner.count(key))
     }
 
-    /// The bytes of tensor `name` after checking its dtype and shape (`what` names the
-    /// expected shape in words for the error).
-    fn raw(&self, name: &str, dtype: &str, shape: &[usize], what: &str) -> Result<&[u8]> {
-        let (d, s, bytes) = self
-            .tensors
-            .get(name)
-            .ok_or_else(|| self.bad(format!("tensor `{name}` is missing")))?;
-        if d != dtype {
-            return Err(self.bad(format!("tensor `{name}` has dtype {d}: allowed {dtype}")));
-        }
-        if s != shape {
-            return Err(self.bad(format!(
-                "tensor `{name}` has shape {s:?}: expected {what} = {shape:?}"
-            )));
-        }
-        Ok(bytes)
+    fn has(&self, name: &str) -> bool {
+        self.inner.has(name)
     }
 
     fn f64s(&self, name: &str, shape: &[usize], what: &str) -> Result<Vec<f64>> {
-        let bytes = self.raw(name, "F64", shape, what)?;
-        Ok(bytes
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes(c.try_into().expect("chunks of 8")))
-            .collect())
+        self.lift(self.inner.f64s(name, shape, what))
     }
 
     fn mat(&self, name: &str, rows: usize, cols: usize, what: &str) -> Result<Mat<f64>> {
@@ -304,134 +280,23 @@ impl Parsed<'_> {
         Ok(Mat::from_fn(rows, cols, |i, j| v[i * cols + j]))
     }
 
-    /// A 1-D I64 tensor of grid indices, each in 0..n.
     fn indices(&self, name: &str, n: usize) -> Result<Vec<usize>> {
-        let len = self.shape_of(name)?.first().copied().unwrap_or(0);
-        let bytes = self.raw(name, "I64", &[len], "[m]")?;
-        bytes
-            .chunks_exact(8)
-            .map(|c| {
-                let v = i64::from_le_bytes(c.try_into().expect("chunks of 8"));
-                usize::try_from(v).ok().filter(|&p| p < n).ok_or_else(|| {
-                    self.bad(format!(
-                        "tensor `{name}` holds index {v}: allowed 0..{n} (grid values)"
-                    ))
-                })
-            })
-            .collect()
+        self.lift(self.inner.indices(name, n))
     }
 
     fn shape_of(&self, name: &str) -> Result<&[usize]> {
-        self.tensors
-            .get(name)
-            .map(|(_, s, _)| s.as_slice())
-            .ok_or_else(|| self.bad(format!("tensor `{name}` is missing")))
+        self.lift(self.inner.shape_of(name))
     }
 }
 
 /// Splits the file's bytes into metadata and tensors, checking the header and that the
 /// tensors tile the data buffer exactly.
 fn parse<'a>(path: &'a Path, bytes: &'a [u8]) -> Result<Parsed<'a>> {
-    let bad = |reason: String| WorkflowError::File {
+    let inner = galerkin_runtime::format::parse(bytes).map_err(|e| WorkflowError::File {
         path: path.to_path_buf(),
-        reason: format!("not a portable ROM file ({reason})"),
-    };
-    if bytes.len() < 8 {
-        return Err(bad(format!(
-            "{} bytes, shorter than the 8-byte header length",
-            bytes.len()
-        )));
-    }
-    let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
-    if n > MAX_HEADER || n > (bytes.len() - 8) as u64 {
-        return Err(bad(format!(
-            "header length {n}: allowed at most {} (the rest of the file) and {MAX_HEADER}",
-            bytes.len() - 8
-        )));
-    }
-    let header_end = 8 + n as usize;
-    let header: Value = serde_json::from_slice(&bytes[8..header_end])
-        .map_err(|e| bad(format!("header is not JSON: {e}")))?;
-    let Value::Object(header) = header else {
-        return Err(bad("header is not a JSON object".into()));
-    };
-    let data = &bytes[header_end..];
-    let mut meta = BTreeMap::new();
-    let mut tensors = BTreeMap::new();
-    let mut spans = Vec::new();
-    for (name, entry) in &header {
-        if name == "__metadata__" {
-            let Value::Object(m) = entry else {
-                return Err(bad("`__metadata__` is not an object".into()));
-            };
-            for (k, v) in m {
-                let Value::String(s) = v else {
-                    return Err(bad(format!("metadata `{k}` is not a string")));
-                };
-                meta.insert(k.clone(), s.clone());
-            }
-            continue;
-        }
-        let field = |key: &str| entry.get(key);
-        let dtype = match field("dtype").and_then(Value::as_str) {
-            Some(d @ ("F64" | "I64")) => d.to_string(),
-            other => {
-                return Err(bad(format!(
-                    "tensor `{name}` has dtype {other:?}: allowed \"F64\" or \"I64\""
-                )))
-            }
-        };
-        let ints = |key: &str| -> Option<Vec<usize>> {
-            field(key)?
-                .as_array()?
-                .iter()
-                .map(|v| v.as_u64().and_then(|v| usize::try_from(v).ok()))
-                .collect()
-        };
-        let shape = ints("shape")
-            .ok_or_else(|| bad(format!("tensor `{name}` has no list of sizes `shape`")))?;
-        let offsets = ints("data_offsets")
-            .filter(|o| o.len() == 2 && o[0] <= o[1])
-            .ok_or_else(|| {
-                bad(format!(
-                    "tensor `{name}` has no `data_offsets` [begin, end] with begin <= end"
-                ))
-            })?;
-        let expected = shape
-            .iter()
-            .try_fold(8usize, |acc, &s| acc.checked_mul(s))
-            .ok_or_else(|| bad(format!("tensor `{name}` shape {shape:?} overflows")))?;
-        if offsets[1] - offsets[0] != expected || offsets[1] > data.len() {
-            return Err(bad(format!(
-                "tensor `{name}` spans bytes {offsets:?}: expected {expected} bytes for shape \
-                 {shape:?} within the {} bytes of data (truncated file?)",
-                data.len()
-            )));
-        }
-        spans.push((offsets[0], offsets[1], name.clone()));
-        tensors.insert(name.clone(), (dtype, shape, &data[offsets[0]..offsets[1]]));
-    }
-    spans.sort();
-    let mut at = 0;
-    for (begin, end, name) in &spans {
-        if *begin != at {
-            return Err(bad(format!(
-                "tensor `{name}` starts at byte {begin}: expected {at} (tensors contiguous)"
-            )));
-        }
-        at = *end;
-    }
-    if at != data.len() {
-        return Err(bad(format!(
-            "the tensors cover {at} bytes of the {} bytes of data",
-            data.len()
-        )));
-    }
-    Ok(Parsed {
-        path,
-        meta,
-        tensors,
-    })
+        reason: e.to_string(),
+    })?;
+    Ok(Parsed { path, inner })
 }
 
 /// Reads a portable ROM file written by [`write_portable`]: checks `format`, `version`
@@ -444,7 +309,7 @@ pub fn read_portable(path: &Path) -> Result<ReducedModel> {
         reason: e.to_string(),
     })?;
     let p = parse(path, &bytes)?;
-    let format = p.meta.get("format").map(String::as_str).unwrap_or("");
+    let format = p.inner.meta.get("format").map(String::as_str).unwrap_or("");
     if format != PORTABLE_FORMAT {
         return Err(p.bad(format!(
             "metadata `format` = `{format}`: expected `{PORTABLE_FORMAT}`"
@@ -472,13 +337,13 @@ pub fn read_portable(path: &Path) -> Result<ReducedModel> {
         }
     };
     let v = p.mat("basis", n, r, "[n, r]")?;
-    let ip = if p.tensors.contains_key("weights") {
+    let ip = if p.has("weights") {
         InnerProduct::diagonal(p.f64s("weights", &[n], "[n]")?)?
     } else {
         InnerProduct::Euclidean
     };
     let basis = Basis::from_orthonormal(v, ip, ORTHONORMAL_TOL)?;
-    let mean = if p.tensors.contains_key("mean") {
+    let mean = if p.has("mean") {
         Some(p.f64s("mean", &[n], "[n]")?)
     } else {
         None
