@@ -9,18 +9,7 @@ use galerkin::data::{export, Dataset, ExportFormat};
 
 mod common;
 
-fn python() -> String {
-    let out = Command::new("scripts/python-env")
-        .args(["numpy", "h5py"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "python-env: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
+use common::python_with;
 
 fn check(recipe_path: &str, two_d: bool, dir: &Path) {
     let native = dir.join("native.h5");
@@ -68,7 +57,7 @@ fn check(recipe_path: &str, two_d: bool, dir: &Path) {
     );
     let expect_path = dir.join("expect.json");
     std::fs::write(&expect_path, expect).unwrap();
-    let out = Command::new(python())
+    let out = Command::new(python_with(&["numpy", "h5py"]))
         .arg("scripts/check_exports.py")
         .arg(&expect_path)
         .output()

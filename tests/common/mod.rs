@@ -35,3 +35,18 @@ pub fn simulate_recipe_with(recipe_path: &str, output: &Path, overrides: &[&str]
     let recipe = Recipe::from_file(Path::new(recipe_path), &all).unwrap();
     simulate(&recipe, &SimulateOptions::default()).unwrap();
 }
+
+/// A Python interpreter with `modules` (`scripts/python-env` makes the project's `.venv`
+/// when the system Python lacks them); fails the test when none can be had.
+pub fn python_with(modules: &[&str]) -> String {
+    let out = std::process::Command::new("scripts/python-env")
+        .args(modules)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "python-env: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}

@@ -14,7 +14,7 @@ use galerkin::rom::{
 };
 use galerkin::workflow::{read_portable, write_portable};
 
-use super::common::temp_dir;
+use super::common::{python_with, temp_dir};
 use super::fixtures::Case;
 
 /// Burgers ROMs of r = 8 modes: Galerkin on a centred, cell-weighted POD, and Q-DEIM
@@ -150,19 +150,6 @@ fn corrupt_truncated_and_foreign_files_are_clear_errors() {
     assert!(text.contains("absent.safetensors"), "{text}");
 }
 
-fn python() -> String {
-    let out = Command::new("scripts/python-env")
-        .arg("numpy")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "python-env: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
 /// Runs `scripts/portable_rom.py` on `rom` and returns its final reduced coordinates and
 /// the substeps per step it chose.
 fn numpy_run(rom: &Path, u0: &[f64], dt: f64, steps: usize, params: &[&str]) -> (Vec<f64>, usize) {
@@ -170,7 +157,7 @@ fn numpy_run(rom: &Path, u0: &[f64], dt: f64, steps: usize, params: &[&str]) -> 
     let (u0_path, out_path) = (dir.join("u0.txt"), dir.join("a.txt"));
     let text: Vec<String> = u0.iter().map(|v| format!("{v:e}")).collect();
     std::fs::write(&u0_path, text.join("\n")).unwrap();
-    let out = Command::new(python())
+    let out = Command::new(python_with(&["numpy"]))
         .arg("scripts/portable_rom.py")
         .arg(rom)
         .arg(&u0_path)
