@@ -53,6 +53,14 @@ fn rom_file_round_trip_runs_without_the_full_model() {
         let loaded = ReducedModel::load(&path).unwrap();
         assert_eq!(loaded.kind(), model.kind());
         assert_eq!(loaded.grid_shape, vec![16, 16]);
+        // Any kind through the one loader, as the one interface; saved again unchanged.
+        let stored = galerkin::workflow::StoredRom::load(&path).unwrap();
+        assert_eq!(stored.model().kind(), model.kind());
+        assert_eq!(stored.model().rank(), 6);
+        let again = dir.join("rom-again.h5");
+        stored.save(&again).unwrap();
+        assert_eq!(galerkin::workflow::kind_of(&again).unwrap(), model.kind());
+        std::fs::remove_file(&again).unwrap();
         assert_eq!(loaded.training_parameters["viscosity"].len(), 2);
         for i in 0..data.n_traj() {
             let a = evaluate_on_dataset(&model, &data, i, &run).unwrap();
@@ -136,6 +144,9 @@ fn wave_files_reduce_to_lifted_roms_that_run_from_the_file() {
     );
     let loaded = LiftedRomFile::load(&path).unwrap();
     assert_eq!(loaded.rom.dim(), 4 * 8);
+    let stored = galerkin::workflow::StoredRom::load(&path).unwrap();
+    assert_eq!(stored.model().kind(), RomKind::LiftedQuadratic);
+    assert_eq!(stored.model().rank(), 4 * 8);
     assert_eq!(loaded.training_parameters["mass"], vec![0.0, 0.5]);
     for i in 0..2 {
         let a = evaluate_lifted(&file, &data, i).unwrap();
