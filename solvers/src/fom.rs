@@ -98,6 +98,8 @@ pub struct SpectralModel {
     spec: Vec<Complex64>,
     spec_out: Vec<Complex64>,
     point_factors: Vec<f64>,
+    /// Whether the flux has a bilinear form (fixed by the PDE, so decided once).
+    quadratic: bool,
     factor_fields: Vec<Vec<f64>>,
 }
 
@@ -117,6 +119,7 @@ impl SpectralModel {
         let flux = pde.flux_form();
         let q = flux.factors.len();
         let len = grid.spectral_len();
+        let zeros = vec![0.0; q];
         Ok(Self {
             transform: SpectralTransform::new(&grid),
             terms: pde.linear_terms(),
@@ -125,6 +128,7 @@ impl SpectralModel {
             spec: vec![Complex64::default(); len],
             spec_out: vec![Complex64::default(); len],
             point_factors: vec![0.0; q],
+            quadratic: flux.flux.bilinear(&zeros, &zeros).is_some(),
             factor_fields: vec![vec![0.0; grid.len()]; q],
             flux,
             pde,
@@ -219,8 +223,7 @@ impl FullOrderModel for SpectralModel {
 
     /// Present when the flux has a bilinear form (every built-in PDE's does).
     fn as_quadratic(&mut self) -> Option<&mut dyn QuadraticForm> {
-        let zeros = vec![0.0; self.flux.factors.len()];
-        if self.flux.flux.bilinear(&zeros, &zeros).is_some() {
+        if self.quadratic {
             Some(self)
         } else {
             None
@@ -264,7 +267,7 @@ impl QuadraticForm for SpectralModel {
     fn apply_quadratic(&mut self, u: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
         let q = self.flux.factors.len();
         let (mut a, mut b) = (vec![0.0; q], vec![0.0; q]);
-        if self.flux.flux.bilinear(&a, &b).is_none() {
+        if !self.quadratic {
             return Err(invalid(
                 "nonlinearity",
                 self.pde.name(),
