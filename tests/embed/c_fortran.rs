@@ -1,0 +1,145 @@
+//! The C and Fortran examples (examples/embed) compiled with gcc and gfortran against
+//! `libgalerkin_rom` and the committed header / bindings module, run on a Burgers ROM, and
+//! compared with galerkin's own online run at the probes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use galerkin::rom::{PointSelection, Reduction};
+
+use super::common::temp_dir;
+use super::library::{library_dir, root, rows, Fixture};
+
+/// Probe indices of the examples' runs.
+const PROBES: [usize; 3] = [0, 37, 101];
+
+/// Compiles `sources` with `compiler` (+ `flags`) against the C library into `dir/name`.
+fn compile(compiler: &str, flags: &[&str], sources: &[&str], dir: &Path, name: &str) -> PathBuf {
+    let lib = library_dir();
+    let exe = dir.join(name);
+    let out = Command::new(compiler)
+        .args(flags)
+        .arg(format!("-I{}", root().join("capi/include").display()))
+        .args(sources.iter().map(|s| root().join(s)))
+        .arg(format!("-L{}", lib.display()))
+        .arg("-lgalerkin_rom")
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .arg("-o")
+        .arg(&exe)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{compiler} not found ({e}): run scripts/setup"));
+    assert!(
+        out.status.success(),
+        "{compiler} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe
+}
+
+/// Runs an example on `fx` and checks every printed probe value against galerkin's run.
+fn check_example(exe: &Path, fx: &Fixture) {
+    let steps = fx.save_every * (fx.times.len() - 1);
+    let mut cmd = Command::new(exe);
+    cmd.arg(&fx.rom)
+        .arg(&fx.initial)
+        .args(["viscosity", &fx.viscosity.to_string(), &fx.dt.to_string()])
+        .args([steps.to_string(), fx.save_every.to_string()])
+        .args(PROBES.iter().map(|p| p.to_string()));
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        exe.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = rows(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(table.len(), fx.times.len(), "one row per save");
+    let mut worst = 0.0f64;
+    for (save, row) in table.iter().enumerate() {
+        // Times are steps × dt in both: equal to rounding of the decimal print.
+        assert!((row[0] - fx.times[save]).abs() <= 1e-12, "{row:?}");
+        for (k, &index) in PROBES.iter().enumerate() {
+            let expected = fx.value(save, index);
+            worst = worst.max((row[k + 1] - expected).abs() / expected.abs().max(1e-300));
+        }
+    }
+    // The runtime reproduces galerkin's RK4 arithmetic and %.17g / es25.17 print every
+    // double exactly, so any difference is rounding of the reconstruction order: ≤ 1e-12.
+    assert!(
+        worst <= 1e-12,
+        "{}: worst relative difference {worst:e}",
+        exe.display()
+    );
+}
+
+#[test]
+fn c_and_fortran_examples_match_galerkin() {
+    let dir = temp_dir("embed-c-fortran");
+    let c = compile(
+        "cc",
+        &["-O2", "-std=c99", "-Wall", "-Wextra", "-Werror"],
+        &["examples/embed/rom_probe.c"],
+        &dir,
+        "rom_probe",
+    );
+    let fortran = compile(
+        "gfortran",
+        &["-O2", "-Wall", "-Werror"],
+        &[
+            "capi/fortran/galerkin_rom.f90",
+            "examples/embed/rom_probe.f90",
+        ],
+        &dir,
+        "rom_probe_f",
+    );
+    for kind in [
+        Reduction::Galerkin,
+        Reduction::Hyper {
+            points: 16,
+            selection: PointSelection::Qdeim,
+        },
+    ] {
+        let fx = Fixture::burgers(&dir, kind);
+        check_example(&c, &fx);
+        check_example(&fortran, &fx);
+    }
+}
+
+#[test]
+fn c_example_reports_bad_input_and_exits_nonzero() {
+    let dir = temp_dir("embed-c-bad");
+    let c = compile(
+        "cc",
+        &["-O2", "-std=c99"],
+        &["examples/embed/rom_probe.c"],
+        &dir,
+        "rom_probe",
+    );
+    let fx = Fixture::burgers(&dir, Reduction::Galerkin);
+    let truncated = dir.join("truncated.safetensors");
+    let bytes = std::fs::read(&fx.rom).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let cases: [(&Path, &str, &str, &str); 4] = [
+        (&truncated, "viscosity", "0.001", "not a portable ROM file"),
+        (
+            &fx.rom,
+            "viscostiy",
+            "0.001",
+            "invalid `parameter` = `viscostiy`",
+        ),
+        (&fx.rom, "viscosity", "-0.001", "invalid `dt`"),
+        (&fx.rom, "viscosity", "nan", "dt"),
+    ];
+    for (rom, parameter, dt, expected) in cases {
+        let out = Command::new(&c)
+            .arg(rom)
+            .arg(&fx.initial)
+            .args([parameter, "0.01", dt, "2", "1", "0"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(expected), "`{expected}` not in: {stderr}");
+    }
+}
