@@ -146,6 +146,42 @@ struct ExportRomArgs {
     force: bool,
 }
 
+/// Arguments of `galerkin fmu`.
+#[derive(Debug, clap::Args)]
+struct FmuArgs {
+    /// The ROM: a portable file (.safetensors) or a ROM file (.h5) of `galerkin reduce`
+    /// (kinds the portable format holds).
+    rom: std::path::PathBuf,
+    /// The FMU to write (its file stem becomes the FMI model identifier).
+    #[arg(short, long)]
+    output: std::path::PathBuf,
+    /// A probe output, repeatable: `index=I` is the full state at grid index I (row-major
+    /// over the grid, fields one after the other).
+    #[arg(long = "probe", value_name = "SPEC")]
+    probes: Vec<String>,
+    /// The ROM step (the FMU's `dt` parameter; default: the recipe's dt of --initial-from).
+    /// Every communication step of the master must be a whole number of steps.
+    #[arg(long)]
+    dt: Option<f64>,
+    /// Take the initial state (the `a0[k]` parameters' start values) from a trajectory file
+    /// (its first snapshot, projected); without it the initial state is the mean (a = 0).
+    #[arg(long, value_name = "DATA.h5")]
+    initial_from: Option<std::path::PathBuf>,
+    /// The trajectory of --initial-from.
+    #[arg(long, default_value_t = 0)]
+    trajectory: usize,
+    /// The default experiment's stop time (default: the trajectory's horizon, else 100 dt).
+    #[arg(long)]
+    stop_time: Option<f64>,
+    /// The runtime library to embed as the FMU binary (default: libgalerkin_rom next to
+    /// this program, or $GALERKIN_FMU_BINARY).
+    #[arg(long, value_name = "LIB")]
+    binary: Option<std::path::PathBuf>,
+    /// Overwrite the output file if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
 /// Arguments of `galerkin evaluate`.
 #[derive(Debug, clap::Args)]
 struct EvaluateArgs {
@@ -219,6 +255,19 @@ enum Command {
     ///
     /// Example: galerkin export-rom data/ks-l22-rom.h5 -o data/ks-l22-rom.safetensors
     ExportRom(ExportRomArgs),
+    /// Pack a ROM as an FMI 2.0 co-simulation FMU for Modelica tools, Simulink and
+    /// co-simulation masters.
+    ///
+    /// The FMU holds modelDescription.xml, the runtime library (libgalerkin_rom, no HDF5, no
+    /// galerkin) as binaries/linux64/<id>.so and the portable ROM in resources/. Variables:
+    /// the ROM parameters (tunable), `dt` and the initial reduced state `a0[k]` (fixed),
+    /// the probes and the reduced coordinates `a[k]` (outputs). fmi2DoStep advances by
+    /// whole ROM steps; FMU state get/set/serialize is supported. Build the library first:
+    /// `cargo build --release -p galerkin-capi`.
+    ///
+    /// Example: galerkin fmu data/b-rom.safetensors -o burgers.fmu --probe index=0
+    /// --probe index=32 --initial-from data/b.h5
+    Fmu(FmuArgs),
     /// Run a ROM file and compare it with the trajectories of a trajectory file.
     ///
     /// Each trajectory starts from the projection of its first snapshot and uses its own
@@ -388,6 +437,28 @@ fn run(command: Command) -> Result<()> {
         Command::ExportRom(args) => {
             let kind = galerkin::workflow::export_rom(&args.rom, &args.output, args.force)?;
             println!("portable `{}` ROM → {}", kind.name(), args.output.display());
+            Ok(())
+        }
+        Command::Fmu(args) => {
+            let summary = galerkin::app::fmu::write_fmu(&galerkin::app::fmu::FmuOptions {
+                rom: args.rom,
+                output: args.output.clone(),
+                probes: args.probes,
+                dt: args.dt,
+                initial_from: args.initial_from,
+                trajectory: args.trajectory,
+                stop_time: args.stop_time,
+                binary: args.binary,
+                force: args.force,
+            })?;
+            println!(
+                "FMU `{}` (FMI 2.0 co-simulation): r = {}, {} variables, dt = {} → {}",
+                summary.model_identifier,
+                summary.rank,
+                summary.variables,
+                summary.dt,
+                args.output.display()
+            );
             Ok(())
         }
         Command::Figures { quiet, only } => {

@@ -8,6 +8,9 @@
 //! thread is `galerkin_last_error()`. NULL or invalid arguments are errors, never crashes,
 //! and a panic inside the library is caught and reported as `GALERKIN_INTERNAL`.
 
+/// cbindgen:ignore
+pub mod fmi2;
+pub mod fmu;
 mod instance;
 mod model;
 mod status;

@@ -310,6 +310,15 @@ impl RomModel {
             .collect()
     }
 
+    /// The parameters with their build values θ_q, in term order: what a new
+    /// [`crate::Instance`] starts from (an FMU's start values, for instance).
+    pub fn parameters(&self) -> Vec<(&str, f64)> {
+        self.terms
+            .iter()
+            .filter_map(|t| t.parameter.as_deref().map(|name| (name, t.coefficient)))
+            .collect()
+    }
+
     /// The full model's grid shape, `[nx]` or `[ny, nx]` (`[]` for a model built without
     /// a grid); the full state is row-major over it.
     pub fn grid_shape(&self) -> &[usize] {

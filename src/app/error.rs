@@ -31,6 +31,19 @@ pub enum AppError {
     /// From the solvers (timing runs).
     #[error(transparent)]
     Solver(#[from] galerkin_solvers::SolverError),
+    /// From the ROM runtime (a portable ROM checked for an FMU).
+    #[error(transparent)]
+    Runtime(#[from] galerkin_runtime::RuntimeError),
+    /// An option outside its allowed range.
+    #[error("invalid `{field}` = {value}: allowed {allowed}")]
+    Invalid {
+        /// The option.
+        field: String,
+        /// The value given.
+        value: String,
+        /// What would have been accepted.
+        allowed: String,
+    },
     /// Writing a table.
     #[error("cannot write `{path}`: {source}")]
     Io {

@@ -3,6 +3,7 @@
 //! the training job with its progress bar. Nothing below this layer imports it.
 //! - [`figures`]: `galerkin figures`, every figure and table in `figures/`;
 //! - [`demo`]: `galerkin demo`, the end-to-end showcase;
+//! - [`fmu`]: `galerkin fmu`, a ROM packed as an FMI 2.0 co-simulation FMU;
 //! - [`plot`]: line charts and space–time images (plotters, bundled font);
 //! - [`progress`]: progress bars for long work;
 //! - [`train`] (feature `operators`): `galerkin train`, a recipe's training run.
@@ -10,6 +11,7 @@
 pub mod demo;
 pub mod error;
 pub mod figures;
+pub mod fmu;
 pub mod plot;
 pub mod progress;
 #[cfg(feature = "operators")]

@@ -9,4 +9,5 @@ mod common;
 mod fixtures;
 
 mod c_fortran;
+mod fmu;
 mod library;

@@ -1,0 +1,160 @@
+//! `galerkin fmu` end to end: simulate → reduce --portable → fmu, then FMPy (a real FMI 2.0
+//! master, from PyPI into the project's .venv) validates the FMU, simulates it, saves /
+//! restores / serializes its state and sees every bad call refused with a logged message;
+//! its probe outputs match galerkin's own run of the ROM (`galerkin evaluate`'s run).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use galerkin::data::Dataset;
+use galerkin::rom::{RomIntegrator, RunOptions};
+use galerkin::workflow::{evaluate_on_dataset, read_portable};
+use serde_json::Value;
+
+use super::common::{python_with, temp_dir};
+use super::library::library_dir;
+
+/// Runs the galerkin command; (success, stdout + stderr).
+fn galerkin(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_galerkin"))
+        .args(args)
+        .env(
+            "GALERKIN_FMU_BINARY",
+            library_dir().join("libgalerkin_rom.so"),
+        )
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 temp path")
+}
+
+#[test]
+fn fmpy_validates_and_simulates_the_fmu_as_galerkin_runs_the_rom() {
+    let dir = temp_dir("embed-fmu");
+    let (data, rom, portable, fmu) = (
+        dir.join("b.h5"),
+        dir.join("rom.h5"),
+        dir.join("rom.safetensors"),
+        dir.join("burgers.fmu"),
+    );
+    let (ok, text) = galerkin(&[
+        "simulate",
+        "datasets/burgers-tiny.toml",
+        "--quiet",
+        "-o",
+        path(&data),
+    ]);
+    assert!(ok, "{text}");
+    let (ok, text) = galerkin(&[
+        "reduce",
+        path(&data),
+        "--rank",
+        "6",
+        "-o",
+        path(&rom),
+        "--portable",
+        path(&portable),
+    ]);
+    assert!(ok, "{text}");
+    let probes = [0usize, 21, 50];
+    let mut args = vec!["fmu", path(&portable), "-o", path(&fmu)];
+    let specs: Vec<String> = probes.iter().map(|i| format!("index={i}")).collect();
+    for spec in &specs {
+        args.extend(["--probe", spec]);
+    }
+    args.extend(["--initial-from", path(&data)]);
+    let (ok, text) = galerkin(&args);
+    assert!(ok && text.contains("FMU `burgers`"), "{text}");
+    // An existing FMU is refused without --force.
+    let (ok, text) = galerkin(&args);
+    assert!(!ok && text.contains("--force"), "{text}");
+
+    // galerkin's run of the same ROM on trajectory 0 at a held-out viscosity.
+    let viscosity = 0.07;
+    let dataset = Dataset::open(&data).unwrap();
+    let model = read_portable(&portable).unwrap();
+    let run = RunOptions {
+        dt: dataset.recipe().unwrap().time.dt,
+        integrator: RomIntegrator::Rk4,
+        parameters: BTreeMap::from([("viscosity".to_string(), viscosity)]),
+    };
+    let reference = evaluate_on_dataset(&model, &dataset, 0, &run).unwrap();
+    let times = dataset.times().unwrap();
+    let interval = times[1] - times[0];
+
+    let python = python_with(&["numpy", "fmpy"]);
+    let names: Vec<String> = probes.iter().map(|i| format!("u[{i}]")).collect();
+    let out = Command::new(python)
+        .arg("tests/embed/fmu_check.py")
+        .arg(&fmu)
+        .arg(times.last().unwrap().to_string())
+        .arg(interval.to_string())
+        .arg(format!(r#"{{"viscosity": {viscosity}}}"#))
+        .args(&names)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "fmu_check.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["problems"], Value::Array(vec![]), "FMPy validation");
+
+    let rows = report["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), times.len(), "one row per communication point");
+    let mut full = vec![0.0; model.basis.dim()];
+    let mut worst = 0.0f64;
+    for (row, (t, a)) in rows.iter().zip(times.iter().zip(&reference.coefficients)) {
+        let row: Vec<f64> = row
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert!((row[0] - t).abs() <= 1e-12, "time {} vs {t}", row[0]);
+        model.reconstruct(a, &mut full);
+        for (k, &i) in probes.iter().enumerate() {
+            worst = worst.max((row[k + 1] - full[i]).abs() / full[i].abs().max(1e-300));
+        }
+    }
+    // The FMU steps with the runtime, which reproduces galerkin's RK4 arithmetic; the
+    // issue's bound for the whole FMI round trip is 1e-10.
+    assert!(
+        worst <= 1e-10,
+        "worst relative difference at the probes {worst:e}"
+    );
+    eprintln!("FMU vs galerkin: worst relative difference at the probes {worst:e}");
+
+    assert_eq!(
+        report["restored_equal"],
+        Value::Bool(true),
+        "get/set FMU state"
+    );
+    assert_eq!(
+        report["deserialized_equal"],
+        Value::Bool(true),
+        "serialized FMU state"
+    );
+    // fmi2Error = 3, each with a log line naming what is wrong.
+    for (call, needle) in [
+        ("step_not_multiple_of_dt", "communicationStepSize"),
+        ("nan_parameter", "invalid `viscosity` = NaN"),
+        ("fixed_after_init", "fixed parameter"),
+        ("set_output", "is an output"),
+        ("unknown_value_reference", "invalid value reference 10000"),
+        ("wrong_time", "currentCommunicationPoint"),
+        ("integer_variable", "no Integer variables"),
+    ] {
+        let bad = &report["bad"][call];
+        assert_eq!(bad["status"], Value::from(3), "{call}: {bad}");
+        let log = bad["log"].as_str().unwrap();
+        assert!(log.contains(needle), "{call}: `{needle}` not in `{log}`");
+    }
+}
