@@ -5,7 +5,11 @@
 //! dt, and the full model with its own ETDRK4 loop. Criterion reports each; the ratio
 //! full / ROM per step is the speed-up (errors at these r: `galerkin figures`,
 //! figures/rom-results.md). Cases: Burgers N = 1024 (r = 32), KS L = 22 N = 64 (r = 20),
-//! NS 256² (r = 16 and r = 48).
+//! NS 256² (r = 16 and r = 48). Each Galerkin ROM is also stepped through the embedding
+//! routes ([`embedded`]: runtime, C ABI, FMU doStep at r = 16) in the same run.
+
+#[path = "rom/embedded.rs"]
+mod embedded;
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -132,6 +136,7 @@ fn bench(c: &mut Criterion) {
                 ),
             ];
             for (label, kind) in kinds {
+                let exact = matches!(kind, Reduction::Galerkin);
                 let model = build_model(
                     &mut fom,
                     &mut MatrixSource(snapshots.clone()),
@@ -144,6 +149,9 @@ fn bench(c: &mut Criterion) {
                 let mut stepper = Stepper::new(RomIntegrator::Rk4, &online, case.dt).unwrap();
                 let mut x = model.project(&case.u0).unwrap();
                 let x0 = x.clone();
+                if exact {
+                    embedded::bench_routes(&mut group, label, &model, &x0, case.dt, r == 16);
+                }
                 group.bench_function(format!("{label} ROM step r = {r} (RK4)"), |bench| {
                     bench.iter(|| {
                         stepper.step(&mut online, black_box(&mut x));

@@ -1,8 +1,9 @@
 /* rom_probe.c: runs a galerkin ROM from a C program through libgalerkin_rom.
  *
  * Loads a portable ROM file, sets one parameter, sets the initial state from a full field
- * (a text file of n numbers), advances with the ROM's own integrator and prints the field at
- * a few grid indices every EVERY steps:  "t value_1 value_2 ...".
+ * (a text file of n numbers, or `mean` to start from the ROM's mean state), advances with
+ * the ROM's own integrator and prints the field at a few grid indices every EVERY steps:
+ * "t value_1 value_2 ...".
  *
  * Build (from the repository root, after `cargo build --release -p galerkin-capi`):
  *   cc -O2 -Icapi/include examples/embed/rom_probe.c \
@@ -13,6 +14,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "galerkin_rom.h"
 
@@ -62,9 +64,11 @@ int main(int argc, char **argv) {
     GalerkinInstance *run = NULL;
     check(galerkin_instance_new(model, dt, &run), "galerkin_instance_new");
     check(galerkin_instance_set_parameter(run, argv[3], value), "galerkin_instance_set_parameter");
-    double *u0 = read_field(argv[2], n);
-    check(galerkin_instance_set_state_full(run, u0, n), "galerkin_instance_set_state_full");
-    free(u0);
+    if (strcmp(argv[2], "mean") != 0) {
+        double *u0 = read_field(argv[2], n);
+        check(galerkin_instance_set_state_full(run, u0, n), "galerkin_instance_set_state_full");
+        free(u0);
+    }
 
     for (long step = 0; step <= steps; ++step) {
         if (step > 0) {

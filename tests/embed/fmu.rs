@@ -157,4 +157,15 @@ fn fmpy_validates_and_simulates_the_fmu_as_galerkin_runs_the_rom() {
         let log = bad["log"].as_str().unwrap();
         assert!(log.contains(needle), "{call}: `{needle}` not in `{log}`");
     }
+    // A broken ROM inside the FMU: fmi2Instantiate returns NULL and logs why.
+    for (case, needle) in [
+        ("truncated", "not a portable ROM file"),
+        ("foreign", "not a portable ROM file"),
+        ("newer_version", "invalid `version` = 9"),
+    ] {
+        let broken = &report["broken"][case];
+        assert_eq!(broken["outcome"], Value::from("refused"), "{case}: {broken}");
+        let log = broken["log"].as_str().unwrap();
+        assert!(log.contains(needle), "{case}: `{needle}` not in `{log}`");
+    }
 }

@@ -7,6 +7,7 @@ communication point: time, outputs), the outputs after a save / step / restore r
 and after serializing the state, and the status and log of bad calls.
 """
 import json
+import os
 import sys
 
 import fmpy
@@ -90,4 +91,31 @@ bad("wrong_time", lambda: slave.doStep(t + 1.0, interval))
 bad("integer_variable", lambda: slave.getInteger([0]))
 slave.terminate()
 slave.freeInstance()
+
+
+def instantiate_broken(name, mutate):
+    """Instantiates a copy of the FMU whose ROM file `mutate` changed; records the log."""
+    unzipdir = extract(fmu)
+    rom = os.path.join(unzipdir, "resources", "rom.safetensors")
+    with open(rom, "rb") as f:
+        data = f.read()
+    with open(rom, "wb") as f:
+        f.write(mutate(data))
+    broken = FMU2Slave(
+        guid=md.guid, unzipDirectory=unzipdir,
+        modelIdentifier=md.coSimulation.modelIdentifier, instanceName="broken",
+    )
+    before = len(messages)
+    try:
+        broken.instantiate(callbacks=callbacks)
+        outcome = "instantiated"
+    except Exception:
+        outcome = "refused"
+    log = messages[-1] if len(messages) > before else ""
+    report.setdefault("broken", {})[name] = {"outcome": outcome, "log": log}
+
+
+instantiate_broken("truncated", lambda d: d[: len(d) // 2])
+instantiate_broken("foreign", lambda d: b"PK\x03\x04" + d[4:])
+instantiate_broken("newer_version", lambda d: d.replace(b'"version":"1"', b'"version":"9"'))
 print(json.dumps(report))

@@ -281,7 +281,8 @@ impl Component {
                  ROM steps dt = {dt} (set the `dt` parameter to divide the master's step)"
             ));
         }
-        if !((t - now).abs() <= 1e-9 * t.abs().max(1.0)) {
+        let gap = (t - now).abs();
+        if gap.is_nan() || gap > 1e-9 * t.abs().max(1.0) {
             return Err(format!(
                 "invalid `currentCommunicationPoint` = {t}: allowed the FMU's time {now}"
             ));
