@@ -3,26 +3,7 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
-/// Runs `galerkin ARGS` and returns (success, stdout + stderr).
-fn galerkin(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_galerkin"))
-        .args(args)
-        .output()
-        .expect("the galerkin binary runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 temp path")
-}
+use common::{galerkin, path};
 
 #[test]
 fn reduce_and_evaluate_from_the_command_line() {

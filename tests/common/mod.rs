@@ -50,3 +50,28 @@ pub fn python_with(modules: &[&str]) -> String {
     );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
+
+/// Runs `galerkin ARGS` and returns (success, stdout + stderr).
+pub fn galerkin(args: &[&str]) -> (bool, String) {
+    galerkin_with_env(args, &[])
+}
+
+/// [`galerkin`] with extra environment variables.
+pub fn galerkin_with_env(args: &[&str], env: &[(&str, &Path)]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_galerkin"))
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("the galerkin binary runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// `p` as a command-line argument.
+pub fn path(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 temp path")
+}

@@ -4,7 +4,6 @@
 //! its probe outputs match galerkin's own run of the ROM (`galerkin evaluate`'s run).
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::Command;
 
 use galerkin::data::Dataset;
@@ -12,26 +11,13 @@ use galerkin::rom::{RomIntegrator, RunOptions};
 use galerkin::workflow::{evaluate_on_dataset, read_portable};
 use serde_json::Value;
 
-use super::common::{python_with, temp_dir};
+use super::common::{galerkin_with_env, path, python_with, temp_dir};
 use super::library::library_dir;
 
-/// Runs the galerkin command; (success, stdout + stderr).
+/// Runs the galerkin command with the freshly built runtime library as the FMU binary.
 fn galerkin(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_galerkin"))
-        .args(args)
-        .env(
-            "GALERKIN_FMU_BINARY",
-            library_dir().join("libgalerkin_rom.so"),
-        )
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 temp path")
+    let binary = library_dir().join("libgalerkin_rom.so");
+    galerkin_with_env(args, &[("GALERKIN_FMU_BINARY", &binary)])
 }
 
 #[test]
@@ -164,7 +150,11 @@ fn fmpy_validates_and_simulates_the_fmu_as_galerkin_runs_the_rom() {
         ("newer_version", "invalid `version` = 9"),
     ] {
         let broken = &report["broken"][case];
-        assert_eq!(broken["outcome"], Value::from("refused"), "{case}: {broken}");
+        assert_eq!(
+            broken["outcome"],
+            Value::from("refused"),
+            "{case}: {broken}"
+        );
         let log = broken["log"].as_str().unwrap();
         assert!(log.contains(needle), "{case}: `{needle}` not in `{log}`");
     }
