@@ -22,8 +22,13 @@ mod error;
 pub mod format;
 mod instance;
 mod linalg;
+mod midpoint;
 mod model;
+#[cfg(feature = "nalgebra")]
+mod interop;
+mod probe;
 
 pub use error::{Result, RuntimeError};
 pub use instance::Instance;
 pub use model::{Flux, RomKind, RomModel};
+pub use probe::Probe;

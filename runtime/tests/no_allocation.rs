@@ -6,8 +6,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use galerkin_runtime::Instance;
+use galerkin_solvers::WaveNonlinearity;
 
-use common::{runtime_model, Case};
+use common::{lifted_rom, runtime_lifted, runtime_model, Case};
 
 /// Counts allocations made by this test binary.
 struct Counting;
@@ -39,10 +40,12 @@ fn stepping_allocates_nothing() {
         assert!(run.substeps() > 1);
         run.step().unwrap();
         let mut probes = [0.0; 3];
+        let point = run.model().probe_at(0, &[1.0]).unwrap();
         let before = ALLOCATIONS.load(Ordering::Relaxed);
         for _ in 0..5 {
             run.step().unwrap();
             run.probes(&[0, 10, 100], &mut probes).unwrap();
+            std::hint::black_box((run.value_at(&point), run.energy()));
         }
         run.advance_to(1.0).unwrap();
         let after = ALLOCATIONS.load(Ordering::Relaxed);
@@ -53,4 +56,27 @@ fn stepping_allocates_nothing() {
             model.kind()
         );
     }
+}
+
+#[test]
+fn lifted_stepping_allocates_nothing() {
+    // Sine-Gordon: four blocks and the most couplings.
+    let (file, _, _) = lifted_rom(WaveNonlinearity::SineGordon, 0.5);
+    let rt = runtime_lifted(&file, "lifted-alloc");
+    let mut run = Instance::new(rt.clone(), 0.02).unwrap();
+    let y0: Vec<f64> = (0..rt.full_dim())
+        .map(|i| 0.1 * ((i % 48) as f64 / 7.0).sin())
+        .collect();
+    run.set_state_full(&y0).unwrap();
+    run.set_parameter("mass", 0.7).unwrap();
+    // The first step factors the Newton matrix (in place, into buffers made in `new`).
+    run.step().unwrap();
+    let point = rt.probe_at(1, &[3.0]).unwrap();
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    for _ in 0..20 {
+        run.step().unwrap();
+        std::hint::black_box((run.value_at(&point), run.energy()));
+    }
+    let after = ALLOCATIONS.load(Ordering::Relaxed);
+    assert_eq!(after - before, 0, "lifted: allocations while stepping");
 }

@@ -8,10 +8,12 @@ use galerkin::basis::Truncation;
 use galerkin::rom::{
     build_model, MatrixSource, Pod, PodOptions, PointSelection, ReducedModel, Reduction,
 };
-use galerkin::workflow::write_portable;
+use galerkin::rom::wave_run::{build_lifted, simulate_wave, WaveTrajectory};
+use galerkin::workflow::{write_portable, write_portable_lifted, LiftedRomFile};
 use galerkin_runtime::RomModel;
 use galerkin_solvers::{
-    Burgers, Dealias, Grid, Schedule, Scheme, SemiLinearPde, Simulation, SpectralModel, Trajectory,
+    Burgers, ConservativeWave, Dealias, Grid, LiftedWave, Schedule, Scheme, SemiLinearPde,
+    Simulation, SpectralModel, Trajectory, WaveNonlinearity,
 };
 
 /// Viscous Burgers (128 points, ν = 0.01, u0 = sin 2πx + 0.5, t ∈ [0, 0.5]) and its
@@ -66,7 +68,10 @@ impl Case {
     fn build(&self, pod: &Pod, kind: Reduction) -> ReducedModel {
         let mut fom = SpectralModel::new(self.pde.clone(), Scheme::Etdrk4).unwrap();
         let mut snaps = MatrixSource::from_snapshots(&self.traj.data, self.n());
-        build_model(&mut fom, &mut snaps, pod, 8, kind).unwrap()
+        let mut model = build_model(&mut fom, &mut snaps, pod, 8, kind).unwrap();
+        // Built in memory without a recipe: the grid is the case's.
+        model.grid_shape = self.pde.grid().shape();
+        model
     }
 
     /// r = 8: Galerkin on a centred, cell-weighted POD, and Q-DEIM (16 points) on a
@@ -107,3 +112,60 @@ pub fn relative_diff(a: &[f64], b: &[f64]) -> f64 {
     let scale = b.iter().fold(0f64, |m, v| m.max(v.abs()));
     a.iter().zip(b).fold(0f64, |m, (x, y)| m.max((x - y).abs())) / scale
 }
+
+/// A lifted wave ROM (r = 5 per block) of a short 1-D wave run (48 points, L = 20,
+/// Gaussian bump, dt = 0.02, 100 steps) of nonlinearity `f` at `mass`, with the run and
+/// the lifted full model.
+pub fn lifted_rom(f: WaveNonlinearity, mass: f64) -> (LiftedRomFile, WaveTrajectory, LiftedWave) {
+    let grid = Grid::new_1d(48, 20.0).unwrap();
+    let q0: Vec<f64> = grid
+        .x()
+        .iter()
+        .map(|x| 1.5 * (-(x - 10.0).powi(2) / 2.0).exp())
+        .collect();
+    let p0 = vec![0.0; q0.len()];
+    let mut wave = ConservativeWave::new(&grid, f, mass).unwrap();
+    let traj = simulate_wave(&mut wave, &q0, &p0, 0.02, 100, 5).unwrap();
+    let mut model = LiftedWave::new(wave);
+    let (rom, _) = build_lifted(&mut model, &[&traj], 5).unwrap();
+    let file = LiftedRomFile {
+        rom,
+        grid_shape: grid.shape(),
+        recipe: String::new(),
+        training_parameters: Default::default(),
+    };
+    (file, traj, model)
+}
+
+/// The portable file of the lifted ROM `file`, as bytes (written with
+/// `write_portable_lifted`).
+pub fn lifted_bytes(file: &LiftedRomFile, tag: &str) -> Vec<u8> {
+    let dir = std::env::temp_dir().join(format!("galerkin-runtime-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("lifted.safetensors");
+    write_portable_lifted(file, &path, true).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    bytes
+}
+
+/// The runtime model of the lifted ROM `file`.
+pub fn runtime_lifted(file: &LiftedRomFile, tag: &str) -> Arc<RomModel> {
+    Arc::new(RomModel::from_bytes(&lifted_bytes(file, tag)).unwrap())
+}
+
+/// `bytes` with metadata `key` set to `value` (the header re-padded).
+pub fn with_meta(bytes: &[u8], key: &str, value: &str) -> Vec<u8> {
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let mut header = serde_json::from_slice::<serde_json::Value>(&bytes[8..8 + n]).unwrap();
+    header["__metadata__"][key] = serde_json::Value::String(value.into());
+    let mut text = header.to_string().into_bytes();
+    while text.len() % 8 != 0 {
+        text.push(b' ');
+    }
+    let mut out = (text.len() as u64).to_le_bytes().to_vec();
+    out.extend(text);
+    out.extend(&bytes[8 + n..]);
+    out
+}
+
