@@ -310,8 +310,7 @@ impl Instance {
     /// energy cell · ½ ŷᵀQ̂(m)ŷ (galerkin's invariant of the lifted ROM, O(R²)), equal to
     /// the wave Hamiltonian ∫ ½p² + ½q·Kq + F(q) on lifted states.
     pub fn energy(&self) -> f64 {
-        if let (Some(midpoint), Nonlinear::Lifted(lifted)) =
-            (&self.midpoint, &self.model.nonlinear)
+        if let (Some(midpoint), Nonlinear::Lifted(lifted)) = (&self.midpoint, &self.model.nonlinear)
         {
             return midpoint.energy(lifted, &self.x);
         }

@@ -21,11 +21,11 @@
 mod error;
 pub mod format;
 mod instance;
+#[cfg(feature = "nalgebra")]
+mod interop;
 mod linalg;
 mod midpoint;
 mod model;
-#[cfg(feature = "nalgebra")]
-mod interop;
 mod probe;
 
 pub use error::{Result, RuntimeError};

@@ -58,8 +58,8 @@ impl RomKind {
             Self::Eim,
             Self::LiftedQuadratic,
         ]
-            .into_iter()
-            .find(|k| k.name() == name)
+        .into_iter()
+        .find(|k| k.name() == name)
     }
 }
 
@@ -318,7 +318,12 @@ impl RomModel {
         let (fixed, constant, terms, nonlinear) = if kind == RomKind::LiftedQuadratic {
             // The lifted ROM has no affine linear part: Ĵ₀Q̂(m) is formed per mass.
             let lifted = read_lifted(&p, r)?;
-            (vec![0.0; r * r], vec![0.0; r], Vec::new(), Nonlinear::Lifted(lifted))
+            (
+                vec![0.0; r * r],
+                vec![0.0; r],
+                Vec::new(),
+                Nonlinear::Lifted(lifted),
+            )
         } else {
             let (fixed, constant, terms) = read_linear(&p, r)?;
             let nonlinear = match kind {
@@ -343,7 +348,8 @@ impl RomModel {
         let pde = p.meta("pde")?.to_string();
         p.meta("recipe")?;
         let (domain, fields) = read_geometry(&p, &grid_shape, n)?;
-        let (mean_cross, mean_energy) = mean_moments(&basis, weights.as_deref(), mean.as_deref(), r);
+        let (mean_cross, mean_energy) =
+            mean_moments(&basis, weights.as_deref(), mean.as_deref(), r);
         Ok(Self {
             kind,
             pde,
@@ -494,7 +500,11 @@ fn read_lifted(p: &Parsed<'_>, r: usize) -> Result<Lifted> {
             let field = format!("{key}.{name}");
             let b = p.count(&field)?;
             if b >= ranks.len() {
-                return Err(invalid(field, b, format!("0..{} (the blocks)", ranks.len())));
+                return Err(invalid(
+                    field,
+                    b,
+                    format!("0..{} (the blocks)", ranks.len()),
+                ));
             }
             Ok(range(b))
         };
@@ -520,9 +530,13 @@ fn read_lifted(p: &Parsed<'_>, r: usize) -> Result<Lifted> {
         cell,
         mass,
     };
-    let finite = |m: &Mat<f64>| (0..m.nrows()).all(|i| (0..m.ncols()).all(|j| m[(i, j)].is_finite()));
+    let finite =
+        |m: &Mat<f64>| (0..m.nrows()).all(|i| (0..m.ncols()).all(|j| m[(i, j)].is_finite()));
     if !(finite(&lifted.j0) && finite(&lifted.stiffness) && finite(&lifted.mass_matrix))
-        || lifted.couplings.iter().any(|c| c.packed.iter().any(|v| !v.is_finite()))
+        || lifted
+            .couplings
+            .iter()
+            .any(|c| c.packed.iter().any(|v| !v.is_finite()))
     {
         return Err(invalid(
             "lifted tensors",
@@ -535,7 +549,11 @@ fn read_lifted(p: &Parsed<'_>, r: usize) -> Result<Lifted> {
 
 /// The optional `domain` and `fields` keys (defaults: 2π per axis; `["u"]` or `field<i>`),
 /// checked against the grid and n.
-fn read_geometry(p: &Parsed<'_>, grid_shape: &[usize], n: usize) -> Result<(Vec<f64>, Vec<String>)> {
+fn read_geometry(
+    p: &Parsed<'_>,
+    grid_shape: &[usize],
+    n: usize,
+) -> Result<(Vec<f64>, Vec<String>)> {
     let points: usize = grid_shape.iter().product();
     let domain: Vec<f64> = if p.meta.contains_key("domain") {
         json_meta!(p, "domain", "a JSON list of domain lengths")?

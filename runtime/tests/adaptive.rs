@@ -62,5 +62,9 @@ fn an_enriched_adaptive_rom_exports_as_a_static_rom() {
     instance.set_parameter("viscosity", 0.005).unwrap();
     instance.set_state_reduced(&x0).unwrap();
     instance.advance_to(0.1).unwrap();
-    assert_eq!(instance.state(), &reference[..], "bit-identical to galerkin's run");
+    assert_eq!(
+        instance.state(),
+        &reference[..],
+        "bit-identical to galerkin's run"
+    );
 }

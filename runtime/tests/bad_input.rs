@@ -47,7 +47,10 @@ fn bad_files_are_refused_by_name() {
     assert!(unknown.contains("`lifted-quadratic`"), "{unknown}");
     // A lifted label on hyper tensors: the lifted keys are missing.
     let lifted = load_error(&with_meta(&good, "rom_kind", "lifted-quadratic"));
-    assert!(lifted.contains("`lifted.block_ranks` is missing"), "{lifted}");
+    assert!(
+        lifted.contains("`lifted.block_ranks` is missing"),
+        "{lifted}"
+    );
     // The optional geometry keys, when present, must fit the grid and the state.
     for (key, value, expected) in [
         ("domain", "[1.0, 2.0]", "1 finite lengths > 0"),
@@ -57,7 +60,10 @@ fn bad_files_are_refused_by_name() {
         ("fields", "[1]", "a JSON list of field names"),
     ] {
         let e = load_error(&with_meta(&good, key, value));
-        assert!(e.contains(&format!("`{key}`")) && e.contains(expected), "{e}");
+        assert!(
+            e.contains(&format!("`{key}`")) && e.contains(expected),
+            "{e}"
+        );
     }
     let flux = load_error(&with_meta(&good, "flux", "cubic"));
     assert!(

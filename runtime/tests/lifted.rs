@@ -120,7 +120,11 @@ fn bad_lifted_files_are_refused_by_name() {
         ("lifted.cell", "-1", "a finite number > 0"),
         ("lifted.coupling.0.by", "7", "0..4 (the blocks)"),
         ("lifted.coupling.0.coef", "x", "a number"),
-        ("lifted.couplings", "99", "metadata `lifted.coupling.2.row` is missing"),
+        (
+            "lifted.couplings",
+            "99",
+            "metadata `lifted.coupling.2.row` is missing",
+        ),
         ("fields", "[\"q\"]", "4 names"),
     ] {
         let e = match RomModel::from_bytes(&with_meta(&good, key, value)) {

@@ -108,7 +108,13 @@ fn probes_at_points_interpolate_band_limited_fields_exactly() {
         mean_at(y, x) + (0..5).map(|c| coefficients[c] * m[c]).sum::<f64>()
     };
     let mut worst = 0f64;
-    for (y, x) in [(0.1, 0.2), (4.37, 11.9), (8.99, 5.5), (2.0, 7.123456), (0.0, 0.3)] {
+    for (y, x) in [
+        (0.1, 0.2),
+        (4.37, 11.9),
+        (8.99, 5.5),
+        (2.0, 7.123456),
+        (0.0, 0.3),
+    ] {
         let probe = rt.probe_at(0, &[y, x]).unwrap();
         let e = (run.value_at(&probe) - exact(y, x)).abs();
         worst = worst.max(e);
@@ -164,7 +170,10 @@ fn probes_match_the_dft_interpolant_and_grid_values() {
         let probe = rt.probe_at(0, &[x]).unwrap();
         worst = worst.max((run.value_at(&probe) - dft_interpolant(&full, TAU, x)).abs());
     }
-    eprintln!("off-grid probes vs the DFT interpolant: max error / max |u| {:e}", worst / scale);
+    eprintln!(
+        "off-grid probes vs the DFT interpolant: max error / max |u| {:e}",
+        worst / scale
+    );
     // Two O(n)-term sums of the same interpolant: round-off.
     assert!(worst <= 1e-12 * scale, "{worst:e}");
     let h = TAU / 128.0;
@@ -208,7 +217,10 @@ fn energy_is_half_the_weighted_norm_of_the_reconstruction() {
             run.reconstruct(&mut u).unwrap();
             let direct: f64 = 0.5 * u.iter().zip(&weights).map(|(u, w)| w * u * u).sum::<f64>();
             let diff = (run.energy() - direct).abs() / direct;
-            eprintln!("{:?} t = {t}: energy relative difference {diff:e}", rt.kind());
+            eprintln!(
+                "{:?} t = {t}: energy relative difference {diff:e}",
+                rt.kind()
+            );
             // VᵀWV = I to round-off and sums of n terms in another order.
             assert!(diff <= 1e-12, "{diff:e}");
         }

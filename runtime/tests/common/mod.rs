@@ -5,10 +5,10 @@
 use std::sync::Arc;
 
 use galerkin::basis::Truncation;
+use galerkin::rom::wave_run::{build_lifted, simulate_wave, WaveTrajectory};
 use galerkin::rom::{
     build_model, MatrixSource, Pod, PodOptions, PointSelection, ReducedModel, Reduction,
 };
-use galerkin::rom::wave_run::{build_lifted, simulate_wave, WaveTrajectory};
 use galerkin::workflow::{write_portable, write_portable_lifted, LiftedRomFile};
 use galerkin_runtime::RomModel;
 use galerkin_solvers::{
@@ -168,4 +168,3 @@ pub fn with_meta(bytes: &[u8], key: &str, value: &str) -> Vec<u8> {
     out.extend(&bytes[8 + n..]);
     out
 }
-
