@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use galerkin_runtime::{Instance, RomModel, RuntimeError};
 
-use common::{portable_bytes, with_meta, Case};
+use common::{assert_refused, portable_bytes, with_meta, Case};
 
 fn load_error(bytes: &[u8]) -> String {
     RomModel::from_bytes(bytes)
@@ -52,19 +52,18 @@ fn bad_files_are_refused_by_name() {
         "{lifted}"
     );
     // The optional geometry keys, when present, must fit the grid and the state.
-    for (key, value, expected) in [
-        ("domain", "[1.0, 2.0]", "1 finite lengths > 0"),
-        ("domain", "[-1.0]", "1 finite lengths > 0"),
-        ("domain", "1.0", "a JSON list of domain lengths"),
-        ("fields", "[\"q\", \"p\"]", "1 names"),
-        ("fields", "[1]", "a JSON list of field names"),
-    ] {
-        let e = load_error(&with_meta(&good, key, value));
-        assert!(
-            e.contains(&format!("`{key}`")) && e.contains(expected),
-            "{e}"
-        );
-    }
+    assert_refused(
+        &good,
+        &[
+            ("domain", "[1.0, 2.0]", "`domain`"),
+            ("domain", "[1.0, 2.0]", "1 finite lengths > 0"),
+            ("domain", "[-1.0]", "1 finite lengths > 0"),
+            ("domain", "1.0", "a JSON list of domain lengths"),
+            ("fields", "[\"q\", \"p\"]", "`fields`"),
+            ("fields", "[\"q\", \"p\"]", "1 names"),
+            ("fields", "[1]", "a JSON list of field names"),
+        ],
+    );
     let flux = load_error(&with_meta(&good, "flux", "cubic"));
     assert!(
         flux.contains("`flux` = `cubic`") && flux.contains("half-square"),

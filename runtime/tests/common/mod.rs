@@ -90,15 +90,20 @@ impl Case {
     }
 }
 
-/// The portable file of `model`, as bytes (written with galerkin's `write_portable`).
-pub fn portable_bytes(model: &ReducedModel, tag: &str) -> Vec<u8> {
+/// The bytes `write` puts in a file (a fresh temporary directory named by `tag`).
+fn written_bytes(tag: &str, write: impl FnOnce(&std::path::Path)) -> Vec<u8> {
     let dir = std::env::temp_dir().join(format!("galerkin-runtime-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{}.safetensors", model.kind().name()));
-    write_portable(model, &path, true).unwrap();
+    let path = dir.join("rom.safetensors");
+    write(&path);
     let bytes = std::fs::read(&path).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
     bytes
+}
+
+/// The portable file of `model`, as bytes (written with galerkin's `write_portable`).
+pub fn portable_bytes(model: &ReducedModel, tag: &str) -> Vec<u8> {
+    written_bytes(tag, |path| write_portable(model, path, true).unwrap())
 }
 
 /// The runtime model of `model`.
@@ -140,13 +145,7 @@ pub fn lifted_rom(f: WaveNonlinearity, mass: f64) -> (LiftedRomFile, WaveTraject
 /// The portable file of the lifted ROM `file`, as bytes (written with
 /// `write_portable_lifted`).
 pub fn lifted_bytes(file: &LiftedRomFile, tag: &str) -> Vec<u8> {
-    let dir = std::env::temp_dir().join(format!("galerkin-runtime-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("lifted.safetensors");
-    write_portable_lifted(file, &path, true).unwrap();
-    let bytes = std::fs::read(&path).unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
-    bytes
+    written_bytes(tag, |path| write_portable_lifted(file, path, true).unwrap())
 }
 
 /// The runtime model of the lifted ROM `file`.
@@ -167,4 +166,15 @@ pub fn with_meta(bytes: &[u8], key: &str, value: &str) -> Vec<u8> {
     out.extend(text);
     out.extend(&bytes[8 + n..]);
     out
+}
+
+/// Asserts that `good` with each metadata (key, value) of `cases` is refused with an error
+/// containing its expected text.
+pub fn assert_refused(good: &[u8], cases: &[(&str, &str, &str)]) {
+    for (key, value, expected) in cases {
+        match RomModel::from_bytes(&with_meta(good, key, value)) {
+            Ok(_) => panic!("{key} = {value} accepted"),
+            Err(e) => assert!(e.to_string().contains(expected), "{key} = {value}: {e}"),
+        }
+    }
 }
