@@ -254,8 +254,8 @@ impl RomModel {
     /// Parses a portable ROM file held in memory and checks it as galerkin's
     /// `read_portable` does: `format`, `version` (a newer one is refused), the kind
     /// (`galerkin`, `deim`, `qdeim`, `eim`, `lifted-quadratic`), every tensor's dtype and
-    /// shape against r, n and m (the block ranks for a lifted ROM), the weights (finite,
-    /// > 0), the basis (finite, W-orthonormal to 1e-8), the point indices, the flux
+    /// shape against r, n and m (the block ranks for a lifted ROM), the weights (finite
+    /// and positive), the basis (finite, W-orthonormal to 1e-8), the point indices, the flux
     /// (`half-square` or `advection-2d`) and the optional `domain` and `fields`. A
     /// truncated, corrupt or foreign file is an error, never a panic.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
