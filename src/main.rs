@@ -124,7 +124,7 @@ struct ReduceArgs {
     #[arg(long)]
     times: Option<String>,
     /// Also write the ROM as a portable file (safetensors layout, readable without
-    /// galerkin or HDF5; docs/portable-rom.md). Galerkin and hyper-reduced ROMs only.
+    /// galerkin or HDF5; docs/portable-rom.md), of any kind (lifted ROMs included).
     #[arg(long, value_name = "PATH")]
     portable: Option<std::path::PathBuf>,
     /// Overwrite an existing ROM file (and --portable file); without it they are refused.
@@ -135,8 +135,8 @@ struct ReduceArgs {
 /// Arguments of `galerkin export-rom`.
 #[derive(Debug, clap::Args)]
 struct ExportRomArgs {
-    /// The ROM file (.h5) written by `galerkin reduce` (kind `galerkin`, `deim`, `qdeim` or
-    /// `eim`; a lifted ROM has no portable form).
+    /// The ROM file (.h5) written by `galerkin reduce` (any kind: `galerkin`, `deim`,
+    /// `qdeim`, `eim` or `lifted-quadratic`).
     rom: std::path::PathBuf,
     /// The portable ROM file to write (e.g. ROM.safetensors).
     #[arg(short, long)]
@@ -210,6 +210,12 @@ struct EvaluateArgs {
     /// Indicator tolerance of --adaptive.
     #[arg(long, default_value_t = 1e-3)]
     tol: f64,
+    /// Also write the ROM's reduced states at every save to PATH, as text: one line per
+    /// save, `TRAJECTORY TIME a_0 … a_{r−1}`, every number printed so that it parses back
+    /// to the same double (to check another program's run of the same ROM against
+    /// galerkin's). Not with --adaptive (its rank changes).
+    #[arg(long, value_name = "PATH")]
+    states: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -564,16 +570,14 @@ fn reduce(args: ReduceArgs) -> Result<()> {
     let is_wave = dataset.recipe()?.is_wave()?;
     match (is_wave, args.method) {
         (true, ReduceMethod::LiftedQuadratic) => {
-            if args.portable.is_some() {
-                anyhow::bail!(
-                    "--portable: a lifted-quadratic ROM has no portable form (supported: \
-                     galerkin, deim, qdeim, eim)"
-                );
-            }
             let start = std::time::Instant::now();
             let r = args.rank.unwrap_or(20);
             let file = galerkin::workflow::lifted::reduce_lifted(&dataset, r, &args.trajectories)?;
             file.save(&output)?;
+            if let Some(portable) = &args.portable {
+                galerkin::workflow::write_portable_lifted(&file, portable, args.force)?;
+                println!("portable ROM → {}", portable.display());
+            }
             println!(
                 "lifted-quadratic ROM ({} wave): {} blocks × r = {r} modes, built in {:.2} s → {}",
                 file.rom.nonlinearity.name(),
@@ -699,11 +703,16 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
         opts.integrator.name()
     );
     if args.adaptive {
+        if args.states.is_some() {
+            anyhow::bail!("--states does not apply to --adaptive (the rank changes)");
+        }
         return evaluate_adaptive(&model, &dataset, &which, &opts, args.tol);
     }
+    let mut states = String::new();
     println!("traj  params                         rel. error   projection   online (s)  steps");
     for i in which {
         let c = evaluate_on_dataset(&model, &dataset, i, &opts)?;
+        state_lines(&mut states, i, &c.times, &c.coefficients);
         let params: Vec<String> = dataset
             .parameters(i)?
             .iter()
@@ -717,6 +726,29 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
             c.online_seconds,
             c.steps
         );
+    }
+    write_states(args.states.as_deref(), &states)
+}
+
+/// Appends one line `TRAJECTORY TIME a_0 … a_{r−1}` per save to `out`, each number in
+/// Rust's shortest form that parses back to the same double.
+fn state_lines(out: &mut String, trajectory: usize, times: &[f64], states: &[Vec<f64>]) {
+    use std::fmt::Write;
+    for (t, a) in times.iter().zip(states) {
+        let _ = write!(out, "{trajectory} {t:?}");
+        for v in a {
+            let _ = write!(out, " {v:?}");
+        }
+        out.push('\n');
+    }
+}
+
+/// Writes the `--states` text to `path`, if given.
+fn write_states(path: Option<&std::path::Path>, text: &str) -> Result<()> {
+    if let Some(path) = path {
+        std::fs::write(path, text)
+            .map_err(|e| anyhow::anyhow!("--states {}: {e}", path.display()))?;
+        println!("reduced states → {}", path.display());
     }
     Ok(())
 }
@@ -739,8 +771,11 @@ fn evaluate_lifted(
     );
     println!("traj  params          q rel. error   lifted energy drift   energy error   µs/step");
     let worst = |e: &[f64]| e.iter().fold(0f64, |m, v| m.max(*v));
+    let times = dataset.times()?;
+    let mut states = String::new();
     for i in which {
         let run = galerkin::workflow::lifted::evaluate_lifted(file, dataset, i)?;
+        state_lines(&mut states, i, &times, &run.states);
         let params: Vec<String> = dataset
             .parameters(i)?
             .iter()
@@ -755,7 +790,7 @@ fn evaluate_lifted(
             run.step_seconds * 1e6
         );
     }
-    Ok(())
+    write_states(args.states.as_deref(), &states)
 }
 
 fn evaluate_adaptive(

@@ -5,15 +5,18 @@ use std::sync::Arc;
 
 use crate::error::{invalid, Result, RuntimeError};
 use crate::linalg::{dot, spectral_radius};
+use crate::midpoint::Midpoint;
 use crate::model::{Nonlinear, RomModel};
+use crate::probe::Probe;
 
 /// Largest dt·ρ(A) allowed for one RK4 substep (galerkin's `Stepper` rule).
 const RK4_STABLE_DT_RHO: f64 = 2.5;
 /// Relative tolerance of [`Instance::advance_to`] on a whole number of steps.
 const WHOLE_STEPS_TOL: f64 = 1e-9;
 
-/// One simulation of a [`RomModel`]: parameters θ, reduced state a, time, and the RK4
-/// buffers. [`Instance::step`] allocates nothing; many instances share one model.
+/// One simulation of a [`RomModel`]: parameters θ, reduced state a, time, and the RK4 (or,
+/// for the lifted wave ROM, implicit midpoint) buffers. [`Instance::step`] allocates
+/// nothing; many instances share one model.
 #[derive(Debug)]
 pub struct Instance {
     model: Arc<RomModel>,
@@ -35,6 +38,8 @@ pub struct Instance {
     stage: Vec<f64>,
     /// Pair products (Galerkin) or factors and flux values at the points (hyper).
     scratch: Vec<f64>,
+    /// The lifted wave ROM's mass, Q̂(m) and implicit midpoint buffers (lifted kind only).
+    midpoint: Option<Midpoint>,
 }
 
 impl Instance {
@@ -48,6 +53,11 @@ impl Instance {
         let scratch = match &model.nonlinear {
             Nonlinear::Quadratic(_) => r * (r + 1) / 2,
             Nonlinear::Hyper(h) => h.m * (h.rows.len() + 1),
+            Nonlinear::Lifted(_) => 0,
+        };
+        let midpoint = match &model.nonlinear {
+            Nonlinear::Lifted(lifted) => Some(Midpoint::new(lifted, r)?),
+            _ => None,
         };
         let mut instance = Self {
             theta: model.terms.iter().map(|t| t.coefficient).collect(),
@@ -61,6 +71,7 @@ impl Instance {
             k: std::array::from_fn(|_| vec![0.0; r]),
             stage: vec![0.0; r],
             scratch: vec![0.0; scratch],
+            midpoint,
             model,
         };
         instance.reform()?;
@@ -82,6 +93,11 @@ impl Instance {
         if !value.is_finite() {
             return Err(invalid(name, value, "a finite number"));
         }
+        if let (Some(midpoint), Nonlinear::Lifted(lifted)) = (&mut self.midpoint, &model.nonlinear)
+        {
+            // `mass`, the lifted ROM's one parameter; on error the old Q̂ stays.
+            return midpoint.set_mass(lifted, value);
+        }
         let old = self.theta.clone();
         for (theta, term) in self.theta.iter_mut().zip(&model.terms) {
             if term.parameter.as_deref() == Some(name) {
@@ -97,9 +113,13 @@ impl Instance {
     }
 
     /// A(θ) = A_fixed + Σ θ_q A_q, c(θ) = c_fixed + Σ θ_q o_q (rounded as galerkin forms
-    /// them) and the substeps s = max(1, ⌈dt ρ(A) / 2.5⌉).
+    /// them) and the substeps s = max(1, ⌈dt ρ(A) / 2.5⌉); nothing for the lifted ROM
+    /// (one implicit midpoint step per dt, its operators formed by the mass).
     fn reform(&mut self) -> Result<()> {
         let model = &self.model;
+        if self.midpoint.is_some() {
+            return Ok(());
+        }
         self.a.copy_from_slice(&model.fixed);
         self.c.copy_from_slice(&model.constant);
         for (term, &theta) in model.terms.iter().zip(&self.theta) {
@@ -134,7 +154,7 @@ impl Instance {
     }
 
     /// Sets the reduced state from a full state u (n finite values): a = VᵀW (u − ū).
-    /// The time restarts at 0.
+    /// The time restarts at 0 (and the lifted ROM's Newton matrix is factored afresh).
     pub fn set_state_full(&mut self, u: &[f64]) -> Result<()> {
         let (n, r) = (self.model.n, self.model.r);
         check_len("u", u.len(), n)?;
@@ -148,17 +168,26 @@ impl Instance {
                 *xj += vij * s;
             }
         }
-        self.steps = 0;
+        self.restart();
         Ok(())
     }
 
-    /// Sets the reduced state a (r finite values). The time restarts at 0.
+    /// Sets the reduced state a (r finite values). The time restarts at 0 (and the lifted
+    /// ROM's Newton matrix is factored afresh).
     pub fn set_state_reduced(&mut self, a: &[f64]) -> Result<()> {
         check_len("a", a.len(), self.model.r)?;
         check_finite("a", a)?;
         self.x.copy_from_slice(a);
-        self.steps = 0;
+        self.restart();
         Ok(())
+    }
+
+    /// Time 0 and a new run: what setting a state does.
+    fn restart(&mut self) {
+        self.steps = 0;
+        if let Some(midpoint) = &mut self.midpoint {
+            midpoint.restart();
+        }
     }
 
     /// The reduced state a.
@@ -176,7 +205,8 @@ impl Instance {
         self.dt
     }
 
-    /// RK4 substeps per step at the current parameters (galerkin's `Stepper` rule).
+    /// RK4 substeps per step at the current parameters (galerkin's `Stepper` rule); 1 for
+    /// the lifted ROM (one implicit midpoint step per dt).
     pub fn substeps(&self) -> usize {
         self.substeps
     }
@@ -186,11 +216,18 @@ impl Instance {
         &self.model
     }
 
-    /// Advances one step dt (the RK4 substeps); allocates nothing. A non-finite state
+    /// Advances one step dt (the RK4 substeps, or one implicit midpoint step for the lifted
+    /// ROM); allocates nothing. A non-finite state
     /// afterwards is [`RuntimeError::BlowUp`] (the time does not advance).
     pub fn step(&mut self) -> Result<()> {
-        for _ in 0..self.substeps {
-            self.rk4();
+        if let (Some(midpoint), Nonlinear::Lifted(lifted)) =
+            (&mut self.midpoint, &self.model.nonlinear)
+        {
+            midpoint.step(lifted, self.dt, &mut self.x);
+        } else {
+            for _ in 0..self.substeps {
+                self.rk4();
+            }
         }
         if self.x.iter().any(|v| !v.is_finite()) {
             return Err(RuntimeError::BlowUp {
@@ -251,6 +288,36 @@ impl Instance {
         Ok(())
     }
 
+    /// The full state's value at the point of `probe` (made by [`RomModel::probe_at`] for
+    /// this instance's model): ū(x) + Σ_j a_j φ_j(x), O(r), no allocation. On a grid point
+    /// it equals [`Instance::probe`] of that index bit for bit. NaN for a probe of a model
+    /// of another rank (a probe belongs to its model).
+    pub fn value_at(&self, probe: &Probe) -> f64 {
+        if probe.row.len() != self.x.len() {
+            return f64::NAN;
+        }
+        let mut u = probe.offset;
+        for (aj, pj) in self.x.iter().zip(&probe.row) {
+            u += aj * pj;
+        }
+        u
+    }
+
+    /// The energy of the state, O(r). Galerkin and hyper-reduced ROMs: ½‖u‖²_W of the
+    /// reconstruction u = ū + Va, i.e. ½ (ūᵀWū + 2 aᵀ(VᵀWū) + aᵀa) from the precomputed
+    /// ūᵀWū and VᵀWū (VᵀWV = I; W = I without `weights`); it is Σ_i w_i u_i² / 2, with
+    /// w_i the cell volume for cell-weighted bases. Lifted wave ROM: the conserved lifted
+    /// energy cell · ½ ŷᵀQ̂(m)ŷ (galerkin's invariant of the lifted ROM, O(R²)), equal to
+    /// the wave Hamiltonian ∫ ½p² + ½q·Kq + F(q) on lifted states.
+    pub fn energy(&self) -> f64 {
+        if let (Some(midpoint), Nonlinear::Lifted(lifted)) = (&self.midpoint, &self.model.nonlinear)
+        {
+            return midpoint.energy(lifted, &self.x);
+        }
+        let m = &self.model;
+        0.5 * (m.mean_energy + 2.0 * dot(&self.x, &m.mean_cross) + dot(&self.x, &self.x))
+    }
+
     fn check_index(&self, index: usize) -> Result<()> {
         if index >= self.model.n {
             return Err(invalid(
@@ -263,7 +330,7 @@ impl Instance {
     }
 
     /// ū_i + Σ_j a_j V[i, j], accumulated in the order of galerkin's reconstruction.
-    fn entry(&self, i: usize) -> f64 {
+    pub(crate) fn entry(&self, i: usize) -> f64 {
         let r = self.model.r;
         let mut u = self.model.mean.as_ref().map_or(0.0, |m| m[i]);
         for (aj, vij) in self.x.iter().zip(&self.model.basis[i * r..(i + 1) * r]) {
@@ -324,6 +391,8 @@ fn rhs(model: &RomModel, a: &[f64], c: &[f64], scratch: &mut [f64], x: &[f64], o
                 *o += dot(&h[k * np..(k + 1) * np], scratch);
             }
         }
+        // The lifted ROM steps by implicit midpoint (`Midpoint`), never through here.
+        Nonlinear::Lifted(_) => {}
         Nonlinear::Hyper(hr) => {
             let m = hr.m;
             let q = hr.rows.len();

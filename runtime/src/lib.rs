@@ -1,6 +1,8 @@
 //! `galerkin-runtime`: loads a portable ROM file (`docs/portable-rom.md`, the safetensors
-//! layout written by `galerkin::workflow::write_portable`) and runs it, with no HDF5, no
-//! system library and no dependency on the `galerkin` crate.
+//! layout written by `galerkin::workflow::write_portable` or `write_portable_lifted`) and
+//! runs it, with no HDF5, no system library and no dependency on the `galerkin` crate:
+//! Galerkin and hyper-reduced ROMs by RK4, the lifted wave ROM by implicit midpoint. It
+//! also reads the full state at physical points ([`Probe`]) and the state's energy.
 //!
 //! A [`RomModel`] is the immutable, checked content of one file; it is `Send + Sync`, so
 //! many [`Instance`]s (one per simulation, each with its own parameters, state and
@@ -21,9 +23,14 @@
 mod error;
 pub mod format;
 mod instance;
+#[cfg(feature = "nalgebra")]
+mod interop;
 mod linalg;
+mod midpoint;
 mod model;
+mod probe;
 
 pub use error::{Result, RuntimeError};
 pub use instance::Instance;
 pub use model::{Flux, RomKind, RomModel};
+pub use probe::Probe;

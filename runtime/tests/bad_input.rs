@@ -5,24 +5,8 @@ mod common;
 use std::sync::Arc;
 
 use galerkin_runtime::{Instance, RomModel, RuntimeError};
-use serde_json::Value;
 
-use common::{portable_bytes, Case};
-
-/// `bytes` with metadata `key` set to `value` (the header re-padded).
-fn with_meta(bytes: &[u8], key: &str, value: &str) -> Vec<u8> {
-    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
-    let mut header: Value = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
-    header["__metadata__"][key] = Value::String(value.into());
-    let mut text = header.to_string().into_bytes();
-    while text.len() % 8 != 0 {
-        text.push(b' ');
-    }
-    let mut out = (text.len() as u64).to_le_bytes().to_vec();
-    out.extend(text);
-    out.extend(&bytes[8 + n..]);
-    out
-}
+use common::{assert_refused, portable_bytes, with_meta, Case};
 
 fn load_error(bytes: &[u8]) -> String {
     RomModel::from_bytes(bytes)
@@ -58,12 +42,28 @@ fn bad_files_are_refused_by_name() {
         newer.contains("`version` = 2") && newer.contains("1..=1"),
         "{newer}"
     );
+    let unknown = load_error(&with_meta(&good, "rom_kind", "wave-deim"));
+    assert!(unknown.contains("`rom_kind` = `wave-deim`"), "{unknown}");
+    assert!(unknown.contains("`lifted-quadratic`"), "{unknown}");
+    // A lifted label on hyper tensors: the lifted keys are missing.
     let lifted = load_error(&with_meta(&good, "rom_kind", "lifted-quadratic"));
     assert!(
-        lifted.contains("`rom_kind` = `lifted-quadratic`"),
+        lifted.contains("`lifted.block_ranks` is missing"),
         "{lifted}"
     );
-    assert!(lifted.contains("`qdeim`"), "{lifted}");
+    // The optional geometry keys, when present, must fit the grid and the state.
+    assert_refused(
+        &good,
+        &[
+            ("domain", "[1.0, 2.0]", "`domain`"),
+            ("domain", "[1.0, 2.0]", "1 finite lengths > 0"),
+            ("domain", "[-1.0]", "1 finite lengths > 0"),
+            ("domain", "1.0", "a JSON list of domain lengths"),
+            ("fields", "[\"q\", \"p\"]", "`fields`"),
+            ("fields", "[\"q\", \"p\"]", "1 names"),
+            ("fields", "[1]", "a JSON list of field names"),
+        ],
+    );
     let flux = load_error(&with_meta(&good, "flux", "cubic"));
     assert!(
         flux.contains("`flux` = `cubic`") && flux.contains("half-square"),

@@ -141,13 +141,18 @@ impl LiftedRom {
         *self.offsets.last().expect("non-empty")
     }
 
+    /// V_qᵀV_q (the identity to round-off), the factor of m² in Q̂_q(m); portable files
+    /// store it as computed here so a reader forms Q̂(m) with the same bits.
+    pub fn mass_term(&self) -> Mat<f64> {
+        let vq = &self.bases[0];
+        vq.transpose() * vq
+    }
+
     /// Q̂(m) = blkdiag(V_qᵀ K(m) V_q, I, I[, 0]).
     pub fn energy_matrix(&self, mass: f64) -> Mat<f64> {
         let total = self.dim();
         let mut q = Mat::zeros(total, total);
-        let vq = &self.bases[0];
-        let mass_term = vq.transpose() * vq;
-        let k = &self.stiffness + (mass * mass) * &mass_term;
+        let k = &self.stiffness + (mass * mass) * &self.mass_term();
         place(&mut q, 0, 0, &k, 1.0);
         for (b, basis) in self.bases.iter().enumerate().skip(1) {
             if self.in_energy[b] {

@@ -97,6 +97,8 @@ pub struct WaveRomRun {
     pub offline_seconds: f64,
     /// Online seconds per step.
     pub step_seconds: f64,
+    /// The reduced states at the saves (what the errors above compare).
+    pub states: Vec<Vec<f64>>,
 }
 
 impl WaveRomRun {
@@ -134,6 +136,7 @@ pub(crate) fn compare(
         lifted_energy_error: Vec::new(),
         offline_seconds: 0.0,
         step_seconds: 0.0,
+        states: states.to_vec(),
     };
     run.error = run.error_until(usize::MAX);
     run

@@ -17,9 +17,9 @@
 //! `hyper.factor_rows.<j>` `[m, r]`, `hyper.factor_offsets.<j>` `[m]`; and, not needed
 //! online, `singular_values`, `hyper.flux_basis` `[n, m]` and `hyper.sample` (I64).
 //!
-//! Only the kinds `galerkin`, `deim`, `qdeim` and `eim` have a portable form; a lifted ROM
-//! (`lifted-quadratic`) is refused by [`export_rom`] and [`read_portable`] with the
-//! supported kinds named.
+//! A lifted wave ROM (`lifted-quadratic`) is written by [`write_portable_lifted`] (and
+//! [`export_rom`]) and run by `galerkin-runtime`; [`read_portable`] reads the Galerkin and
+//! hyper-reduced kinds back into a [`ReducedModel`] and refuses a lifted file, naming them.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -31,7 +31,7 @@ use serde_json::{json, Map, Value};
 use galerkin_solvers::builtin_flux;
 
 use super::error::{invalid, Result, WorkflowError};
-use super::rom_file::StoredRom;
+use super::rom_file::{LiftedRomFile, StoredRom};
 use crate::basis::{Basis, InnerProduct};
 use crate::rom::{
     HyperReduction, LinearPart, Nonlinear, PointSelection, ProjectedTerm, ReducedModel, RomKind,
@@ -43,7 +43,8 @@ pub const PORTABLE_FORMAT: &str = "galerkin-portable-rom";
 pub const PORTABLE_VERSION: u64 = 1;
 /// The ROM kinds a portable file can hold (named in the refusal of any other).
 pub const PORTABLE_KINDS: &str = "`galerkin`, `deim`, `qdeim` or `eim` (Galerkin and \
-                                  hyper-reduced ROMs; a lifted ROM has no portable form)";
+                                  hyper-reduced ROMs; a `lifted-quadratic` file is run by \
+                                  galerkin-runtime, not read back into a ReducedModel)";
 /// Tolerance on max |VᵀWV − I| when the basis is read back.
 const ORTHONORMAL_TOL: f64 = 1e-8;
 
@@ -86,32 +87,27 @@ fn mat_tensor(m: &Mat<f64>) -> Tensor {
 pub fn write_portable(model: &ReducedModel, path: &Path, force: bool) -> Result<()> {
     refuse_existing(path, force)?;
     let r = model.rank();
-    let mut meta: BTreeMap<String, String> = BTreeMap::new();
-    let mut tensors: Vec<(String, Tensor)> = Vec::new();
-    meta.insert("format".into(), PORTABLE_FORMAT.into());
-    meta.insert("version".into(), PORTABLE_VERSION.to_string());
-    meta.insert("rom_kind".into(), model.kind().name().into());
-    meta.insert("pde".into(), model.pde.clone());
-    meta.insert("grid_shape".into(), json!(model.grid_shape).to_string());
-    meta.insert("recipe".into(), model.recipe.clone());
-    meta.insert("galerkin_version".into(), env!("CARGO_PKG_VERSION").into());
-    let parameters: Vec<Value> = model
+    let parameters: Vec<(&str, f64)> = model
         .linear
         .terms
         .iter()
-        .filter_map(|t| {
-            t.parameter
-                .as_ref()
-                .map(|p| json!({"name": p, "value": t.coefficient}))
-        })
+        .filter_map(|t| t.parameter.as_deref().map(|p| (p, t.coefficient)))
         .collect();
-    meta.insert("parameters".into(), Value::Array(parameters).to_string());
-    meta.insert(
-        "training_parameters".into(),
-        json!(model.training_parameters).to_string(),
+    let field = galerkin_solvers::pde_spec(&model.pde).map_or("u", |spec| spec.field);
+    let mut meta = common_meta(
+        &Common {
+            kind: model.kind(),
+            pde: &model.pde,
+            grid_shape: &model.grid_shape,
+            recipe: &model.recipe,
+            training_parameters: &model.training_parameters,
+            fields: &[field],
+        },
+        &parameters,
+        r,
+        model.basis.dim(),
     );
-    meta.insert("rank".into(), r.to_string());
-    meta.insert("full_dim".into(), model.basis.dim().to_string());
+    let mut tensors: Vec<(String, Tensor)> = Vec::new();
     meta.insert("linear.terms".into(), model.linear.terms.len().to_string());
 
     tensors.push((
@@ -182,6 +178,142 @@ pub fn write_portable(model: &ReducedModel, path: &Path, force: bool) -> Result<
         }
     }
     write_atomically(path, &meta, &tensors)
+}
+
+/// Writes the lifted wave ROM `file` as a portable file of kind `lifted-quadratic` at
+/// `path` (atomically; an existing `path` is refused unless `force`). The full state is the
+/// lifted state y = (q, p, w[, z]), so `basis` is the block-diagonal V = blkdiag(V_q, V_p,
+/// V_w[, V_z]) and the `lifted.*` tensors and keys hold Ĵ₀, the couplings and Q̂(m)'s parts
+/// (`docs/portable-rom.md`).
+pub fn write_portable_lifted(file: &LiftedRomFile, path: &Path, force: bool) -> Result<()> {
+    refuse_existing(path, force)?;
+    let rom = &file.rom;
+    let (n, total, blocks) = (rom.bases[0].nrows(), rom.dim(), rom.bases.len());
+    let mut fields = vec!["q", "p"];
+    fields.extend(["w", "z"].into_iter().take(blocks - 2));
+    let mut meta = common_meta(
+        &Common {
+            kind: RomKind::LiftedQuadratic,
+            pde: galerkin_solvers::wave::SPEC.name,
+            grid_shape: &file.grid_shape,
+            recipe: &file.recipe,
+            training_parameters: &file.training_parameters,
+            fields: &fields,
+        },
+        &[("mass", rom.mass)],
+        total,
+        blocks * n,
+    );
+    let ranks: Vec<usize> = rom.bases.iter().map(Mat::ncols).collect();
+    meta.insert("lifted.nonlinearity".into(), rom.nonlinearity.name().into());
+    meta.insert("lifted.block_ranks".into(), json!(ranks).to_string());
+    meta.insert("lifted.in_energy".into(), json!(rom.in_energy).to_string());
+    meta.insert("lifted.mass".into(), format!("{:?}", rom.mass));
+    meta.insert("lifted.cell".into(), format!("{:?}", rom.cell));
+    meta.insert("lifted.couplings".into(), rom.couplings.len().to_string());
+    let block_of = |range: &std::ops::Range<usize>| {
+        rom.offsets
+            .iter()
+            .position(|&o| o == range.start)
+            .unwrap_or(0)
+    };
+    let basis = Mat::from_fn(blocks * n, total, |i, j| {
+        let b = i / n;
+        if (rom.offsets[b]..rom.offsets[b + 1]).contains(&j) {
+            rom.bases[b][(i % n, j - rom.offsets[b])]
+        } else {
+            0.0
+        }
+    });
+    let mut tensors = vec![
+        ("basis".to_string(), mat_tensor(&basis)),
+        ("singular_values".into(), f64_tensor(vec![0], [])),
+        ("lifted.j0".into(), mat_tensor(&rom.j0)),
+        ("lifted.stiffness".into(), mat_tensor(&rom.stiffness)),
+        ("lifted.mass_matrix".into(), mat_tensor(&rom.mass_term())),
+    ];
+    for (k, c) in rom.couplings.iter().enumerate() {
+        let key = format!("lifted.coupling.{k}");
+        for (name, range) in [("row", &c.row), ("col", &c.col), ("by", &c.by)] {
+            meta.insert(format!("{key}.{name}"), block_of(range).to_string());
+        }
+        meta.insert(format!("{key}.coef"), format!("{:?}", c.coef));
+        let (rr, rc) = (c.row.len(), c.col.len());
+        tensors.push((
+            format!("{key}.tensor"),
+            f64_tensor(
+                vec![c.by.len(), rr, rc],
+                c.tensor
+                    .iter()
+                    .flat_map(|a| (0..rr * rc).map(move |k| a[(k / rc, k % rc)])),
+            ),
+        ));
+    }
+    write_atomically(path, &meta, &tensors)
+}
+
+/// What every portable file says of its model, whatever the kind.
+struct Common<'a> {
+    kind: RomKind,
+    pde: &'a str,
+    grid_shape: &'a [usize],
+    recipe: &'a str,
+    training_parameters: &'a BTreeMap<String, Vec<f64>>,
+    /// The fields of the full state, in order (each Π grid_shape values).
+    fields: &'a [&'a str],
+}
+
+/// The metadata shared by every kind: format, version, kind, pde, grid, `domain`, `fields`,
+/// recipe, writer version, parameters (name, build value), training values, r and n.
+fn common_meta(
+    c: &Common<'_>,
+    parameters: &[(&str, f64)],
+    rank: usize,
+    full_dim: usize,
+) -> BTreeMap<String, String> {
+    let parameters: Vec<Value> = parameters
+        .iter()
+        .map(|(name, value)| json!({"name": name, "value": value}))
+        .collect();
+    BTreeMap::from([
+        ("format".into(), PORTABLE_FORMAT.into()),
+        ("version".into(), PORTABLE_VERSION.to_string()),
+        ("rom_kind".into(), c.kind.name().into()),
+        ("pde".into(), c.pde.into()),
+        ("grid_shape".into(), json!(c.grid_shape).to_string()),
+        (
+            "domain".into(),
+            json!(domain_of(c.recipe, c.grid_shape)).to_string(),
+        ),
+        ("fields".into(), json!(c.fields).to_string()),
+        ("recipe".into(), c.recipe.into()),
+        ("galerkin_version".into(), env!("CARGO_PKG_VERSION").into()),
+        ("parameters".into(), Value::Array(parameters).to_string()),
+        (
+            "training_parameters".into(),
+            json!(c.training_parameters).to_string(),
+        ),
+        ("rank".into(), rank.to_string()),
+        ("full_dim".into(), full_dim.to_string()),
+    ])
+}
+
+/// The domain lengths per axis in `grid_shape` order (`[ly, lx]` in 2-D) of the periodic
+/// grid the recipe text saves on; 2π per axis when the recipe is empty, does not parse or
+/// describes another grid (a model built in memory).
+pub fn domain_of(recipe: &str, grid_shape: &[usize]) -> Vec<f64> {
+    let from_recipe = crate::data::Recipe::parse(recipe, "ROM recipe", &[])
+        .and_then(|r| r.save_grid())
+        .ok()
+        .filter(|grid| grid.shape() == grid_shape)
+        .map(|grid| {
+            if grid.is_2d() {
+                vec![grid.ly(), grid.lx()]
+            } else {
+                vec![grid.lx()]
+            }
+        });
+    from_recipe.unwrap_or_else(|| vec![std::f64::consts::TAU; grid_shape.len()])
 }
 
 /// An error unless `path` is free or `force` allows replacing it.
@@ -447,8 +579,8 @@ pub fn read_portable(path: &Path) -> Result<ReducedModel> {
 }
 
 /// Converts the HDF5 ROM file `input` (read with [`StoredRom::load`]) to a portable ROM
-/// file `output` (refused if it exists, unless `force`); returns the kind converted. A
-/// lifted ROM is refused with the supported kinds named.
+/// file `output` (refused if it exists, unless `force`); returns the kind converted. Every
+/// kind converts: a lifted ROM through [`write_portable_lifted`].
 pub fn export_rom(input: &Path, output: &Path, force: bool) -> Result<RomKind> {
     refuse_existing(output, force)?;
     match StoredRom::load(input)? {
@@ -456,10 +588,9 @@ pub fn export_rom(input: &Path, output: &Path, force: bool) -> Result<RomKind> {
             write_portable(&model, output, force)?;
             Ok(model.kind())
         }
-        StoredRom::Lifted(_) => Err(invalid(
-            "rom_kind",
-            RomKind::LiftedQuadratic.name(),
-            PORTABLE_KINDS,
-        )),
+        StoredRom::Lifted(file) => {
+            write_portable_lifted(&file, output, force)?;
+            Ok(RomKind::LiftedQuadratic)
+        }
     }
 }

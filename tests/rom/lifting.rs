@@ -40,7 +40,13 @@ const CASES: [(WaveNonlinearity, f64); 3] = [
     (WaveNonlinearity::Cubic, 1.0),
 ];
 
-fn rom(f: WaveNonlinearity, mass: f64, r: usize) -> (LiftedWave, LiftedRom, WaveTrajectory) {
+/// A lifted ROM of `r` modes per block of the short run of `f` at `mass`, with its full
+/// model and the run.
+pub(super) fn rom(
+    f: WaveNonlinearity,
+    mass: f64,
+    r: usize,
+) -> (LiftedWave, LiftedRom, WaveTrajectory) {
     let (grid, traj) = trajectory(f, mass);
     let mut model = LiftedWave::new(ConservativeWave::new(&grid, f, mass).unwrap());
     let blocks = traj.lifted(&model);

@@ -5,13 +5,15 @@
 use std::sync::Arc;
 
 use galerkin::basis::Truncation;
+use galerkin::rom::wave_run::{build_lifted, simulate_wave, WaveTrajectory};
 use galerkin::rom::{
     build_model, MatrixSource, Pod, PodOptions, PointSelection, ReducedModel, Reduction,
 };
-use galerkin::workflow::write_portable;
+use galerkin::workflow::{write_portable, write_portable_lifted, LiftedRomFile};
 use galerkin_runtime::RomModel;
 use galerkin_solvers::{
-    Burgers, Dealias, Grid, Schedule, Scheme, SemiLinearPde, Simulation, SpectralModel, Trajectory,
+    Burgers, ConservativeWave, Dealias, Grid, LiftedWave, Schedule, Scheme, SemiLinearPde,
+    Simulation, SpectralModel, Trajectory, WaveNonlinearity,
 };
 
 /// Viscous Burgers (128 points, ν = 0.01, u0 = sin 2πx + 0.5, t ∈ [0, 0.5]) and its
@@ -66,7 +68,10 @@ impl Case {
     fn build(&self, pod: &Pod, kind: Reduction) -> ReducedModel {
         let mut fom = SpectralModel::new(self.pde.clone(), Scheme::Etdrk4).unwrap();
         let mut snaps = MatrixSource::from_snapshots(&self.traj.data, self.n());
-        build_model(&mut fom, &mut snaps, pod, 8, kind).unwrap()
+        let mut model = build_model(&mut fom, &mut snaps, pod, 8, kind).unwrap();
+        // Built in memory without a recipe: the grid is the case's.
+        model.grid_shape = self.pde.grid().shape();
+        model
     }
 
     /// r = 8: Galerkin on a centred, cell-weighted POD, and Q-DEIM (16 points) on a
@@ -85,15 +90,20 @@ impl Case {
     }
 }
 
-/// The portable file of `model`, as bytes (written with galerkin's `write_portable`).
-pub fn portable_bytes(model: &ReducedModel, tag: &str) -> Vec<u8> {
+/// The bytes `write` puts in a file (a fresh temporary directory named by `tag`).
+fn written_bytes(tag: &str, write: impl FnOnce(&std::path::Path)) -> Vec<u8> {
     let dir = std::env::temp_dir().join(format!("galerkin-runtime-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{}.safetensors", model.kind().name()));
-    write_portable(model, &path, true).unwrap();
+    let path = dir.join("rom.safetensors");
+    write(&path);
     let bytes = std::fs::read(&path).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
     bytes
+}
+
+/// The portable file of `model`, as bytes (written with galerkin's `write_portable`).
+pub fn portable_bytes(model: &ReducedModel, tag: &str) -> Vec<u8> {
+    written_bytes(tag, |path| write_portable(model, path, true).unwrap())
 }
 
 /// The runtime model of `model`.
@@ -106,4 +116,65 @@ pub fn relative_diff(a: &[f64], b: &[f64]) -> f64 {
     assert_eq!(a.len(), b.len());
     let scale = b.iter().fold(0f64, |m, v| m.max(v.abs()));
     a.iter().zip(b).fold(0f64, |m, (x, y)| m.max((x - y).abs())) / scale
+}
+
+/// A lifted wave ROM (r = 5 per block) of a short 1-D wave run (48 points, L = 20,
+/// Gaussian bump, dt = 0.02, 100 steps) of nonlinearity `f` at `mass`, with the run and
+/// the lifted full model.
+pub fn lifted_rom(f: WaveNonlinearity, mass: f64) -> (LiftedRomFile, WaveTrajectory, LiftedWave) {
+    let grid = Grid::new_1d(48, 20.0).unwrap();
+    let q0: Vec<f64> = grid
+        .x()
+        .iter()
+        .map(|x| 1.5 * (-(x - 10.0).powi(2) / 2.0).exp())
+        .collect();
+    let p0 = vec![0.0; q0.len()];
+    let mut wave = ConservativeWave::new(&grid, f, mass).unwrap();
+    let traj = simulate_wave(&mut wave, &q0, &p0, 0.02, 100, 5).unwrap();
+    let mut model = LiftedWave::new(wave);
+    let (rom, _) = build_lifted(&mut model, &[&traj], 5).unwrap();
+    let file = LiftedRomFile {
+        rom,
+        grid_shape: grid.shape(),
+        recipe: String::new(),
+        training_parameters: Default::default(),
+    };
+    (file, traj, model)
+}
+
+/// The portable file of the lifted ROM `file`, as bytes (written with
+/// `write_portable_lifted`).
+pub fn lifted_bytes(file: &LiftedRomFile, tag: &str) -> Vec<u8> {
+    written_bytes(tag, |path| write_portable_lifted(file, path, true).unwrap())
+}
+
+/// The runtime model of the lifted ROM `file`.
+pub fn runtime_lifted(file: &LiftedRomFile, tag: &str) -> Arc<RomModel> {
+    Arc::new(RomModel::from_bytes(&lifted_bytes(file, tag)).unwrap())
+}
+
+/// `bytes` with metadata `key` set to `value` (the header re-padded).
+pub fn with_meta(bytes: &[u8], key: &str, value: &str) -> Vec<u8> {
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let mut header = serde_json::from_slice::<serde_json::Value>(&bytes[8..8 + n]).unwrap();
+    header["__metadata__"][key] = serde_json::Value::String(value.into());
+    let mut text = header.to_string().into_bytes();
+    while text.len() % 8 != 0 {
+        text.push(b' ');
+    }
+    let mut out = (text.len() as u64).to_le_bytes().to_vec();
+    out.extend(text);
+    out.extend(&bytes[8 + n..]);
+    out
+}
+
+/// Asserts that `good` with each metadata (key, value) of `cases` is refused with an error
+/// containing its expected text.
+pub fn assert_refused(good: &[u8], cases: &[(&str, &str, &str)]) {
+    for (key, value, expected) in cases {
+        match RomModel::from_bytes(&with_meta(good, key, value)) {
+            Ok(_) => panic!("{key} = {value} accepted"),
+            Err(e) => assert!(e.to_string().contains(expected), "{key} = {value}: {e}"),
+        }
+    }
 }
