@@ -12,6 +12,8 @@ module galerkin_rom
               galerkin_instance_set_state_reduced, galerkin_instance_step, &
               galerkin_instance_advance_to, galerkin_instance_time, &
               galerkin_instance_probe, galerkin_instance_reconstruct, &
+              galerkin_instance_energy, galerkin_probe_new, galerkin_probe_free, &
+              galerkin_instance_value_at, galerkin_instance_reduced_state, &
               galerkin_error_message, GALERKIN_STATUS_OK
 
     !> The success status; any other value is a failure class of the C header.
@@ -90,6 +92,35 @@ module galerkin_rom
             type(c_ptr), value :: instance
             real(c_double), dimension(*), intent(out) :: u
             integer(c_size_t), value :: n
+        end function
+        integer(c_int) function galerkin_instance_reduced_state(instance, a, r) bind(c)
+            import :: c_int, c_ptr, c_double, c_size_t
+            type(c_ptr), value :: instance
+            real(c_double), dimension(*), intent(out) :: a
+            integer(c_size_t), value :: r
+        end function
+        integer(c_int) function galerkin_instance_energy(instance, energy) bind(c)
+            import :: c_int, c_ptr, c_double
+            type(c_ptr), value :: instance
+            real(c_double), intent(out) :: energy
+        end function
+        integer(c_int) function galerkin_probe_new(model, field, point, dims, probe) bind(c)
+            import :: c_int, c_ptr, c_double, c_size_t
+            type(c_ptr), value :: model
+            integer(c_size_t), value :: field
+            real(c_double), dimension(*), intent(in) :: point
+            integer(c_size_t), value :: dims
+            type(c_ptr), intent(out) :: probe
+        end function
+        subroutine galerkin_probe_free(probe) bind(c)
+            import :: c_ptr
+            type(c_ptr), value :: probe
+        end subroutine
+        integer(c_int) function galerkin_instance_value_at(instance, probe, value) bind(c)
+            import :: c_int, c_ptr, c_double
+            type(c_ptr), value :: instance
+            type(c_ptr), value :: probe
+            real(c_double), intent(out) :: value
         end function
         type(c_ptr) function galerkin_last_error() bind(c)
             import :: c_ptr

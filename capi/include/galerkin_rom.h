@@ -40,6 +40,10 @@ typedef struct GalerkinInstance GalerkinInstance;
 // alive themselves, so the order does not matter for safety).
 typedef struct GalerkinModel GalerkinModel;
 
+// A point probe of one model (opaque): made by `galerkin_probe_new`, read by
+// `galerkin_instance_value_at`, freed by `galerkin_probe_free`.
+typedef struct GalerkinProbe GalerkinProbe;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -131,6 +135,13 @@ enum GalerkinStatus galerkin_instance_probe(const struct GalerkinInstance *insta
                                             size_t index,
                                             double *out);
 
+// The energy of the state into `*out`, O(r): ½‖u‖²_W of the reconstruction for Galerkin
+// and hyper-reduced ROMs, the conserved lifted energy for the lifted wave ROM.
+//
+// # Safety
+// `instance` is NULL or a live handle; `out` is NULL or writable.
+enum GalerkinStatus galerkin_instance_energy(const struct GalerkinInstance *instance, double *out);
+
 // Loads and checks the portable ROM file at `path` (NUL-terminated UTF-8) into `*out`.
 // On failure `*out` is left untouched and the status says why (`GALERKIN_IO`,
 // `GALERKIN_CORRUPT` for a truncated or foreign file, `GALERKIN_INVALID` for a newer
@@ -194,6 +205,56 @@ enum GalerkinStatus galerkin_model_kind(const struct GalerkinModel *model, const
 // # Safety
 // `model` is NULL or a live handle; `out` is NULL or writable.
 enum GalerkinStatus galerkin_model_pde(const struct GalerkinModel *model, const char **out);
+
+// The number of fields of the full state into `*out` (1 for Burgers, KS and vorticity;
+// 3 or 4 for the lifted wave ROM: q, p and the lifted variables).
+//
+// # Safety
+// `model` is NULL or a live handle; `out` is NULL or writable.
+enum GalerkinStatus galerkin_model_field_count(const struct GalerkinModel *model, size_t *out);
+
+// The number of grid axes into `*out` (1 or 2): the coordinates a probe point takes.
+//
+// # Safety
+// `model` is NULL or a live handle; `out` is NULL or writable.
+enum GalerkinStatus galerkin_model_dims(const struct GalerkinModel *model, size_t *out);
+
+// The domain length of grid axis `axis` (< dims; `[y, x]` order in 2-D) into `*out`:
+// probe coordinates on that axis lie in [0, length).
+//
+// # Safety
+// `model` is NULL or a live handle; `out` is NULL or writable.
+enum GalerkinStatus galerkin_model_domain_length(const struct GalerkinModel *model,
+                                                 size_t axis,
+                                                 double *out);
+
+// A probe of field `field` (< the model's field count; 0 for single-field models) at the
+// physical point `point` (`dims` coordinates in the order of the grid shape, `[y, x]` in
+// 2-D, each in [0, L) of its axis) into `*out`, by periodic trigonometric interpolation.
+//
+// # Safety
+// `model` is NULL or a live handle; `point` is NULL or holds `dims` values; `out` is NULL
+// or writable.
+enum GalerkinStatus galerkin_probe_new(const struct GalerkinModel *model,
+                                       size_t field,
+                                       const double *point,
+                                       size_t dims,
+                                       struct GalerkinProbe **out);
+
+// Frees a probe (NULL is a no-op).
+//
+// # Safety
+// `probe` is NULL or a handle from `galerkin_probe_new` not yet freed.
+void galerkin_probe_free(struct GalerkinProbe *probe);
+
+// The full field at the point of `probe` into `*out`, in O(r) without allocating.
+// `GALERKIN_STATUS_INVALID` for a probe of another model.
+//
+// # Safety
+// `instance` and `probe` are NULL or live handles; `out` is NULL or writable.
+enum GalerkinStatus galerkin_instance_value_at(const struct GalerkinInstance *instance,
+                                               const struct GalerkinProbe *probe,
+                                               double *out);
 
 // The message of the last failed `galerkin_*` call on this thread, or "" when none failed.
 // The pointer stays valid until the next failing call on the same thread; copy the text

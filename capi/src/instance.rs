@@ -187,3 +187,16 @@ pub unsafe extern "C" fn galerkin_instance_probe(
         write_out(out, value, "out")
     })
 }
+
+/// The energy of the state into `*out`, O(r): ½‖u‖²_W of the reconstruction for Galerkin
+/// and hyper-reduced ROMs, the conserved lifted energy for the lifted wave ROM.
+///
+/// # Safety
+/// `instance` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn galerkin_instance_energy(
+    instance: *const GalerkinInstance,
+    out: *mut f64,
+) -> GalerkinStatus {
+    guard(|| write_out(out, deref(instance, "instance")?.run.energy(), "out"))
+}

@@ -13,10 +13,12 @@ pub mod fmi2;
 pub mod fmu;
 mod instance;
 mod model;
+mod probe;
 mod status;
 
 pub use instance::*;
 pub use model::*;
+pub use probe::*;
 pub use status::{galerkin_last_error, galerkin_status_name, GalerkinStatus};
 
 /// The library version (NUL-terminated, static), e.g. "0.1.0".

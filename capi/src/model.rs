@@ -171,3 +171,51 @@ pub unsafe extern "C" fn galerkin_model_pde(
 ) -> GalerkinStatus {
     guard(|| write_out(out, deref(model, "model")?.pde.as_ptr(), "out"))
 }
+
+/// The number of fields of the full state into `*out` (1 for Burgers, KS and vorticity;
+/// 3 or 4 for the lifted wave ROM: q, p and the lifted variables).
+///
+/// # Safety
+/// `model` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn galerkin_model_field_count(
+    model: *const GalerkinModel,
+    out: *mut usize,
+) -> GalerkinStatus {
+    guard(|| write_out(out, deref(model, "model")?.model.field_names().len(), "out"))
+}
+
+/// The number of grid axes into `*out` (1 or 2): the coordinates a probe point takes.
+///
+/// # Safety
+/// `model` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn galerkin_model_dims(
+    model: *const GalerkinModel,
+    out: *mut usize,
+) -> GalerkinStatus {
+    guard(|| write_out(out, deref(model, "model")?.model.grid_shape().len(), "out"))
+}
+
+/// The domain length of grid axis `axis` (< dims; `[y, x]` order in 2-D) into `*out`:
+/// probe coordinates on that axis lie in [0, length).
+///
+/// # Safety
+/// `model` is NULL or a live handle; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn galerkin_model_domain_length(
+    model: *const GalerkinModel,
+    axis: usize,
+    out: *mut f64,
+) -> GalerkinStatus {
+    guard(|| {
+        let domain = deref(model, "model")?.model.domain();
+        let length = domain.get(axis).copied().ok_or_else(|| {
+            Failure::new(
+                GalerkinStatus::Invalid,
+                format!("invalid `axis` = {axis}: allowed 0..{}", domain.len()),
+            )
+        })?;
+        write_out(out, length, "out")
+    })
+}

@@ -2,8 +2,8 @@
  *
  * Loads a portable ROM file, sets one parameter, sets the initial state from a full field
  * (a text file of n numbers, or `mean` to start from the ROM's mean state), advances with
- * the ROM's own integrator and prints the field at a few grid indices every EVERY steps:
- * "t value_1 value_2 ...".
+ * the ROM's own integrator and prints the field at a few grid indices and the energy every
+ * EVERY steps: "t value_1 value_2 ... energy".
  *
  * Build (from the repository root, after `cargo build --release -p galerkin-capi`):
  *   cc -O2 -Icapi/include examples/embed/rom_probe.c \
@@ -84,7 +84,9 @@ int main(int argc, char **argv) {
                       "galerkin_instance_probe");
                 printf(" %.17g", v);
             }
-            printf("\n");
+            double energy = 0.0;
+            check(galerkin_instance_energy(run, &energy), "galerkin_instance_energy");
+            printf(" %.17g\n", energy);
         }
     }
     galerkin_instance_free(run);

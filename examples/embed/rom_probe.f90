@@ -7,7 +7,7 @@
 ! Run:
 !   ./rom_probe_f ROM.safetensors initial.txt viscosity 0.015 0.001 500 100 0 32 64
 !   (model, initial field, parameter name and value, dt, steps, print every, indices...)
-! Prints "t value_1 value_2 ..." every EVERY steps.
+! Prints "t value_1 value_2 ... energy" every EVERY steps.
 program rom_probe
     use, intrinsic :: iso_c_binding
     use galerkin_rom
@@ -16,7 +16,7 @@ program rom_probe
     integer(c_size_t) :: n, r
     integer(c_size_t), allocatable :: indices(:)
     real(c_double), allocatable :: u0(:), values(:)
-    real(c_double) :: value, dt, t
+    real(c_double) :: value, dt, t, energy
     integer :: steps, every, step, p, probes, unit, ios
     character(len=4096) :: rom_path, initial_path, parameter, text
 
@@ -62,7 +62,8 @@ program rom_probe
                 call check(galerkin_instance_probe(run, indices(p), values(p)), &
                            'galerkin_instance_probe')
             end do
-            write (*, '(*(es25.17e3, :, " "))') t, values
+            call check(galerkin_instance_energy(run, energy), 'galerkin_instance_energy')
+            write (*, '(*(es25.17e3, :, " "))') t, values, energy
         end if
     end do
     call galerkin_instance_free(run)

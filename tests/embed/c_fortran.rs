@@ -55,15 +55,23 @@ fn check_example(exe: &Path, fx: &Fixture) {
     );
     let table = rows(&String::from_utf8_lossy(&out.stdout));
     assert_eq!(table.len(), fx.times.len(), "one row per save");
-    let mut worst = 0.0f64;
+    let (mut worst, mut worst_energy) = (0.0f64, 0.0f64);
     for (save, row) in table.iter().enumerate() {
         // Times are steps × dt in both: equal to rounding of the decimal print.
         assert!((row[0] - fx.times[save]).abs() <= 1e-12, "{row:?}");
+        let full = fx.full(save);
         for (k, &index) in PROBES.iter().enumerate() {
-            let expected = fx.value(save, index);
+            let expected = full[index];
             worst = worst.max((row[k + 1] - expected).abs() / expected.abs().max(1e-300));
         }
+        // The energy ½‖u‖² (Euclidean POD) of galerkin's reconstruction, summed directly.
+        let energy = 0.5 * full.iter().map(|u| u * u).sum::<f64>();
+        let last = row[PROBES.len() + 1];
+        worst_energy = worst_energy.max((last - energy).abs() / energy);
     }
+    // The runtime's energy is the O(r) form ½(ūᵀū + 2aᵀVᵀū + aᵀa): equal up to rounding
+    // of the n-term sums (n = 128): ≤ 1e-12.
+    assert!(worst_energy <= 1e-12, "{}: energy {worst_energy:e}", exe.display());
     // The runtime reproduces galerkin's RK4 arithmetic and %.17g / es25.17 print every
     // double exactly, so any difference is rounding of the reconstruction order: ≤ 1e-12.
     assert!(

@@ -94,11 +94,11 @@ impl Fixture {
         }
     }
 
-    /// galerkin's full field at grid `index` at save `save`: ū_i + Σ_j V[i, j] a_j.
-    pub fn value(&self, save: usize, index: usize) -> f64 {
+    /// galerkin's full field at save `save`: ū + V a.
+    pub fn full(&self, save: usize) -> Vec<f64> {
         let mut full = vec![0.0; self.model.basis.dim()];
         self.model.reconstruct(&self.coefficients[save], &mut full);
-        full[index]
+        full
     }
 }
 
