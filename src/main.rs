@@ -155,8 +155,10 @@ struct FmuArgs {
     /// The FMU to write (its file stem becomes the FMI model identifier).
     #[arg(short, long)]
     output: std::path::PathBuf,
-    /// A probe output, repeatable: `index=I` is the full state at grid index I (row-major
-    /// over the grid, fields one after the other).
+    /// A probe output, repeatable: `x=0.25` (2-D: `x=0.5,y=0.25`) is the field at that
+    /// physical point (trigonometric interpolation of the grid values, O(r) per read);
+    /// `field=NAME,x=…` picks another field (e.g. `p` of a wave ROM); `index=I` is the full
+    /// state at grid index I (row-major over the grid, fields one after the other).
     #[arg(long = "probe", value_name = "SPEC")]
     probes: Vec<String>,
     /// The ROM step (the FMU's `dt` parameter; default: the recipe's dt of --initial-from).
@@ -267,12 +269,12 @@ enum Command {
     /// The FMU holds modelDescription.xml, the runtime library (libgalerkin_rom, no HDF5, no
     /// galerkin) as binaries/linux64/<id>.so and the portable ROM in resources/. Variables:
     /// the ROM parameters (tunable), `dt` and the initial reduced state `a0[k]` (fixed),
-    /// the probes and the reduced coordinates `a[k]` (outputs). fmi2DoStep advances by
+    /// the probes, the reduced coordinates `a[k]` and `energy` (outputs). fmi2DoStep advances by
     /// whole ROM steps; FMU state get/set/serialize is supported. Build the library first:
     /// `cargo build --release -p galerkin-capi`.
     ///
-    /// Example: galerkin fmu data/b-rom.safetensors -o burgers.fmu --probe index=0
-    /// --probe index=32 --initial-from data/b.h5
+    /// Example: galerkin fmu data/b-rom.safetensors -o burgers.fmu --probe x=0.25
+    /// --probe x=0.5 --initial-from data/b.h5
     Fmu(FmuArgs),
     /// Run a ROM file and compare it with the trajectories of a trajectory file.
     ///

@@ -394,7 +394,10 @@ impl RomModel {
     /// The parameter names the model can be re-weighted by (in term order; `mass` for
     /// the lifted wave ROM).
     pub fn parameter_names(&self) -> Vec<&str> {
-        self.parameters().into_iter().map(|(name, _)| name).collect()
+        self.parameters()
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect()
     }
 
     /// The parameters with their build values, in term order (`mass` and the build mass

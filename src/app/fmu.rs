@@ -8,9 +8,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use galerkin_rom::fmu::{
-    model_description, variables, FmuConfig, ProbeSpec, CONFIG_FILE, ROM_FILE,
+    model_description, variables, FmuConfig, ProbeAt, ProbeSpec, CONFIG_FILE, ROM_FILE,
 };
-use galerkin_runtime::{Instance, RomModel};
+use galerkin_runtime::{Instance, RomKind, RomModel};
 
 use super::error::{AppError, Result};
 use crate::data::Dataset;
@@ -31,7 +31,8 @@ pub struct FmuOptions {
     pub rom: PathBuf,
     /// The FMU to write.
     pub output: PathBuf,
-    /// Probe outputs as `index=I` (the full state at grid index I).
+    /// Probe outputs: `index=I` (the full state at grid index I) or `[field=NAME,]x=X[,y=Y]`
+    /// (a field at a physical point).
     pub probes: Vec<String>,
     /// The ROM step (default: the recipe's dt of `initial_from`).
     pub dt: Option<f64>,
@@ -115,17 +116,65 @@ fn find_binary(binary: Option<&Path>) -> Result<PathBuf> {
     Ok(candidate)
 }
 
-/// `index=I` → the probe of grid index I, named `u[I]`.
-fn parse_probe(text: &str, n: usize) -> Result<ProbeSpec> {
-    let allowed = format!("index=I with 0 <= I < {n} (the full state's grid index)");
-    let index = text
-        .strip_prefix("index=")
-        .and_then(|i| i.trim().parse::<usize>().ok())
-        .filter(|&i| i < n)
-        .ok_or_else(|| invalid("--probe", text, allowed))?;
+/// A `--probe` spec: `index=I` (the full state at grid index I, named `u[I]`), or
+/// `[field=NAME,]x=X[,y=Y]` (field NAME, default the first, at the physical point, named
+/// `NAME(x=X,y=Y)`).
+fn parse_probe(text: &str, model: &RomModel) -> Result<ProbeSpec> {
+    let fields = model.field_names();
+    let axes: &[&str] = if model.grid_shape().len() == 2 {
+        &["y", "x"]
+    } else {
+        &["x"]
+    };
+    let allowed = format!(
+        "index=I (0 <= I < {}) or [field=NAME,]{} with NAME one of {fields:?} and \
+         coordinates in the domain {:?}",
+        model.full_dim(),
+        if axes.len() == 2 { "x=X,y=Y" } else { "x=X" },
+        model.domain()
+    );
+    let bad = || invalid("--probe", text, allowed.clone());
+    if let Some(index) = text.strip_prefix("index=") {
+        let index: usize = index.trim().parse().map_err(|_| bad())?;
+        if index >= model.full_dim() {
+            return Err(bad());
+        }
+        return Ok(ProbeSpec {
+            name: format!("u[{index}]"),
+            at: ProbeAt::Index { index },
+        });
+    }
+    let (mut field, mut point) = (0, vec![f64::NAN; axes.len()]);
+    for part in text.split(',') {
+        let (key, value) = part.split_once('=').ok_or_else(bad)?;
+        match (key.trim(), axes.iter().position(|a| *a == key.trim())) {
+            ("field", _) => {
+                field = fields
+                    .iter()
+                    .position(|f| f == value.trim())
+                    .ok_or_else(bad)?;
+            }
+            (_, Some(axis)) => point[axis] = value.trim().parse().map_err(|_| bad())?,
+            _ => return Err(bad()),
+        }
+    }
+    if point.iter().any(|c| c.is_nan()) {
+        return Err(bad());
+    }
+    model.probe_at(field, &point)?;
+    let coordinates: Vec<String> = axes
+        .iter()
+        .rev()
+        .map(|a| {
+            format!(
+                "{a}={}",
+                point[axes.iter().position(|b| b == a).unwrap_or(0)]
+            )
+        })
+        .collect();
     Ok(ProbeSpec {
-        name: format!("u[{index}]"),
-        index,
+        name: format!("{}({})", fields[field], coordinates.join(",")),
+        at: ProbeAt::Point { field, point },
     })
 }
 
@@ -179,7 +228,7 @@ pub fn write_fmu(opts: &FmuOptions) -> Result<FmuSummary> {
     let probes = opts
         .probes
         .iter()
-        .map(|p| parse_probe(p, model.full_dim()))
+        .map(|p| parse_probe(p, &model))
         .collect::<Result<Vec<_>>>()?;
     let (mut dt, mut initial_state, mut stop_time) = (opts.dt, vec![0.0; model.rank()], None);
     if let Some(path) = &opts.initial_from {
@@ -195,7 +244,13 @@ pub fn write_fmu(opts: &FmuOptions) -> Result<FmuSummary> {
                 ),
             ));
         }
-        let u0 = dataset.solver_snapshots(opts.trajectory, 0..1)?;
+        let mut u0 = dataset.solver_snapshots(opts.trajectory, 0..1)?;
+        if model.kind() == RomKind::LiftedQuadratic {
+            // The lifted state (q, p, w[, z]) from the file's (q, p).
+            let wave = crate::workflow::lifted::wave_model_of(&dataset, opts.trajectory)?;
+            let (q, p) = u0.split_at(u0.len() / 2);
+            u0 = wave.lift(q, p).concat();
+        }
         let mut run = Instance::new(model.clone(), 1.0)?;
         run.set_state_full(&u0)?;
         initial_state = run.state().to_vec();

@@ -71,7 +71,11 @@ fn check_example(exe: &Path, fx: &Fixture) {
     }
     // The runtime's energy is the O(r) form ½(ūᵀū + 2aᵀVᵀū + aᵀa): equal up to rounding
     // of the n-term sums (n = 128): ≤ 1e-12.
-    assert!(worst_energy <= 1e-12, "{}: energy {worst_energy:e}", exe.display());
+    assert!(
+        worst_energy <= 1e-12,
+        "{}: energy {worst_energy:e}",
+        exe.display()
+    );
     // The runtime reproduces galerkin's RK4 arithmetic and %.17g / es25.17 print every
     // double exactly, so any difference is rounding of the reconstruction order: ≤ 1e-12.
     assert!(

@@ -5,9 +5,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use galerkin_runtime::{Instance, RomModel};
+use galerkin_runtime::{Instance, Probe, RomModel};
 
-use crate::fmu::{variables, FmuConfig, Role, Variable, CONFIG_FILE, ROM_FILE};
+use crate::fmu::{variables, FmuConfig, ProbeAt, Role, Variable, CONFIG_FILE, ROM_FILE};
 
 /// Where the instance is in the FMI 2.0 co-simulation life cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,10 +72,18 @@ impl Saved {
     }
 }
 
+/// A probe output, resolved against the model.
+enum Reader {
+    /// The full state at a grid index.
+    Index(usize),
+    /// A point probe.
+    Point(Probe),
+}
+
 /// One FMU instance.
 pub(crate) struct Component {
     model: Arc<RomModel>,
-    config: FmuConfig,
+    probes: Vec<Reader>,
     vars: Vec<Variable>,
     /// Current values of the parameters by value reference (outputs hold 0).
     values: Vec<f64>,
@@ -107,20 +115,28 @@ impl Component {
         }
         let model =
             Arc::new(RomModel::from_file(resources.join(ROM_FILE)).map_err(|e| e.to_string())?);
-        if let Some(p) = config.probes.iter().find(|p| p.index >= model.full_dim()) {
-            return Err(format!(
-                "invalid probe `{}` index {}: allowed 0..{}",
-                p.name,
-                p.index,
-                model.full_dim()
-            ));
-        }
+        let probes = config
+            .probes
+            .iter()
+            .map(|p| match &p.at {
+                ProbeAt::Index { index } if *index < model.full_dim() => Ok(Reader::Index(*index)),
+                ProbeAt::Index { index } => Err(format!(
+                    "invalid probe `{}` index {index}: allowed 0..{}",
+                    p.name,
+                    model.full_dim()
+                )),
+                ProbeAt::Point { field, point } => model
+                    .probe_at(*field, point)
+                    .map(Reader::Point)
+                    .map_err(|e| format!("probe `{}`: {e}", p.name)),
+            })
+            .collect::<Result<Vec<_>, String>>()?;
         let vars = variables(&model, &config);
         let mut component = Self {
             values: vec![0.0; vars.len()],
             vars,
             model,
-            config,
+            probes,
             phase: Phase::Instantiated,
             run: None,
             start_time: 0.0,
@@ -244,14 +260,15 @@ impl Component {
         if role.is_parameter() {
             return Ok(self.values[vr as usize]);
         }
-        let index = match role {
-            Role::Probe(i) => Some(self.config.probes[i].index),
-            _ => None,
-        };
-        let run = self.run()?;
-        match (role, index) {
-            (Role::Reduced(k), _) => Ok(run.state()[k]),
-            (_, Some(index)) => run.probe(index).map_err(|e| e.to_string()),
+        self.run()?;
+        let run = self.run.as_ref().expect("built above");
+        match role {
+            Role::Reduced(k) => Ok(run.state()[k]),
+            Role::Energy => Ok(run.energy()),
+            Role::Probe(i) => match &self.probes[i] {
+                Reader::Index(index) => run.probe(*index).map_err(|e| e.to_string()),
+                Reader::Point(probe) => Ok(run.value_at(probe)),
+            },
             _ => unreachable!("parameters answered above"),
         }
     }

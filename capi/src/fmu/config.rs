@@ -7,13 +7,33 @@ pub const CONFIG_FILE: &str = "fmu.json";
 /// The name of the portable ROM file in the FMU's `resources/`.
 pub const ROM_FILE: &str = "rom.safetensors";
 
-/// One probe output: the full field at a grid index.
+/// Where a probe output reads the full field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ProbeAt {
+    /// The full state at a grid index (< n).
+    Index {
+        /// The grid index.
+        index: usize,
+    },
+    /// Field `field` at a physical point (coordinates in grid-shape order, `[y, x]` in 2-D),
+    /// by periodic trigonometric interpolation.
+    Point {
+        /// The field (index into the model's field names).
+        field: usize,
+        /// The coordinates.
+        point: Vec<f64>,
+    },
+}
+
+/// One probe output.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProbeSpec {
     /// The output variable's name.
     pub name: String,
-    /// The grid index (< n) of the full state.
-    pub index: usize,
+    /// Where it reads.
+    #[serde(flatten)]
+    pub at: ProbeAt,
 }
 
 /// The FMU's configuration, written by `galerkin fmu` and read at `fmi2Instantiate`.

@@ -7,6 +7,6 @@ mod config;
 mod description;
 mod variables;
 
-pub use config::{FmuConfig, ProbeSpec, CONFIG_FILE, ROM_FILE};
+pub use config::{FmuConfig, ProbeAt, ProbeSpec, CONFIG_FILE, ROM_FILE};
 pub use description::model_description;
 pub use variables::{variables, Role, Variable};

@@ -3,7 +3,7 @@
 
 use galerkin_runtime::RomModel;
 
-use super::config::FmuConfig;
+use super::config::{FmuConfig, ProbeAt};
 
 /// What a variable is, with its index in its group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,10 +14,12 @@ pub enum Role {
     Dt,
     /// Initial reduced coordinate `k` (fixed).
     Initial(usize),
-    /// Probe output `i` (the field at a grid index).
+    /// Probe output `i` (the field at a grid index or a point).
     Probe(usize),
     /// Reduced coordinate `k` (output).
     Reduced(usize),
+    /// The energy of the state (output): ½‖u‖²_W, or the lifted wave ROM's invariant.
+    Energy,
 }
 
 impl Role {
@@ -46,7 +48,7 @@ pub struct Variable {
 }
 
 /// The variables of the FMU of `model` configured by `config`, in value-reference order:
-/// parameters, `dt`, `a0[k]`, probes, `a[k]`.
+/// parameters, `dt`, `a0[k]`, probes, `a[k]`, `energy`.
 pub fn variables(model: &RomModel, config: &FmuConfig) -> Vec<Variable> {
     let mut all: Vec<Variable> = model
         .parameters()
@@ -76,7 +78,13 @@ pub fn variables(model: &RomModel, config: &FmuConfig) -> Vec<Variable> {
     all.extend(config.probes.iter().enumerate().map(|(i, p)| Variable {
         name: p.name.clone(),
         role: Role::Probe(i),
-        description: format!("full field at grid index {}", p.index),
+        description: match &p.at {
+            ProbeAt::Index { index } => format!("full state at grid index {index}"),
+            ProbeAt::Point { field, point } => format!(
+                "field `{}` at the point {point:?} (grid-shape order)",
+                model.field_names().get(*field).map_or("?", String::as_str)
+            ),
+        },
         start: None,
     }));
     all.extend((0..model.rank()).map(|k| Variable {
@@ -85,5 +93,13 @@ pub fn variables(model: &RomModel, config: &FmuConfig) -> Vec<Variable> {
         description: format!("reduced coordinate {k}"),
         start: None,
     }));
+    all.push(Variable {
+        name: "energy".into(),
+        role: Role::Energy,
+        description: "energy of the state: ½‖u‖² in the basis' inner product (Galerkin, \
+                      hyper-reduced), the conserved lifted energy (lifted wave ROM)"
+            .into(),
+        start: None,
+    });
     all
 }
