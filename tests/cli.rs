@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::path::Path;
+
 use common::{galerkin, path};
 
 #[test]
