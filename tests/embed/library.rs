@@ -12,25 +12,29 @@ use galerkin::workflow::write_portable;
 use super::fixtures::Case;
 
 /// The directory holding `libgalerkin_rom.so` / `.a`, built once per test binary with the
-/// cargo and profile running this test (`cargo test` builds no cdylib by itself).
+/// cargo and profile running this test (`cargo test` builds no cdylib by itself). The build
+/// has its own target directory (`<target>/embed-tests`): built alone, the crate resolves
+/// its dependencies' features differently from the workspace test build, and its rlib
+/// would replace the one the test build's doctests link against.
 pub fn library_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let exe = std::env::current_exe().unwrap();
         let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-        let target_dir = profile_dir.parent().unwrap();
-        let release = profile_dir.file_name().unwrap() == "release";
+        let profile = profile_dir.file_name().unwrap().to_owned();
+        let target_dir = profile_dir.parent().unwrap().join("embed-tests");
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut build = Command::new(cargo);
         build.args(["build", "--quiet", "-p", "galerkin-capi", "--target-dir"]);
-        build.arg(target_dir);
-        if release {
+        build.arg(&target_dir);
+        if profile == "release" {
             build.arg("--release");
         }
         let status = build.status().unwrap();
         assert!(status.success(), "cargo build -p galerkin-capi failed");
-        assert!(profile_dir.join("libgalerkin_rom.so").exists());
-        profile_dir
+        let dir = target_dir.join(profile);
+        assert!(dir.join("libgalerkin_rom.so").exists());
+        dir
     })
 }
 
