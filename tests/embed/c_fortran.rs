@@ -83,6 +83,10 @@ fn check_example(exe: &Path, fx: &Fixture) {
         "{}: worst relative difference {worst:e}",
         exe.display()
     );
+    eprintln!(
+        "{} vs galerkin: probes {worst:e}, energy {worst_energy:e}",
+        exe.display()
+    );
 }
 
 #[test]

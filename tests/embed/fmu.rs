@@ -8,7 +8,7 @@ use std::process::Command;
 use galerkin::workflow::read_portable;
 use serde_json::Value;
 
-use super::common::{galerkin_with_env, path, python_with, temp_dir};
+use super::common::{galerkin_with_env, path, python_with, simulate_recipe, temp_dir};
 use super::library::library_dir;
 
 /// Runs the galerkin command with the freshly built runtime library as the FMU binary.
@@ -26,14 +26,7 @@ fn fmpy_validates_and_simulates_the_fmu_as_galerkin_runs_the_rom() {
         dir.join("rom.safetensors"),
         dir.join("burgers.fmu"),
     );
-    let (ok, text) = galerkin(&[
-        "simulate",
-        "datasets/burgers-tiny.toml",
-        "--quiet",
-        "-o",
-        path(&data),
-    ]);
-    assert!(ok, "{text}");
+    simulate_recipe("datasets/burgers-tiny.toml", &data);
     let (ok, text) = galerkin(&[
         "reduce",
         path(&data),
