@@ -1,7 +1,7 @@
 //! The FMI 2.0 co-simulation entry points (`fmi2Instantiate`, `fmi2DoStep`, ...) that make
 //! `libgalerkin_rom` the binary of every FMU `galerkin fmu` writes. Each converts pointers,
-//! calls [`Component`], logs failures through the master's logger and returns an fmi2Status;
-//! panics are caught and reported as fmi2Fatal.
+//! calls the safe `Component` of `component.rs`, logs failures through the master's logger
+//! and returns an fmi2Status; panics are caught and reported as fmi2Fatal.
 
 mod component;
 mod types;
