@@ -79,13 +79,9 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> AppError + '_ {
 }
 
 /// The portable bytes of the ROM at `path`: read as they are, or converted from HDF5.
-fn portable_bytes(path: &Path, output: &Path) -> Result<Vec<u8>> {
+fn rom_bytes(path: &Path) -> Result<Vec<u8>> {
     if path.extension().is_some_and(|e| e == "h5") {
-        let temp = output.with_extension("rom.tmp");
-        crate::workflow::export_rom(path, &temp, true)?;
-        let bytes = std::fs::read(&temp).map_err(io(&temp));
-        let _ = std::fs::remove_file(&temp);
-        bytes
+        Ok(crate::workflow::portable_bytes(path)?.1)
     } else {
         std::fs::read(path).map_err(io(path))
     }
@@ -223,7 +219,7 @@ pub fn write_fmu(opts: &FmuOptions) -> Result<FmuSummary> {
             "a path that does not exist (or pass --force to overwrite it)",
         ));
     }
-    let rom_bytes = portable_bytes(&opts.rom, &opts.output)?;
+    let rom_bytes = rom_bytes(&opts.rom)?;
     let model = std::sync::Arc::new(RomModel::from_bytes(&rom_bytes)?);
     let probes = opts
         .probes

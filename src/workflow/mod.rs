@@ -22,7 +22,9 @@ pub mod training;
 
 pub use error::{Result, WorkflowError};
 pub use evaluate::evaluate_on_dataset;
-pub use portable::{domain_of, export_rom, read_portable, write_portable, write_portable_lifted};
+pub use portable::{
+    domain_of, export_rom, portable_bytes, read_portable, write_portable, write_portable_lifted,
+};
 pub use reduce::{full_model_of, reduce, ReduceOptions};
 pub use rom_file::{kind_of, LiftedRomFile, StoredRom};
 pub use source::DatasetSource;

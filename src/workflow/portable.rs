@@ -82,10 +82,19 @@ fn mat_tensor(m: &Mat<f64>) -> Tensor {
     )
 }
 
+/// The metadata and tensors of one portable file, in file order.
+type Layout = (BTreeMap<String, String>, Vec<(String, Tensor)>);
+
 /// Writes `model` as a portable ROM file at `path`, atomically (a `.tmp` file renamed when
 /// complete); an existing `path` is refused unless `force`.
 pub fn write_portable(model: &ReducedModel, path: &Path, force: bool) -> Result<()> {
     refuse_existing(path, force)?;
+    let (meta, tensors) = model_layout(model);
+    write_atomically(path, &meta, &tensors)
+}
+
+/// The portable layout of a Galerkin or hyper-reduced `model`.
+fn model_layout(model: &ReducedModel) -> Layout {
     let r = model.rank();
     let parameters: Vec<(&str, f64)> = model
         .linear
@@ -177,7 +186,7 @@ pub fn write_portable(model: &ReducedModel, path: &Path, force: bool) -> Result<
             tensors.push(("hyper.sample".into(), i64_tensor(&hr.sample)));
         }
     }
-    write_atomically(path, &meta, &tensors)
+    (meta, tensors)
 }
 
 /// Writes the lifted wave ROM `file` as a portable file of kind `lifted-quadratic` at
@@ -187,6 +196,12 @@ pub fn write_portable(model: &ReducedModel, path: &Path, force: bool) -> Result<
 /// (`docs/portable-rom.md`).
 pub fn write_portable_lifted(file: &LiftedRomFile, path: &Path, force: bool) -> Result<()> {
     refuse_existing(path, force)?;
+    let (meta, tensors) = lifted_layout(file);
+    write_atomically(path, &meta, &tensors)
+}
+
+/// The portable layout of the lifted wave ROM `file`.
+fn lifted_layout(file: &LiftedRomFile) -> Layout {
     let rom = &file.rom;
     let (n, total, blocks) = (rom.bases[0].nrows(), rom.dim(), rom.bases.len());
     let mut fields = vec!["q", "p"];
@@ -249,7 +264,7 @@ pub fn write_portable_lifted(file: &LiftedRomFile, path: &Path, force: bool) -> 
             ),
         ));
     }
-    write_atomically(path, &meta, &tensors)
+    (meta, tensors)
 }
 
 /// What every portable file says of its model, whatever the kind.
@@ -327,12 +342,9 @@ fn refuse_existing(path: &Path, force: bool) -> Result<()> {
     Ok(())
 }
 
-/// Serializes the header and buffer to `<path>.tmp`, then renames it to `path`.
-fn write_atomically(
-    path: &Path,
-    meta: &BTreeMap<String, String>,
-    tensors: &[(String, Tensor)],
-) -> Result<()> {
+/// The file's first bytes: N (u64 little-endian) and the JSON header of N bytes (padded
+/// with spaces so the data buffer starts 8-aligned), for `meta` and `tensors` in order.
+fn header_bytes(meta: &BTreeMap<String, String>, tensors: &[(String, Tensor)]) -> Vec<u8> {
     let mut header = Map::new();
     header.insert("__metadata__".into(), json!(meta));
     let mut offset = 0usize;
@@ -348,6 +360,18 @@ fn write_atomically(
     while (8 + text.len()) % 8 != 0 {
         text.push(b' ');
     }
+    let mut out = (text.len() as u64).to_le_bytes().to_vec();
+    out.extend(text);
+    out
+}
+
+/// Serializes the header and buffer to `<path>.tmp`, then renames it to `path`.
+fn write_atomically(
+    path: &Path,
+    meta: &BTreeMap<String, String>,
+    tensors: &[(String, Tensor)],
+) -> Result<()> {
+    let header = header_bytes(meta, tensors);
     let io = |e: std::io::Error| WorkflowError::File {
         path: path.to_path_buf(),
         reason: e.to_string(),
@@ -358,8 +382,7 @@ fn write_atomically(
     }
     let write = || -> std::io::Result<()> {
         let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        f.write_all(&(text.len() as u64).to_le_bytes())?;
-        f.write_all(&text)?;
+        f.write_all(&header)?;
         for (_, t) in tensors {
             f.write_all(&t.bytes)?;
         }
@@ -578,19 +601,32 @@ pub fn read_portable(path: &Path) -> Result<ReducedModel> {
     })
 }
 
-/// Converts the HDF5 ROM file `input` (read with [`StoredRom::load`]) to a portable ROM
-/// file `output` (refused if it exists, unless `force`); returns the kind converted. Every
-/// kind converts: a lifted ROM through [`write_portable_lifted`].
+/// The layout of the ROM in the HDF5 ROM file `input` (read with [`StoredRom::load`]) and
+/// its kind: every kind has one, a lifted ROM through [`write_portable_lifted`]'s layout.
+fn stored_layout(input: &Path) -> Result<(RomKind, Layout)> {
+    Ok(match StoredRom::load(input)? {
+        StoredRom::Projected(model) => (model.kind(), model_layout(&model)),
+        StoredRom::Lifted(file) => (RomKind::LiftedQuadratic, lifted_layout(&file)),
+    })
+}
+
+/// Converts the HDF5 ROM file `input` to a portable ROM file `output` (refused if it
+/// exists, unless `force`; written atomically); returns the kind converted. Every kind
+/// converts.
 pub fn export_rom(input: &Path, output: &Path, force: bool) -> Result<RomKind> {
     refuse_existing(output, force)?;
-    match StoredRom::load(input)? {
-        StoredRom::Projected(model) => {
-            write_portable(&model, output, force)?;
-            Ok(model.kind())
-        }
-        StoredRom::Lifted(file) => {
-            write_portable_lifted(&file, output, force)?;
-            Ok(RomKind::LiftedQuadratic)
-        }
+    let (kind, (meta, tensors)) = stored_layout(input)?;
+    write_atomically(output, &meta, &tensors)?;
+    Ok(kind)
+}
+
+/// The bytes of the portable file [`export_rom`] would write for `input`, and its kind,
+/// for programs that embed the file elsewhere (an FMU's resources) without a file of it.
+pub fn portable_bytes(input: &Path) -> Result<(RomKind, Vec<u8>)> {
+    let (kind, (meta, tensors)) = stored_layout(input)?;
+    let mut bytes = header_bytes(&meta, &tensors);
+    for (_, t) in &tensors {
+        bytes.extend_from_slice(&t.bytes);
     }
+    Ok((kind, bytes))
 }

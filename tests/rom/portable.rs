@@ -269,3 +269,18 @@ fn numpy_reference_runs_the_lifted_rom() {
     // y0 sums in another order): the steps agree to round-off.
     assert!(diff <= 1e-12, "lifted: {diff:.3e}");
 }
+
+#[test]
+fn portable_bytes_are_the_file_export_rom_writes() {
+    let dir = temp_dir("portable-bytes");
+    let case = Case::burgers(0.01);
+    for model in models(&case) {
+        let h5 = dir.join(format!("{}.h5", model.kind().name()));
+        model.save(&h5).unwrap();
+        let file = dir.join(format!("{}.safetensors", model.kind().name()));
+        let kind = galerkin::workflow::export_rom(&h5, &file, false).unwrap();
+        let (in_memory_kind, bytes) = galerkin::workflow::portable_bytes(&h5).unwrap();
+        assert_eq!(in_memory_kind, kind);
+        assert_eq!(bytes, std::fs::read(&file).unwrap(), "{kind:?}");
+    }
+}
