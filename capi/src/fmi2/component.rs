@@ -80,6 +80,16 @@ enum Reader {
     Point(Probe),
 }
 
+/// The variable at value reference `vr` of `vars`, or an error naming the allowed range.
+fn variable(vars: &[Variable], vr: u32) -> Result<&Variable, String> {
+    vars.get(vr as usize).ok_or_else(|| {
+        format!(
+            "invalid value reference {vr}: allowed 0..{} (modelDescription.xml)",
+            vars.len()
+        )
+    })
+}
+
 /// One FMU instance.
 pub(crate) struct Component {
     model: Arc<RomModel>,
@@ -180,16 +190,6 @@ impl Component {
         Ok(())
     }
 
-    /// The variable at value reference `vr`, or an error naming the allowed range.
-    fn variable(&self, vr: u32) -> Result<&Variable, String> {
-        self.vars.get(vr as usize).ok_or_else(|| {
-            format!(
-                "invalid value reference {vr}: allowed 0..{} (modelDescription.xml)",
-                self.vars.len()
-            )
-        })
-    }
-
     /// The value reference of the variable with `role`.
     fn vr_of(&self, role: Role) -> usize {
         self.vars.iter().position(|v| v.role == role).unwrap_or(0)
@@ -219,7 +219,7 @@ impl Component {
 
     /// Sets the parameter at `vr` to `value` (fmi2SetReal).
     pub fn set_real(&mut self, vr: u32, value: f64) -> Result<(), String> {
-        let var = self.variable(vr)?.clone();
+        let var = variable(&self.vars, vr)?;
         if !var.role.is_parameter() {
             return Err(format!(
                 "variable `{}` (value reference {vr}) is an output: allowed to set parameters only",
@@ -256,7 +256,7 @@ impl Component {
 
     /// The value of the variable at `vr` (fmi2GetReal); outputs are computed in O(r).
     pub fn get_real(&mut self, vr: u32) -> Result<f64, String> {
-        let role = self.variable(vr)?.role;
+        let role = variable(&self.vars, vr)?.role;
         if role.is_parameter() {
             return Ok(self.values[vr as usize]);
         }

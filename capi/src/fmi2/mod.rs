@@ -11,6 +11,7 @@ use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::null_mut;
 
+use crate::status;
 use component::{Component, Phase, Saved};
 use types::{
     CallbackFunctions, Fmi2Status, CO_SIMULATION, DISCARD, ERROR, FATAL, LAST_SUCCESSFUL_TIME, OK,
@@ -83,16 +84,13 @@ fn with_fmu(
     }
 }
 
-/// The `n` values at `ptr` (NULL allowed when `n` = 0), or an error naming `argument`.
+/// The `n` values at `ptr` (NULL allowed when `n` = 0), or an error naming `argument`:
+/// the C ABI's check, its message as the FMI log line.
 ///
 /// # Safety
 /// `ptr` is NULL or points to `n` values.
 unsafe fn values<'a, T>(ptr: *const T, n: usize, argument: &str) -> Result<&'a [T], String> {
-    match (ptr.is_null(), n) {
-        (_, 0) => Ok(&[]),
-        (true, _) => Err(format!("argument `{argument}` is NULL: allowed {n} values")),
-        (false, _) => Ok(std::slice::from_raw_parts(ptr, n)),
-    }
+    status::slice(ptr, n, argument).map_err(|f| f.message)
 }
 
 /// As [`values`], writable.
@@ -100,11 +98,7 @@ unsafe fn values<'a, T>(ptr: *const T, n: usize, argument: &str) -> Result<&'a [
 /// # Safety
 /// `ptr` is NULL or points to `n` writable values.
 unsafe fn values_mut<'a, T>(ptr: *mut T, n: usize, argument: &str) -> Result<&'a mut [T], String> {
-    match (ptr.is_null(), n) {
-        (_, 0) => Ok(&mut []),
-        (true, _) => Err(format!("argument `{argument}` is NULL: allowed {n} values")),
-        (false, _) => Ok(std::slice::from_raw_parts_mut(ptr, n)),
-    }
+    status::slice_mut(ptr, n, argument).map_err(|f| f.message)
 }
 
 /// An error unless the instance is in one of `allowed` phases.
