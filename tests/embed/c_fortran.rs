@@ -133,25 +133,71 @@ fn c_example_reports_bad_input_and_exits_nonzero() {
         "rom_probe",
     );
     let fx = Fixture::burgers(&dir, Reduction::Galerkin);
-    let truncated = dir.join("truncated.safetensors");
     let bytes = std::fs::read(&fx.rom).unwrap();
-    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
-    let cases: [(&Path, &str, &str, &str); 4] = [
-        (&truncated, "viscosity", "0.001", "not a portable ROM file"),
+    let variant = |name: &str, content: Vec<u8>| {
+        let path = dir.join(name);
+        std::fs::write(&path, content).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let truncated = variant("truncated.safetensors", bytes[..bytes.len() / 2].to_vec());
+    let foreign = variant("foreign.safetensors", [b"PK\x03\x04", &bytes[4..]].concat());
+    // The same header with version 9 (one byte changed in place: lengths stay valid).
+    let key = br#""version":"1""#;
+    let at = bytes.windows(key.len()).position(|w| w == key).unwrap() + key.len() - 2;
+    let mut newer = bytes.clone();
+    newer[at] = b'9';
+    let newer = variant("newer.safetensors", newer);
+
+    let mut field: Vec<String> = std::fs::read_to_string(&fx.initial)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    field[3] = "nan".into();
+    let nan_field = variant("nan.txt", field.join("\n").into_bytes());
+    let (rom, initial) = (fx.rom.to_str().unwrap(), fx.initial.to_str().unwrap());
+    // (model, initial field, parameter, value, dt, probe index) → the message expected.
+    let cases: [([&str; 6], &str); 9] = [
         (
-            &fx.rom,
-            "viscostiy",
-            "0.001",
+            [&truncated, initial, "viscosity", "0.01", "0.001", "0"],
+            "not a portable ROM file",
+        ),
+        (
+            [&foreign, initial, "viscosity", "0.01", "0.001", "0"],
+            "not a portable ROM file",
+        ),
+        (
+            [&newer, initial, "viscosity", "0.01", "0.001", "0"],
+            "invalid `version` = 9",
+        ),
+        (
+            [rom, initial, "viscostiy", "0.01", "0.001", "0"],
             "invalid `parameter` = `viscostiy`",
         ),
-        (&fx.rom, "viscosity", "-0.001", "invalid `dt`"),
-        (&fx.rom, "viscosity", "nan", "dt"),
+        (
+            [rom, initial, "viscosity", "nan", "0.001", "0"],
+            "invalid `viscosity` = NaN",
+        ),
+        (
+            [rom, initial, "viscosity", "0.01", "-0.001", "0"],
+            "invalid `dt`",
+        ),
+        (
+            [rom, initial, "viscosity", "0.01", "nan", "0"],
+            "invalid `dt`",
+        ),
+        (
+            [rom, &nan_field, "viscosity", "0.01", "0.001", "0"],
+            "invalid `u[3]` = NaN",
+        ),
+        (
+            [rom, initial, "viscosity", "0.01", "0.001", "128"],
+            "invalid `probe index` = 128",
+        ),
     ];
-    for (rom, parameter, dt, expected) in cases {
+    for ([rom, initial, parameter, value, dt, index], expected) in cases {
         let out = Command::new(&c)
-            .arg(rom)
-            .arg(&fx.initial)
-            .args([parameter, "0.01", dt, "2", "1", "0"])
+            .args([rom, initial, parameter, value, dt, "2", "1", index])
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
