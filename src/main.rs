@@ -605,9 +605,7 @@ fn reduce(args: ReduceArgs) -> Result<()> {
         _ => {}
     }
     let cell_weight = if args.cell_weights {
-        let recipe = dataset.recipe()?;
-        let grid = recipe.save_grid()?;
-        Some(grid.dx() * if grid.is_2d() { grid.dy() } else { 1.0 })
+        Some(galerkin::workflow::cell_weight_of(&dataset)?)
     } else {
         None
     };

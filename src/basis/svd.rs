@@ -100,6 +100,18 @@ const TSQR_MAX_COLUMNS: usize = 512;
 /// ≈ √ε ≈ 1e-8 are not resolved and are dropped, and the kept modes are re-orthonormalized
 /// by CGS2 (the loss of orthogonality otherwise grows like ε σ₁²/σᵢ²).
 pub fn method_of_snapshots(x: MatRef<'_, f64>, ip: &InnerProduct) -> Result<ThinSvd> {
+    Ok(method_of_snapshots_leading(x, ip, |s| Ok(s.len()))?.0)
+}
+
+/// [`method_of_snapshots`] forming only the leading modes: `keep` sees every resolved
+/// singular value and says how many triplets to form (at most all of them), so a POD of
+/// rank r ≪ m builds X·V for r columns (O(n m r), n × r memory) instead of m. Returns
+/// those triplets and every resolved singular value.
+pub fn method_of_snapshots_leading(
+    x: MatRef<'_, f64>,
+    ip: &InnerProduct,
+    keep: impl FnOnce(&[f64]) -> Result<usize>,
+) -> Result<(ThinSvd, Vec<f64>)> {
     ensure_finite("x", x)?;
     ip.check_dim(x.nrows())?;
     let m = x.ncols();
@@ -114,8 +126,9 @@ pub fn method_of_snapshots(x: MatRef<'_, f64>, ip: &InnerProduct) -> Result<Thin
     let lambda_max = lambda.last().copied().unwrap_or(0.0).max(0.0);
     let cutoff = lambda_max * f64::EPSILON * (m as f64).max(1.0) * 16.0;
     let kept: Vec<usize> = (0..m).rev().filter(|&k| lambda[k] > cutoff).collect();
-    let r = kept.len();
-    let s: Vec<f64> = kept.iter().map(|&k| lambda[k].sqrt()).collect();
+    let all: Vec<f64> = kept.iter().map(|&k| lambda[k].sqrt()).collect();
+    let r = keep(&all)?.min(all.len());
+    let s = all[..r].to_vec();
     let v = Mat::from_fn(m, r, |i, j| eig.U()[(i, kept[j])]);
     let xv = x * &v;
     let u = Mat::from_fn(x.nrows(), r, |i, j| xv[(i, j)] / s[j]);
@@ -126,9 +139,12 @@ pub fn method_of_snapshots(x: MatRef<'_, f64>, ip: &InnerProduct) -> Result<Thin
             what: "method-of-snapshots re-orthonormalization",
         });
     }
-    Ok(ThinSvd {
-        u: basis.vectors().to_owned(),
-        s,
-        v,
-    })
+    Ok((
+        ThinSvd {
+            u: basis.vectors().to_owned(),
+            s,
+            v,
+        },
+        all,
+    ))
 }

@@ -86,7 +86,19 @@ impl Dataset {
         let block = u
             .read_slice::<f64, _, ndarray::IxDyn>(hdf5::Hyperslab::from(sel))
             .map_err(hdf5_error(&self.path))?;
-        Ok(block.iter().copied().collect())
+        // The hyperslab arrives in standard (row-major) layout: take its buffer as it is
+        // rather than copying it (a trajectory read then peaks at one trajectory's bytes).
+        if !block.is_standard_layout() {
+            return Ok(block.iter().copied().collect());
+        }
+        let len = block.len();
+        let (values, offset) = block.into_raw_vec_and_offset();
+        let offset = offset.unwrap_or(0);
+        Ok(if offset == 0 && values.len() == len {
+            values
+        } else {
+            values[offset..offset + len].to_vec()
+        })
     }
 
     /// Like [`Dataset::snapshots`], in the solvers' layout: per snapshot, field after
@@ -174,6 +186,16 @@ impl Dataset {
             .map_err(hdf5_error(&self.path))
     }
 
+    /// The health status of every trajectory (`/health/status`): 0 healthy, 1
+    /// under-resolved, 2 failed (blow-up or CFL stop); the measures beside it are f64
+    /// vectors `health/{mean, energy, max_cfl, tail_ratio}` ([`Dataset::read_vec`]).
+    pub fn health_status(&self) -> Result<Vec<u8>> {
+        self.file
+            .dataset("health/status")
+            .and_then(|d| d.read_raw::<u8>())
+            .map_err(hdf5_error(&self.path))
+    }
+
     /// A human-readable summary: schema, recipe, health (`galerkin info`).
     pub fn summary(&self) -> Result<String> {
         use std::fmt::Write;
@@ -203,11 +225,7 @@ impl Dataset {
         let done = self.done()?;
         let n_done = done.iter().filter(|&&d| d == 1).count();
         let _ = writeln!(s, "complete  {n_done}/{} trajectories", done.len());
-        let status = self
-            .file
-            .dataset("health/status")
-            .and_then(|d| d.read_raw::<u8>())
-            .map_err(hdf5_error(&self.path))?;
+        let status = self.health_status()?;
         let energy = self.read_vec("health/energy")?;
         let finite: Vec<f64> = energy.iter().copied().filter(|e| e.is_finite()).collect();
         let mean_energy = finite.iter().sum::<f64>() / finite.len().max(1) as f64;

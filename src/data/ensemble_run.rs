@@ -116,6 +116,16 @@ pub(super) fn finish(
     })
 }
 
+/// The error of a run its [`Progress`] sink stopped after `written` trajectories: the
+/// partial file keeps them, and the same run resumes from there.
+pub(super) fn stopped_on_request(written: usize, recipe: &Recipe) -> DataError {
+    DataError::Interrupted(format!(
+        "stopped on request: {written} trajectories of this run kept in the partial file of \
+         `{}`; run the same recipe again to resume",
+        recipe.output.display()
+    ))
+}
+
 /// Records an under-resolved trajectory (health status 1) in `unhealthy`.
 pub(super) fn note_resolution(
     unhealthy: &mut Vec<(usize, u8, String)>,

@@ -19,9 +19,11 @@ pub use error::{DataError, Result};
 pub use export::{export, ExportFormat};
 pub use health::{Health, TAIL_RATIO_LIMIT};
 pub use progress::{Progress, Silent};
+#[cfg(feature = "operators")]
 pub(crate) use recipe::apply_override;
 pub use recipe::{
-    ForcingSpec, GridSpec, IcSpec, ParameterValues, Precision, Recipe, TimeSpec, WaveSpec,
+    parse_override, ForcingSpec, GridSpec, IcSpec, ParameterValues, Precision, Recipe, TimeSpec,
+    WaveSpec,
 };
 pub use simulate::{open_or_simulate, simulate};
 pub use writer::{

@@ -11,6 +11,12 @@ pub trait Progress: Send + Sync {
     fn advance(&self, n: u64);
     /// The job has ended (done or stopped).
     fn finish(&self);
+    /// Whoever runs the job asks it to stop (an interrupt from the user): polled between
+    /// units of work; a stopped run keeps what it finished (a trajectory file stays partial
+    /// and resumable). Never, by default.
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// Reports nothing.

@@ -301,9 +301,26 @@ impl Recipe {
         for o in overrides {
             apply_override(&mut doc, o)?;
         }
+        Self::from_document(doc, origin, &[])
+    }
+
+    /// Types and validates a recipe given as a TOML document (built by a program rather
+    /// than parsed from text), after setting the dotted keys of `overrides` to their values
+    /// as given (typed, never re-parsed from text); `origin` names it in errors.
+    pub fn from_document(
+        mut doc: toml::Table,
+        origin: &str,
+        overrides: &[(String, toml::Value)],
+    ) -> Result<Self> {
+        for (key, value) in overrides {
+            set_dotted(&mut doc, key, value.clone())?;
+        }
         let recipe: Recipe = toml::Value::Table(doc)
             .try_into()
-            .map_err(|e: toml::de::Error| recipe_error(e.to_string()))?;
+            .map_err(|e: toml::de::Error| DataError::Recipe {
+                origin: origin.to_string(),
+                message: e.to_string(),
+            })?;
         recipe.validate()?;
         Ok(recipe)
     }
@@ -709,8 +726,10 @@ fn parse_parameter(field: &str, value: &toml::Value) -> Result<ParameterValues> 
     Ok(ParameterValues::Grid(values))
 }
 
-/// Applies `a.b.c=value` to the document.
-pub(crate) fn apply_override(doc: &mut toml::Table, assignment: &str) -> Result<()> {
+/// Splits a `key=value` override (the command line's `--set`) into the dotted key and its
+/// value: TOML-typed (`3`, `1e-3`, `true`, `[1, 2]`, `"text"`), a bare word taken as a
+/// string.
+pub fn parse_override(assignment: &str) -> Result<(String, toml::Value)> {
     let (key, raw) = assignment
         .split_once('=')
         .ok_or_else(|| DataError::Recipe {
@@ -722,6 +741,17 @@ pub(crate) fn apply_override(doc: &mut toml::Table, assignment: &str) -> Result<
         .ok()
         .and_then(|mut t| t.remove("v"))
         .unwrap_or_else(|| toml::Value::String(raw.trim().to_string()));
+    Ok((key.trim().to_string(), value))
+}
+
+/// Applies a `key=value` override ([`parse_override`]) to the document.
+pub(crate) fn apply_override(doc: &mut toml::Table, assignment: &str) -> Result<()> {
+    let (key, value) = parse_override(assignment)?;
+    set_dotted(doc, &key, value)
+}
+
+/// Sets the dotted `key` (`time.dt`) of `doc` to `value`, creating missing tables.
+fn set_dotted(doc: &mut toml::Table, key: &str, value: toml::Value) -> Result<()> {
     let parts: Vec<&str> = key.trim().split('.').collect();
     let (last, parents) = parts.split_last().expect("split yields at least one part");
     let mut table = doc;

@@ -14,7 +14,8 @@ use galerkin_solvers::{SolverError, Trajectory};
 
 use super::dataset::Dataset;
 use super::ensemble_run::{
-    confirm_complete, finish, note_resolution, open_for_resume, SimulateOptions, SimulateSummary,
+    confirm_complete, finish, note_resolution, open_for_resume, stopped_on_request,
+    SimulateOptions, SimulateSummary,
 };
 use super::error::{DataError, Result};
 use super::health::Health;
@@ -127,6 +128,10 @@ pub fn simulate(recipe: &Recipe, opts: &SimulateOptions) -> Result<SimulateSumma
             }
             written += 1;
             progress.advance(1);
+            if progress.cancelled() {
+                outcome = Err(stopped_on_request(written, recipe));
+                break;
+            }
         }
         drop(rx);
         let worker_result = worker.join().expect("ensemble thread panicked");

@@ -9,7 +9,7 @@ use galerkin_solvers::{SolverError, Trajectory};
 use rayon::prelude::*;
 
 use super::ensemble_run::{
-    finish, note_resolution, open_for_resume, SimulateOptions, SimulateSummary,
+    finish, note_resolution, open_for_resume, stopped_on_request, SimulateOptions, SimulateSummary,
 };
 use super::error::Result;
 use super::health::Health;
@@ -99,6 +99,10 @@ pub(super) fn simulate_waves(
             writer.write(member.index, &data, &params, member.seed, &health)?;
             written += 1;
             progress.advance(1);
+        }
+        if progress.cancelled() {
+            progress.finish();
+            return Err(stopped_on_request(written, recipe));
         }
     }
     progress.finish();

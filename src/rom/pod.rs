@@ -11,8 +11,8 @@ use faer::{Mat, MatRef};
 
 use super::error::{invalid, Result, RomError};
 use crate::basis::{
-    method_of_snapshots, thin_svd, Basis, IncrementalSvd, IncrementalSvdOptions, InnerProduct,
-    ThinSvd, Truncation,
+    method_of_snapshots_leading, thin_svd, Basis, IncrementalSvd, IncrementalSvdOptions,
+    InnerProduct, ThinSvd, Truncation,
 };
 
 /// A source of snapshot blocks (n × k matrices, one column per snapshot).
@@ -128,76 +128,84 @@ impl Pod {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn compute(source: &mut dyn SnapshotSource, opts: &PodOptions) -> Result<Self> {
-        opts.truncation.validate()?;
         let n = source.dim();
         let n_s: usize = (0..source.n_blocks()).map(|b| source.block_len(b)).sum();
-        if n == 0 || n_s == 0 {
-            return Err(invalid(
-                "snapshots",
-                format!("{n} values × {n_s} snapshots"),
-                "at least one snapshot of at least one value",
-            ));
-        }
-        if let Truncation::Rank(r) = opts.truncation {
-            let limit = if opts.center { n_s - 1 } else { n_s }.min(n);
-            if r == 0 || r > limit {
-                return Err(invalid(
-                    "rank",
-                    r,
-                    &format!(
-                        "1 ..= {limit} (the number of {}snapshots{})",
-                        if opts.center { "mean-subtracted " } else { "" },
-                        if limit == n {
-                            ", capped by the state size"
-                        } else {
-                            ""
-                        }
-                    ),
-                ));
-            }
-        }
-        let ip = match opts.cell_weight {
-            Some(w) if w.is_finite() && w > 0.0 => InnerProduct::diagonal(vec![w; n])?,
-            Some(w) => return Err(invalid("cell_weight", w, "a finite number > 0")),
-            None => InnerProduct::Euclidean,
-        };
+        let ip = check_request(n, n_s, opts)?;
         let mean = if opts.center {
             Some(snapshot_mean(source, n, n_s)?)
         } else {
             None
         };
-        let fits = n.saturating_mul(n_s).saturating_mul(8) <= opts.memory_budget;
-        let method = match opts.method {
-            PodMethod::Auto if fits => PodMethod::Thin,
-            PodMethod::Auto => PodMethod::Incremental,
-            m => m,
-        };
+        let method = opts.route(n, n_s);
         let svd = match method {
             PodMethod::Incremental => streamed_svd(source, mean.as_deref(), &ip)?,
             _ => {
                 let s = gathered(source, mean.as_deref())?;
-                if method == PodMethod::Snapshots {
-                    method_of_snapshots(s.as_ref(), &ip)?
-                } else {
-                    thin_svd(s.as_ref(), &ip)?
-                }
+                return Self::of_gathered(s.as_ref(), ip, mean, method, opts.truncation);
             }
         };
-        let r = opts.truncation.rank(&svd.s)?;
+        let all = svd.s.clone();
+        Self::finish(svd, all, ip, mean, n_s, method, opts.truncation)
+    }
+
+    /// POD of the columns of a matrix held by the caller (any strides: a numpy array, a
+    /// faer view). Without centring, the thin SVD and the method of snapshots read it in
+    /// place, with no copy of it; centring (which must subtract the mean) and the streamed
+    /// route go through [`Pod::compute`] on a copy.
+    pub fn of_matrix(s: MatRef<'_, f64>, opts: &PodOptions) -> Result<Self> {
+        let (n, n_s) = (s.nrows(), s.ncols());
+        let method = opts.route(n, n_s);
+        if opts.center || method == PodMethod::Incremental {
+            return Self::compute(&mut MatrixSource(s.to_owned()), opts);
+        }
+        let ip = check_request(n, n_s, opts)?;
+        Self::of_gathered(s, ip, None, method, opts.truncation)
+    }
+
+    /// The POD of the gathered (and centred, if `mean`) snapshots `s` by the thin SVD or
+    /// the method of snapshots (which forms only the kept modes).
+    fn of_gathered(
+        s: MatRef<'_, f64>,
+        ip: InnerProduct,
+        mean: Option<Vec<f64>>,
+        method: PodMethod,
+        truncation: Truncation,
+    ) -> Result<Self> {
+        let (svd, all) = if method == PodMethod::Snapshots {
+            method_of_snapshots_leading(s, &ip, |s| truncation.rank(s))?
+        } else {
+            let svd = thin_svd(s, &ip)?;
+            let all = svd.s.clone();
+            (svd, all)
+        };
+        Self::finish(svd, all, ip, mean, s.ncols(), method, truncation)
+    }
+
+    /// Truncates `svd` (whose singular values, all of them, are `all`) by `truncation`
+    /// into the POD.
+    fn finish(
+        svd: ThinSvd,
+        all: Vec<f64>,
+        ip: InnerProduct,
+        mean: Option<Vec<f64>>,
+        n_snapshots: usize,
+        method: PodMethod,
+        truncation: Truncation,
+    ) -> Result<Self> {
+        let r = truncation.rank(&all)?;
         if r == 0 {
             return Err(invalid(
                 "truncation",
-                format!("{:?}", opts.truncation),
+                format!("{truncation:?}"),
                 "a rule keeping at least one mode (the snapshots may all equal their mean)",
             ));
         }
-        let singular_values = svd.s.clone();
         let basis = svd.truncated(r)?.left_basis(ip)?;
         Ok(Self {
             basis,
-            singular_values,
+            singular_values: all,
             mean,
-            n_snapshots: n_s,
+            n_snapshots,
             method,
         })
     }
@@ -205,6 +213,55 @@ impl Pod {
     /// The number of modes kept.
     pub fn rank(&self) -> usize {
         self.basis.rank()
+    }
+}
+
+/// Checks a POD request on n values × n_s snapshots (truncation, rank range, weight) and
+/// returns its inner product.
+fn check_request(n: usize, n_s: usize, opts: &PodOptions) -> Result<InnerProduct> {
+    opts.truncation.validate()?;
+    if n == 0 || n_s == 0 {
+        return Err(invalid(
+            "snapshots",
+            format!("{n} values × {n_s} snapshots"),
+            "at least one snapshot of at least one value",
+        ));
+    }
+    if let Truncation::Rank(r) = opts.truncation {
+        let limit = if opts.center { n_s - 1 } else { n_s }.min(n);
+        if r == 0 || r > limit {
+            return Err(invalid(
+                "rank",
+                r,
+                &format!(
+                    "1 ..= {limit} (the number of {}snapshots{})",
+                    if opts.center { "mean-subtracted " } else { "" },
+                    if limit == n {
+                        ", capped by the state size"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+    }
+    match opts.cell_weight {
+        Some(w) if w.is_finite() && w > 0.0 => Ok(InnerProduct::diagonal(vec![w; n])?),
+        Some(w) => Err(invalid("cell_weight", w, "a finite number > 0")),
+        None => Ok(InnerProduct::Euclidean),
+    }
+}
+
+impl PodOptions {
+    /// The SVD route `method` resolves to for n values × n_s snapshots (`auto`: thin SVD
+    /// when the matrix fits the memory budget, incremental otherwise).
+    fn route(&self, n: usize, n_s: usize) -> PodMethod {
+        let fits = n.saturating_mul(n_s).saturating_mul(8) <= self.memory_budget;
+        match self.method {
+            PodMethod::Auto if fits => PodMethod::Thin,
+            PodMethod::Auto => PodMethod::Incremental,
+            m => m,
+        }
     }
 }
 

@@ -23,8 +23,9 @@ pub mod training;
 pub use error::{Result, WorkflowError};
 pub use evaluate::evaluate_on_dataset;
 pub use portable::{
-    domain_of, export_rom, portable_bytes, read_portable, write_portable, write_portable_lifted,
+    domain_of, encode_portable, export_rom, portable_bytes, read_portable, write_portable,
+    write_portable_bytes, write_portable_lifted,
 };
-pub use reduce::{full_model_of, reduce, ReduceOptions};
+pub use reduce::{build_on_pod, cell_weight_of, full_model_of, reduce, ReduceOptions};
 pub use rom_file::{kind_of, LiftedRomFile, StoredRom};
 pub use source::DatasetSource;

@@ -372,6 +372,21 @@ fn write_atomically(
     tensors: &[(String, Tensor)],
 ) -> Result<()> {
     let header = header_bytes(meta, tensors);
+    let mut parts: Vec<&[u8]> = vec![&header];
+    parts.extend(tensors.iter().map(|(_, t)| t.bytes.as_slice()));
+    write_parts(path, &parts)
+}
+
+/// Writes the bytes of a portable file ([`encode_portable`]) to `path`, atomically; an
+/// existing `path` is refused unless `force`.
+pub fn write_portable_bytes(path: &Path, bytes: &[u8], force: bool) -> Result<()> {
+    refuse_existing(path, force)?;
+    write_parts(path, &[bytes])
+}
+
+/// Writes `parts` one after the other to `<path>.tmp` (creating the directory), syncs it
+/// and renames it to `path`; the temporary file is removed on failure.
+fn write_parts(path: &Path, parts: &[&[u8]]) -> Result<()> {
     let io = |e: std::io::Error| WorkflowError::File {
         path: path.to_path_buf(),
         reason: e.to_string(),
@@ -382,9 +397,8 @@ fn write_atomically(
     }
     let write = || -> std::io::Result<()> {
         let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        f.write_all(&header)?;
-        for (_, t) in tensors {
-            f.write_all(&t.bytes)?;
+        for part in parts {
+            f.write_all(part)?;
         }
         f.into_inner().map_err(|e| e.into_error())?.sync_all()
     };
@@ -601,13 +615,13 @@ pub fn read_portable(path: &Path) -> Result<ReducedModel> {
     })
 }
 
-/// The layout of the ROM in the HDF5 ROM file `input` (read with [`StoredRom::load`]) and
-/// its kind: every kind has one, a lifted ROM through [`write_portable_lifted`]'s layout.
-fn stored_layout(input: &Path) -> Result<(RomKind, Layout)> {
-    Ok(match StoredRom::load(input)? {
-        StoredRom::Projected(model) => (model.kind(), model_layout(&model)),
-        StoredRom::Lifted(file) => (RomKind::LiftedQuadratic, lifted_layout(&file)),
-    })
+/// The portable layout of `rom` and its kind: every kind has one, a lifted ROM through
+/// [`write_portable_lifted`]'s layout.
+fn stored_layout(rom: &StoredRom) -> (RomKind, Layout) {
+    match rom {
+        StoredRom::Projected(model) => (model.kind(), model_layout(model)),
+        StoredRom::Lifted(file) => (RomKind::LiftedQuadratic, lifted_layout(file)),
+    }
 }
 
 /// Converts the HDF5 ROM file `input` to a portable ROM file `output` (refused if it
@@ -615,7 +629,7 @@ fn stored_layout(input: &Path) -> Result<(RomKind, Layout)> {
 /// converts.
 pub fn export_rom(input: &Path, output: &Path, force: bool) -> Result<RomKind> {
     refuse_existing(output, force)?;
-    let (kind, (meta, tensors)) = stored_layout(input)?;
+    let (kind, (meta, tensors)) = stored_layout(&StoredRom::load(input)?);
     write_atomically(output, &meta, &tensors)?;
     Ok(kind)
 }
@@ -623,10 +637,17 @@ pub fn export_rom(input: &Path, output: &Path, force: bool) -> Result<RomKind> {
 /// The bytes of the portable file [`export_rom`] would write for `input`, and its kind,
 /// for programs that embed the file elsewhere (an FMU's resources) without a file of it.
 pub fn portable_bytes(input: &Path) -> Result<(RomKind, Vec<u8>)> {
-    let (kind, (meta, tensors)) = stored_layout(input)?;
+    Ok(encode_portable(&StoredRom::load(input)?))
+}
+
+/// The bytes of the portable file of a ROM held in memory (what [`write_portable`] or
+/// [`write_portable_lifted`] would write), and its kind: a program loads them with
+/// `galerkin_runtime::RomModel::from_bytes` without a file.
+pub fn encode_portable(rom: &StoredRom) -> (RomKind, Vec<u8>) {
+    let (kind, (meta, tensors)) = stored_layout(rom);
     let mut bytes = header_bytes(&meta, &tensors);
     for (_, t) in &tensors {
         bytes.extend_from_slice(&t.bytes);
     }
-    Ok((kind, bytes))
+    (kind, bytes)
 }

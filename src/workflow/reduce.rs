@@ -2,12 +2,12 @@
 
 use std::ops::Range;
 
-use galerkin_solvers::SpectralModel;
+use galerkin_solvers::{FullOrderModel, SpectralModel};
 
 use super::error::{invalid, Result};
 use super::source::DatasetSource;
 use crate::data::Dataset;
-use crate::rom::{build_model, Pod, PodOptions, ReducedModel, Reduction};
+use crate::rom::{build_model, Pod, PodOptions, ReducedModel, Reduction, SnapshotSource};
 
 /// What `reduce` reads and builds.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +51,39 @@ pub fn full_model_of(dataset: &Dataset, index: usize) -> Result<SpectralModel> {
     Ok(SpectralModel::new(pde, recipe.scheme()?)?)
 }
 
+/// The reduced model of `fom` on all the modes of `pod`, trained on `states` (the flux
+/// snapshots of a hyper-reduction); `points: 0` in a hyper-reduction means m = 2r, capped
+/// by the snapshots and the grid size.
+pub fn build_on_pod(
+    fom: &mut dyn FullOrderModel,
+    states: &mut dyn SnapshotSource,
+    pod: &Pod,
+    kind: Reduction,
+) -> Result<ReducedModel> {
+    let kind = match kind {
+        Reduction::Hyper {
+            points: 0,
+            selection,
+        } => Reduction::Hyper {
+            points: (2 * pod.rank()).min(pod.n_snapshots).min(fom.dim()),
+            selection,
+        },
+        kind => kind,
+    };
+    Ok(build_model(fom, states, pod, pod.rank(), kind)?)
+}
+
+/// The area (length in 1-D) of one cell of the file's stored grid: the quadrature weight
+/// of every point, which makes the POD L²-optimal (`PodOptions::cell_weight`).
+pub fn cell_weight_of(dataset: &Dataset) -> Result<f64> {
+    Ok(cell_area(&dataset.recipe()?.save_grid()?))
+}
+
+/// The area (length in 1-D) of one cell of `grid`.
+pub fn cell_area(grid: &galerkin_solvers::Grid) -> f64 {
+    grid.dx() * if grid.is_2d() { grid.dy() } else { 1.0 }
+}
+
 /// POD of a file's trajectories and the reduced model built on it.
 pub fn reduce(dataset: &Dataset, opts: &ReduceOptions) -> Result<(ReducedModel, Pod)> {
     let times = opts.times.clone().unwrap_or(0..dataset.shape()[1]);
@@ -66,20 +99,7 @@ pub fn reduce(dataset: &Dataset, opts: &ReduceOptions) -> Result<(ReducedModel, 
         pod.singular_values[0],
         pod.singular_values[pod.rank() - 1] / pod.singular_values[0]
     );
-    let kind = match opts.kind {
-        // Default m = 2r, capped by the flux snapshots available and the grid.
-        Reduction::Hyper {
-            points: 0,
-            selection,
-        } => Reduction::Hyper {
-            points: (2 * pod.rank())
-                .min(pod.n_snapshots)
-                .min(dataset.snapshot_len()),
-            selection,
-        },
-        kind => kind,
-    };
-    let mut model = build_model(&mut fom, &mut source, &pod, pod.rank(), kind)?;
+    let mut model = build_on_pod(&mut fom, &mut source, &pod, opts.kind)?;
     model.grid_shape = fom.grid().shape();
     model.recipe = dataset.attribute("recipe").unwrap_or_default();
     let used: Vec<usize> = if opts.trajectories.is_empty() {
