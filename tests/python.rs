@@ -1,5 +1,5 @@
 //! The Python package: builds `python/` with maturin into the project's virtualenv (as
-//! `pip install ./python` does) and runs its pytest suite, which compares it with this
+//! `pip install ./python` does, with the `operators` feature) and runs its pytest suite, which compares it with this
 //! build's `galerkin` command (same seeds → the same arrays, the same ROM files).
 
 mod common;
@@ -41,6 +41,8 @@ fn python_package_passes_its_pytest_suite() {
         ])
         .env("PATH", &path)
         .env("CARGO_TARGET_DIR", package_target_dir())
+        // The suite covers the neural operators too.
+        .env("MATURIN_PEP517_ARGS", "--features operators")
         .output()
         .unwrap();
     assert!(

@@ -108,3 +108,30 @@ def load_rom(path: Union[str, os.PathLike]) -> Rom:
     """Reads a ROM file: a portable file (``Rom.save``, ``galerkin reduce --portable``) or
     an HDF5 ROM file of ``galerkin reduce``."""
     return Rom.load(path)
+
+
+if _core.HAS_OPERATORS:
+    from ._core import Operator, load_operator
+
+    __all__ += ["Operator", "load_operator", "train"]
+
+    def train(
+        recipe: Union[str, os.PathLike],
+        overrides: Optional[Sequence[str]] = None,
+        fresh: bool = False,
+        progress: ProgressArg = None,
+    ) -> Dict[str, Any]:
+        """Trains a neural operator from a training recipe (``training/*.toml``) as
+        ``galerkin train`` does: simulates its dataset when the file is missing, resumes
+        from the run's checkpoint unless ``fresh``, checkpoints every
+        ``train.checkpoint_every`` epochs. ``overrides`` are ``"key=value"`` strings.
+        Ctrl-C stops after the current epoch (checkpointed; the same call resumes).
+
+        Returns {checkpoint, epochs, resumed_from, stopped, test_error, train_loss,
+        test_errors, seconds, rollout}; ``load_operator(result["checkpoint"])`` predicts.
+        (Built with the ``operators`` feature only.)"""
+        callback, close = reporter(progress, "train")
+        try:
+            return _core.train(recipe, list(overrides or []), fresh, callback)
+        finally:
+            close()

@@ -7,6 +7,7 @@ import numpy as np
 import numpy.typing as npt
 
 __version__: str
+HAS_OPERATORS: bool
 
 F64 = npt.NDArray[np.float64]
 PathLike = Union[str, os.PathLike]
@@ -180,3 +181,31 @@ def reduce(
     recipe: Optional[RecipeArg] = None,
     parameters: Optional[Mapping[str, float]] = None,
 ) -> Rom: ...
+
+# With the `operators` feature only (HAS_OPERATORS):
+
+class Operator:
+    """A trained Fourier neural operator (an FNO checkpoint)."""
+
+    @property
+    def history(self) -> int: ...
+    @property
+    def dims(self) -> int: ...
+    @property
+    def epoch(self) -> int: ...
+    @property
+    def test_error(self) -> Optional[float]: ...
+    @property
+    def recipe(self) -> str: ...
+    @property
+    def config(self) -> Dict[str, int]: ...
+    def predict(self, frames: F64, steps: int = 1) -> F64:
+        """(batch, history, *grid) or (batch, *grid) → (batch, *grid), or (batch, steps, *grid)."""
+
+def load_operator(path: PathLike) -> Operator: ...
+def train(
+    recipe: PathLike,
+    overrides: Sequence[str] = ...,
+    fresh: bool = False,
+    progress: ProgressCallback = None,
+) -> Dict[str, Any]: ...

@@ -7,6 +7,8 @@ mod basis;
 mod dataset;
 mod error;
 mod long_work;
+#[cfg(feature = "operators")]
+mod operators;
 mod recipe;
 mod rom;
 
@@ -18,6 +20,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("GalerkinError", py.get_type::<error::GalerkinError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("HAS_OPERATORS", cfg!(feature = "operators"))?;
     m.add_class::<dataset::Dataset>()?;
     m.add_function(wrap_pyfunction!(dataset::simulate, m)?)?;
     m.add_class::<basis::Pod>()?;
@@ -30,5 +33,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<rom::Rom>()?;
     m.add_class::<rom::Stepper>()?;
     m.add_function(wrap_pyfunction!(rom::reduce, m)?)?;
+    #[cfg(feature = "operators")]
+    operators::register(m)?;
     Ok(())
 }

@@ -36,6 +36,19 @@ impl Progress for Counter {
 }
 
 impl Counter {
+    /// Sets the position to `done` of `total` (a job that knows both, like training).
+    #[cfg(feature = "operators")]
+    pub fn set(&self, done: u64, total: u64) {
+        self.total.store(total, Ordering::Relaxed);
+        self.done.store(done, Ordering::Relaxed);
+    }
+
+    /// Whether the caller asked the job to stop (Ctrl-C).
+    #[cfg(feature = "operators")]
+    pub fn stop_requested(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+
     /// (done, total) so far.
     fn position(&self) -> (u64, u64) {
         (

@@ -8,19 +8,16 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use burn::tensor::Device;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::error::Result;
 use super::plot::{line_chart, LineChart, Series, Style};
-use crate::data::{open_or_simulate, Precision, SimulateOptions};
-use crate::operators::data::Task;
+use crate::data::SimulateOptions;
 use crate::operators::loss::LossKind;
-use crate::operators::train::{rollout_errors, StepReport, TrainJob, TrainState};
-use crate::workflow::error::{invalid, WorkflowError};
-use crate::workflow::training::checkpoint;
+use crate::operators::train::{StepReport, TrainState};
 use crate::workflow::training::recipe::TrainRecipe;
-use crate::workflow::training::samples::read_trajectories;
+use crate::workflow::training::run::train;
+use crate::workflow::WorkflowError;
 
 /// How `galerkin train` runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -46,76 +43,10 @@ pub struct RunSummary {
     pub report: PathBuf,
 }
 
-/// The device of a precision: the flex CPU backend in f32 or f64.
-pub fn device_for(precision: Precision) -> Device {
-    match precision {
-        Precision::F32 => Device::flex(),
-        Precision::F64 => crate::operators::cpu_f64(),
-    }
-}
-
 /// Runs the training recipe `recipe` (see the module docs).
 pub fn run(recipe: &TrainRecipe, opts: &RunOptions) -> Result<RunSummary> {
-    let dataset = open_or_simulate(
-        &recipe.data.dataset,
-        &SimulateOptions {
-            progress: crate::app::progress::trajectories(opts.quiet),
-            ..Default::default()
-        },
-    )?;
-    let range = |r: [usize; 2]| r[0]..r[1];
-    for (field, r) in [
-        ("data.train", recipe.data.train),
-        ("data.test", recipe.data.test),
-    ] {
-        if r[1] > dataset.n_traj() {
-            return Err(invalid(
-                field,
-                format!("[{}, {}]", r[0], r[1]),
-                format!("within the file's {} trajectories", dataset.n_traj()),
-            )
-            .into());
-        }
-    }
-    let train = read_trajectories(&dataset, range(recipe.data.train))?;
-    let test = read_trajectories(&dataset, range(recipe.data.test))?;
-    let task = recipe.task_for(train.saves());
-    let options = recipe.options()?;
-    let job = TrainJob {
-        train: &train,
-        test: &test,
-        task,
-        normalize: recipe.data.normalize,
-        options,
-        device: device_for(recipe.train.precision),
-    };
-    let m = &recipe.model;
-    let text = recipe.canonical_text();
-    let path = recipe.checkpoint_path();
-    let state = match (opts.fresh, path.exists()) {
-        (false, true) => {
-            let found = checkpoint::load(&path)?;
-            if TrainRecipe::resume_key(&found.recipe) != TrainRecipe::resume_key(&text) {
-                return Err(WorkflowError::File {
-                    path,
-                    reason: "this checkpoint belongs to a different recipe (only train.epochs may change on resume); pass --fresh to start over".into(),
-                }
-                .into());
-            }
-            found.state
-        }
-        _ => job.fresh(m.width, m.modes, m.layers, m.projection)?,
-    };
-    let resumed_from = state.epoch;
-    if resumed_from > 0 && !opts.quiet {
-        eprintln!(
-            "train: resuming {} from epoch {resumed_from} ({})",
-            recipe.name,
-            path.display()
-        );
-    }
     let bar = progress_bar(opts.quiet);
-    let mut progress = |r: &StepReport| {
+    let mut on_step = |r: &StepReport| {
         bar.set_length(r.total_steps as u64);
         bar.set_position(r.step as u64 + 1);
         bar.set_message(format!(
@@ -126,47 +57,26 @@ pub fn run(recipe: &TrainRecipe, opts: &RunOptions) -> Result<RunSummary> {
             r.samples_per_second
         ));
     };
-    let every = recipe.train.checkpoint_every;
-    let epochs = job.options.epochs;
-    let mut save = |s: &TrainState| {
-        let h = &s.history;
-        tracing::info!(
-            "epoch {}/{epochs}: training loss {:.4e}, held-out {:.4e}, {:.1} s",
-            s.epoch,
-            h.train_loss.last().copied().unwrap_or(f64::NAN),
-            h.test_error.last().copied().unwrap_or(f64::NAN),
-            h.seconds.last().copied().unwrap_or(0.0)
-        );
-        if s.epoch % every == 0 || s.epoch == epochs {
-            checkpoint::save(&path, s, &text)?;
-        }
-        Ok(std::ops::ControlFlow::Continue(()))
+    let simulate = SimulateOptions {
+        progress: crate::app::progress::trajectories(opts.quiet),
+        ..Default::default()
     };
-    let state = job.run(state, &mut progress, &mut save)?;
+    let outcome = train(recipe, opts.fresh, &simulate, &mut on_step, &|| false)?;
     bar.finish_and_clear();
-    // Every epoch, fresh or resumed, ends with a held-out evaluation, and epochs >= 1.
-    let test_error = *state
-        .history
-        .test_error
-        .last()
-        .expect("at least one epoch has been evaluated");
-    let rollout = match task {
-        Task::Autoregressive {
-            stride, history, ..
-        } => rollout_errors(
-            (&state.weights, state.scales),
-            &test,
-            (stride, history),
-            &job.device,
-        )?,
-        Task::Final { .. } => Vec::new(),
-    };
-    let report = write_report(recipe, &state, test_error, &rollout)?;
+    if outcome.resumed_from > 0 && !opts.quiet {
+        eprintln!(
+            "train: resumed {} from epoch {} ({})",
+            recipe.name,
+            outcome.resumed_from,
+            recipe.checkpoint_path().display()
+        );
+    }
+    let report = write_report(recipe, &outcome.state, outcome.test_error, &outcome.rollout)?;
     Ok(RunSummary {
-        state,
-        resumed_from,
-        test_error,
-        rollout,
+        state: outcome.state,
+        resumed_from: outcome.resumed_from,
+        test_error: outcome.test_error,
+        rollout: outcome.rollout,
         report,
     })
 }

@@ -199,19 +199,15 @@ impl Trajectories {
         scales: Scales,
         device: &Device,
     ) -> (Tensor<3>, Vec<Tensor<3>>) {
-        let (h, p) = (task.history(), self.points());
-        let coords = grid_coordinates(&self.shape);
-        let d = self.shape.len();
-        let mut input = Vec::with_capacity(samples.len() * p * (h + d));
-        for &(i, t) in samples {
-            let frames: Vec<&[f64]> = (0..h)
-                .map(|j| self.fields[i][Self::input_save(task, t, j)].as_slice())
-                .collect();
-            for point in 0..p {
-                input.extend(frames.iter().map(|f| f[point] / scales.input));
-                input.extend_from_slice(&coords[point * d..(point + 1) * d]);
-            }
-        }
+        let p = self.points();
+        let inputs: Vec<Vec<&[f64]>> = samples
+            .iter()
+            .map(|&(i, t)| {
+                (0..task.history())
+                    .map(|j| self.fields[i][Self::input_save(task, t, j)].as_slice())
+                    .collect()
+            })
+            .collect();
         let targets = (0..task.rollout())
             .map(|j| {
                 let mut target = Vec::with_capacity(samples.len() * p);
@@ -222,11 +218,31 @@ impl Trajectories {
                 Tensor::from_data(TensorData::new(target, [samples.len(), p, 1]), device)
             })
             .collect();
-        (
-            Tensor::from_data(TensorData::new(input, [samples.len(), p, h + d]), device),
-            targets,
-        )
+        (input_tensor(&inputs, &self.shape, scales, device), targets)
     }
+}
+
+/// The network input [B, P, h + d] of B samples of h frames each (every frame P values on
+/// a grid of `shape`): per point, the frames / `scales.input`, then the point's
+/// coordinates on [0, 1)^d.
+pub fn input_tensor(
+    samples: &[Vec<&[f64]>],
+    shape: &[usize],
+    scales: Scales,
+    device: &Device,
+) -> Tensor<3> {
+    let p: usize = shape.iter().product();
+    let d = shape.len();
+    let h = samples.first().map_or(1, Vec::len);
+    let coords = grid_coordinates(shape);
+    let mut input = Vec::with_capacity(samples.len() * p * (h + d));
+    for frames in samples {
+        for point in 0..p {
+            input.extend(frames.iter().map(|f| f[point] / scales.input));
+            input.extend_from_slice(&coords[point * d..(point + 1) * d]);
+        }
+    }
+    Tensor::from_data(TensorData::new(input, [samples.len(), p, h + d]), device)
 }
 
 /// The coordinates of every grid point on [0, 1)^d, point-major ([P, d]).

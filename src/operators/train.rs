@@ -10,7 +10,7 @@ use burn::tensor::{Device, Tensor};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
-use super::data::{shift_input, Scales, Task, Trajectories};
+use super::data::{input_tensor, shift_input, Scales, Task, Trajectories};
 use super::error::{invalid, OperatorError, Result};
 use super::fno::{Fno, FnoConfig, FnoWeights};
 use super::loss::{relative_l2, LossKind, SobolevNorm};
@@ -450,6 +450,63 @@ pub fn evaluate(
         sum += to_f64(relative_l2(model.forward(input, &grid), target))[0] * chunk.len() as f64;
     }
     Ok(sum / samples.len().max(1) as f64)
+}
+
+/// What `weights` (trained with `scales`) predict from `inputs` (per sample, the
+/// `config.in_channels − d` input frames, oldest first, each the P values of a grid of
+/// `shape`): per sample, `steps` frames, each fed back as the newest input frame of the
+/// next (an autoregressive rollout; `steps` = 1 for one application), in physical units.
+pub fn predict(
+    (weights, scales): (&FnoWeights, Scales),
+    inputs: &[Vec<&[f64]>],
+    shape: &[usize],
+    steps: usize,
+    device: &Device,
+) -> Result<Vec<Vec<Vec<f64>>>> {
+    let config = &weights.config;
+    let history = config.in_channels.saturating_sub(config.dims);
+    if shape.len() != config.dims || inputs.iter().any(|frames| frames.len() != history) {
+        return Err(invalid(
+            "inputs",
+            format!(
+                "{} samples of {:?} frames on a grid of shape {shape:?}",
+                inputs.len(),
+                inputs.first().map(Vec::len)
+            ),
+            format!(
+                "{history} frames per sample on a {}-D grid (the checkpoint's model)",
+                config.dims
+            ),
+        ));
+    }
+    let points: usize = shape.iter().product();
+    if let Some(bad) = inputs.iter().flatten().find(|f| f.len() != points) {
+        return Err(invalid(
+            "frame length",
+            bad.len(),
+            format!("{points} values (grid {shape:?})"),
+        ));
+    }
+    let grid = SpectralGrid::new(shape, config.modes, device)?;
+    let model = Fno::new(weights, device, false);
+    let mut outputs = vec![Vec::with_capacity(steps); inputs.len()];
+    for (first, chunk) in inputs.chunks(EVAL_BATCH).enumerate() {
+        let mut input = input_tensor(chunk, shape, scales, device);
+        for _ in 0..steps {
+            let prediction = model.forward(input.clone(), &grid);
+            let values = to_f64(prediction.clone());
+            for (b, frame) in values.chunks_exact(points).enumerate() {
+                outputs[first * EVAL_BATCH + b].push(
+                    frame
+                        .iter()
+                        .map(|v| v * scales.output)
+                        .collect::<Vec<f64>>(),
+                );
+            }
+            input = shift_input(input, prediction, history);
+        }
+    }
+    Ok(outputs)
 }
 
 /// Samples per evaluation batch (bounds memory, not results).
