@@ -37,5 +37,7 @@ pub use orthonormal::{orthogonality_error, Basis};
 pub use qr::{householder_qr, tsqr, ThinQr};
 pub use randomized::{randomized_svd, RandomizedSvdOptions};
 pub use spectral::{chebyshev_basis, chebyshev_lobatto_points, fourier_basis};
-pub use svd::{method_of_snapshots, method_of_snapshots_leading, thin_svd, ThinSvd};
+pub use svd::{
+    method_of_snapshots, method_of_snapshots_leading, thin_svd, thin_svd_leading, ThinSvd,
+};
 pub use truncation::Truncation;

@@ -59,6 +59,19 @@ impl ThinSvd {
 /// tree depends on the shape only, so results do not depend on the thread count. Other
 /// shapes use faer's bidiagonalization SVD directly.
 pub fn thin_svd(a: MatRef<'_, f64>, ip: &InnerProduct) -> Result<ThinSvd> {
+    Ok(thin_svd_leading(a, ip, |s| Ok(s.len()))?.0)
+}
+
+/// [`thin_svd`] forming only the leading singular vectors: `keep` sees every singular
+/// value and says how many triplets to form (at most all). On the TSQR route the left
+/// vectors are Q·U_R for those columns only (O(n m r) instead of O(n m²)); faer's direct
+/// route computes them all and drops the rest. Returns the triplets and every singular
+/// value.
+pub fn thin_svd_leading(
+    a: MatRef<'_, f64>,
+    ip: &InnerProduct,
+    keep: impl FnOnce(&[f64]) -> Result<usize>,
+) -> Result<(ThinSvd, Vec<f64>)> {
     ensure_finite("a", a)?;
     ip.check_dim(a.nrows())?;
     // The Euclidean product needs no whitened copy (a 50 MB copy is ~4 % of the SVD).
@@ -74,19 +87,27 @@ pub fn thin_svd(a: MatRef<'_, f64>, ip: &InnerProduct) -> Result<ThinSvd> {
     let no_convergence = |_| BasisError::NoConvergence { what: "thin SVD" };
     if m == 0 || n < 8 * m || m > TSQR_MAX_COLUMNS {
         let svd = whitened.thin_svd().map_err(no_convergence)?;
-        return Ok(ThinSvd {
+        let all: Vec<f64> = svd.S().column_vector().iter().copied().collect();
+        let r = keep(&all)?.min(all.len());
+        let full = ThinSvd {
             u: ip.unwhiten(svd.U()),
-            s: svd.S().column_vector().iter().copied().collect(),
+            s: all.clone(),
             v: svd.V().to_owned(),
-        });
+        };
+        return Ok((full.truncated(r)?, all));
     }
     let tree = Tsqr::new(whitened, Tsqr::leaves_for(n, m));
     let small = tree.r().thin_svd().map_err(no_convergence)?;
-    Ok(ThinSvd {
-        u: ip.unwhiten_owned(tree.q_times(small.U())),
-        s: small.S().column_vector().iter().copied().collect(),
-        v: small.V().to_owned(),
-    })
+    let all: Vec<f64> = small.S().column_vector().iter().copied().collect();
+    let r = keep(&all)?.min(all.len());
+    Ok((
+        ThinSvd {
+            u: ip.unwhiten_owned(tree.q_times(small.U().subcols(0, r))),
+            s: all[..r].to_vec(),
+            v: small.V().subcols(0, r).to_owned(),
+        },
+        all,
+    ))
 }
 
 /// Widest matrix for the TSQR route of [`thin_svd`]: measured on 2 cores, sequential leaf QRs

@@ -11,7 +11,7 @@ use faer::{Mat, MatRef};
 
 use super::error::{invalid, Result, RomError};
 use crate::basis::{
-    method_of_snapshots_leading, thin_svd, Basis, IncrementalSvd, IncrementalSvdOptions,
+    method_of_snapshots_leading, thin_svd_leading, Basis, IncrementalSvd, IncrementalSvdOptions,
     InnerProduct, ThinSvd, Truncation,
 };
 
@@ -174,9 +174,7 @@ impl Pod {
         let (svd, all) = if method == PodMethod::Snapshots {
             method_of_snapshots_leading(s, &ip, |s| truncation.rank(s))?
         } else {
-            let svd = thin_svd(s, &ip)?;
-            let all = svd.s.clone();
-            (svd, all)
+            thin_svd_leading(s, &ip, |s| truncation.rank(s))?
         };
         Self::finish(svd, all, ip, mean, s.ncols(), method, truncation)
     }

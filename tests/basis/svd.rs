@@ -225,3 +225,34 @@ fn incremental_block_and_single_column_updates_agree() {
     let exact = thin_svd(a.as_ref(), &InnerProduct::Euclidean).unwrap();
     assert!(max_rel_diff(&exact.s, blocks.singular_values(), 5) < 1e-4);
 }
+
+/// The leading-triplet variants form only the r kept vectors, on the TSQR route (tall)
+/// and faer's direct one (square), and agree with the full SVDs truncated to r.
+#[test]
+fn leading_svds_equal_the_full_ones_truncated() {
+    use galerkin::basis::{method_of_snapshots_leading, thin_svd_leading};
+    for (rows, cols) in [(2000, 40), (60, 40)] {
+        let sigma = geometric(cols, 0.7);
+        let a = with_singular_values(rows, cols, &sigma, 11);
+        let ip = InnerProduct::Euclidean;
+        let full = thin_svd(a.as_ref(), &ip).unwrap();
+        let (lead, all) = thin_svd_leading(a.as_ref(), &ip, |s| Ok(s.len() / 4)).unwrap();
+        assert_eq!((lead.u.ncols(), lead.v.ncols(), lead.s.len()), (10, 10, 10));
+        assert_eq!(
+            all, full.s,
+            "{rows}×{cols}: every singular value is returned"
+        );
+        let cut = full.truncated(10).unwrap();
+        // Same factorization, fewer columns of Q·U_R formed: identical up to round-off.
+        let diff = (&lead.u - &cut.u).norm_max();
+        assert!(diff < 1e-10, "{rows}×{cols}: {diff:e}");
+        let mos = method_of_snapshots(a.as_ref(), &ip)
+            .unwrap()
+            .truncated(10)
+            .unwrap();
+        let (mos_lead, mos_all) = method_of_snapshots_leading(a.as_ref(), &ip, |_| Ok(10)).unwrap();
+        assert_eq!(mos_lead.s, mos.s);
+        assert!(mos_all.len() >= 10);
+        assert!(orthogonality_error(mos_lead.u.as_ref(), &ip) < 1e-12);
+    }
+}
