@@ -76,7 +76,7 @@ def simulate(
     called again; a complete file of the same recipe is opened without recomputing; a
     different file at ``output`` is refused. The returned dataset's ``run`` says what this
     call computed: ``written``, ``skipped``, ``unhealthy``, ``seconds``."""
-    callback, close = reporter(progress, "simulate")
+    callback, close = reporter(progress, "simulate", "traj")
     try:
         core, run = _core.simulate(recipe, overrides, output, callback)
     finally:
@@ -130,7 +130,7 @@ if _core.HAS_OPERATORS:
         Returns {checkpoint, epochs, resumed_from, stopped, test_error, train_loss,
         test_errors, seconds, rollout}; ``load_operator(result["checkpoint"])`` predicts.
         (Built with the ``operators`` feature only.)"""
-        callback, close = reporter(progress, "train")
+        callback, close = reporter(progress, "train", "step")
         try:
             return _core.train(recipe, list(overrides or []), fresh, callback)
         finally:

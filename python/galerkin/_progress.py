@@ -22,7 +22,7 @@ def _interactive() -> bool:
 class _TextBar:
     """`label [#####.....] done/total  elapsed` redrawn in place on stderr."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, unit: str = "") -> None:
         self.label = label
         self.start = time.perf_counter()
         self.drawn = False
@@ -43,10 +43,10 @@ class _TextBar:
 
 
 class _TqdmBar:
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, unit: str) -> None:
         from tqdm.auto import tqdm
 
-        self.bar = tqdm(desc=label, unit="traj", leave=False)
+        self.bar = tqdm(desc=label, unit=unit, leave=False)
 
     def __call__(self, done: int, total: int) -> None:
         if self.bar.total != total:
@@ -58,8 +58,10 @@ class _TqdmBar:
         self.bar.close()
 
 
-def reporter(progress: ProgressArg, label: str) -> Tuple[Optional[Callback], Callable[[], None]]:
-    """The callback the core reports ``(done, total)`` to, and how to close it.
+def reporter(
+    progress: ProgressArg, label: str, unit: str = "it"
+) -> Tuple[Optional[Callback], Callable[[], None]]:
+    """The callback the core reports ``(done, total)`` (of ``unit``) to, and how to close it.
 
     ``progress`` is ``None`` (a bar when interactive), ``True`` (always a bar), ``False``
     (none) or a callable ``f(done, total)`` of your own."""
@@ -68,7 +70,7 @@ def reporter(progress: ProgressArg, label: str) -> Tuple[Optional[Callback], Cal
     if callable(progress) and progress is not True:
         return progress, lambda: None
     try:
-        bar: Union[_TqdmBar, _TextBar] = _TqdmBar(label)
+        bar: Union[_TqdmBar, _TextBar] = _TqdmBar(label, unit)
     except ImportError:
-        bar = _TextBar(label)
+        bar = _TextBar(label, unit)
     return bar, bar.close
