@@ -30,6 +30,7 @@ pub mod lifting;
 pub mod local;
 pub mod model;
 pub mod operator_eim;
+pub mod opinf;
 pub mod pod;
 pub mod reduced;
 pub mod reductors;

@@ -2,6 +2,7 @@
 
 mod common;
 mod interpolation;
+mod least_squares;
 mod newton_schulz;
 mod orthonormal;
 mod spectral;

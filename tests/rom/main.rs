@@ -12,6 +12,7 @@ mod io;
 mod lifting;
 mod local;
 mod operator_eim;
+mod opinf;
 mod portable;
 mod traits;
 mod user_pde;
