@@ -8,8 +8,9 @@
 //! so a learned model has the layout of an intrusive one.
 //!
 //! This module is the numerical core: derivatives by finite differences on non-uniform
-//! times ([`time_derivatives`]) and the fit ([`fit`]). Choosing λ, integrating and storing
-//! the learned model build on it.
+//! times ([`time_derivatives`]), the fit ([`fit`]), RK4 integration of a learned model
+//! ([`integrate`]) and the choice of λ by its integrated training error
+//! ([`select_regularization`]).
 
 use faer::{Mat, MatRef};
 
