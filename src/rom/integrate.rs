@@ -76,25 +76,42 @@ pub struct Stepper {
 impl Stepper {
     /// A stepper for `model` with step `dt` > 0.
     pub fn new(scheme: RomIntegrator, model: &dyn Dynamics, dt: f64) -> Result<Self> {
-        if !(dt.is_finite() && dt > 0.0) {
-            return Err(invalid("dt", dt, "a finite number > 0"));
-        }
         let r = model.dim();
-        let substeps = match scheme {
-            RomIntegrator::Rk4 => {
-                ((dt * model.linear_spectral_radius() / RK4_STABLE_DT_RHO).ceil() as usize).max(1)
-            }
-            RomIntegrator::ImplicitMidpoint => 1,
-        };
-        Ok(Self {
+        let mut stepper = Self {
             scheme,
-            dt: dt / substeps as f64,
-            substeps,
+            dt,
+            substeps: 1,
             k: std::array::from_fn(|_| vec![0.0; r]),
             stage: vec![0.0; r],
             jac: vec![0.0; r * r],
             lu: None,
-        })
+        };
+        let radius = match scheme {
+            RomIntegrator::Rk4 => model.linear_spectral_radius(),
+            RomIntegrator::ImplicitMidpoint => 0.0,
+        };
+        stepper.set_step(dt, radius)?;
+        Ok(stepper)
+    }
+
+    /// Changes the step to `dt` > 0 (steps of varying length: save times that are not
+    /// equally spaced) for a model whose linear part has the spectral radius
+    /// `spectral_radius`, with [`Stepper::new`]'s substep rule; buffers are kept.
+    pub fn set_step(&mut self, dt: f64, spectral_radius: f64) -> Result<()> {
+        if !(dt.is_finite() && dt > 0.0) {
+            return Err(invalid("dt", dt, "a finite number > 0"));
+        }
+        let substeps = match self.scheme {
+            RomIntegrator::Rk4 => {
+                ((dt * spectral_radius / RK4_STABLE_DT_RHO).ceil() as usize).max(1)
+            }
+            RomIntegrator::ImplicitMidpoint => 1,
+        };
+        self.dt = dt / substeps as f64;
+        self.substeps = substeps;
+        // The implicit midpoint's LU belongs to the old step.
+        self.lu = None;
+        Ok(())
     }
 
     /// Advances `x` by one step (of the `dt` given to [`Stepper::new`]).

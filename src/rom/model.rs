@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use faer::Mat;
+use faer::{Mat, MatRef};
 use std::sync::Arc;
 
 use galerkin_solvers::PointwiseFlux;
@@ -136,7 +136,6 @@ impl ReducedModel {
                 &format!("one of {known:?} (the affine terms of this model)"),
             ));
         }
-        let r = self.rank();
         let mut a = self.linear.fixed.clone();
         let mut c = self.linear.constant.clone();
         for term in &self.linear.terms {
@@ -158,19 +157,7 @@ impl ReducedModel {
                 .zip(&term.offset)
                 .for_each(|(c, o)| *c += theta * o);
         }
-        let scratch = match &self.nonlinear {
-            Nonlinear::Quadratic { .. } => r * (r + 1) / 2,
-            Nonlinear::Hyper(h) => h.points.len() * (h.factor_rows.len() + 1),
-        };
-        Ok(Online {
-            r,
-            a: (0..r * r).map(|k| a[(k / r, k % r)]).collect(),
-            c,
-            nonlinear: &self.nonlinear,
-            scratch: vec![0.0; scratch],
-            point: vec![0.0; 8],
-            gradient: vec![0.0; 8],
-        })
+        Ok(Online::new(a.as_ref(), c, &self.nonlinear))
     }
 
     /// Reduced coordinates of a full state: a = VᵀW (u − ū).
@@ -236,7 +223,27 @@ pub struct Online<'a> {
     gradient: Vec<f64>,
 }
 
-impl Online<'_> {
+impl<'a> Online<'a> {
+    /// The online system dx/dt = c + A x + N(x) of the operators given (r = c.len(), A
+    /// r × r): what [`ReducedModel::online`] forms at given parameters, and what a model
+    /// learned from data (Operator Inference) integrates with.
+    pub fn new(a: MatRef<'_, f64>, c: Vec<f64>, nonlinear: &'a Nonlinear) -> Self {
+        let r = c.len();
+        let scratch = match nonlinear {
+            Nonlinear::Quadratic { .. } => r * (r + 1) / 2,
+            Nonlinear::Hyper(h) => h.points.len() * (h.factor_rows.len() + 1),
+        };
+        Online {
+            r,
+            a: (0..r * r).map(|k| a[(k / r, k % r)]).collect(),
+            c,
+            nonlinear,
+            scratch: vec![0.0; scratch],
+            point: vec![0.0; 8],
+            gradient: vec![0.0; 8],
+        }
+    }
+
     /// The reduced dimension r.
     pub fn dim(&self) -> usize {
         self.r

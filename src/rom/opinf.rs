@@ -9,12 +9,14 @@
 //!
 //! This module is the numerical core: derivatives by finite differences on non-uniform
 //! times ([`time_derivatives`]), the fit ([`fit`]), RK4 integration of a learned model
-//! ([`integrate`]) and the choice of λ by its integrated training error
+//! on the Galerkin ROM's online code ([`integrate`]) and the choice of λ by its integrated training error
 //! ([`select_regularization`]).
 
 use faer::{Mat, MatRef};
 
 use super::error::{invalid, Result};
+use super::integrate::{RomIntegrator, Stepper};
+use super::model::{Nonlinear, Online};
 use crate::basis::regularized_least_squares;
 
 /// Finite-difference weights for the first derivative at `z` from the values at `points`
@@ -100,14 +102,15 @@ pub fn time_derivatives(q: MatRef<'_, f64>, times: &[f64], order: usize) -> Resu
 }
 
 /// The learned operators of dq/dt = ĉ + Â q + Ĥ (q ⊗ q).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct OpInfOperators {
     /// ĉ (r).
     pub constant: Vec<f64>,
     /// Â (r × r).
     pub linear: Mat<f64>,
-    /// Ĥ, r × r(r+1)/2 row-major, pair (i ≤ j) at column j(j+1)/2 + i.
-    pub quadratic: Vec<f64>,
+    /// Ĥ as the Galerkin ROM holds its tensor ([`Nonlinear::Quadratic`], r × r(r+1)/2
+    /// row-major, pair (i ≤ j) at column j(j+1)/2 + i).
+    pub quadratic: Nonlinear,
 }
 
 impl OpInfOperators {
@@ -116,20 +119,10 @@ impl OpInfOperators {
         self.constant.len()
     }
 
-    /// dq/dt = ĉ + Â q + Ĥ (q ⊗ q) into `out`.
-    pub fn rhs(&self, q: &[f64], out: &mut [f64]) {
-        let r = self.rank();
-        let pairs = r * (r + 1) / 2;
-        let products = quadratic_products(q);
-        for (k, out) in out.iter_mut().enumerate().take(r) {
-            let linear: f64 = (0..r).map(|i| self.linear[(k, i)] * q[i]).sum();
-            let quadratic: f64 = self.quadratic[k * pairs..(k + 1) * pairs]
-                .iter()
-                .zip(&products)
-                .map(|(h, p)| h * p)
-                .sum();
-            *out = self.constant[k] + linear + quadratic;
-        }
+    /// The online system dq/dt = ĉ + Â q + Ĥ (q ⊗ q), as a Galerkin ROM's: its right-hand
+    /// side, Jacobian and stepping are the same code.
+    pub fn dynamics(&self) -> Online<'_> {
+        Online::new(self.linear.as_ref(), self.constant.clone(), &self.quadratic)
     }
 }
 
@@ -186,10 +179,12 @@ pub fn fit(q: MatRef<'_, f64>, dq: MatRef<'_, f64>, lambda: f64) -> Result<OpInf
     Ok(OpInfOperators {
         constant: (0..r).map(|kk| o[(0, kk)]).collect(),
         linear: Mat::from_fn(r, r, |kk, i| o[(1 + i, kk)]),
-        quadratic: (0..r)
-            .flat_map(|kk| (0..pairs).map(move |p| (kk, p)))
-            .map(|(kk, p)| o[(1 + r + p, kk)])
-            .collect(),
+        quadratic: Nonlinear::Quadratic {
+            h: (0..r)
+                .flat_map(|kk| (0..pairs).map(move |p| (kk, p)))
+                .map(|(kk, p)| o[(1 + r + p, kk)])
+                .collect(),
+        },
     })
 }
 
@@ -203,62 +198,39 @@ pub struct RegularizationScore {
     pub training_error: f64,
 }
 
-/// Integrates `model` with classical RK4 from `q0` at `times[0]` through every time of
-/// `times`, splitting each interval into `substeps` equal steps: the states at `times`
-/// (r × k), or `None` once a state is not finite or exceeds `bound` in absolute value.
+/// Integrates `model` with classical RK4 (galerkin's [`Stepper`]) from `q0` at `times[0]`
+/// through every time of `times` (strictly increasing), splitting each interval into
+/// `substeps` equal steps (more when the stability rule of [`Stepper`] asks): the states
+/// at `times` (r × k), or `None` once a state is not finite or exceeds `bound` in absolute
+/// value.
 pub fn integrate(
     model: &OpInfOperators,
     q0: &[f64],
     times: &[f64],
     substeps: usize,
     bound: f64,
-) -> Option<Mat<f64>> {
-    let r = model.rank();
+) -> Result<Option<Mat<f64>>> {
+    let mut online = model.dynamics();
+    let radius = online.linear_spectral_radius();
+    let substeps = substeps.max(1);
+    let mut stepper = Stepper::new(RomIntegrator::Rk4, &online, 1.0)?;
     let mut q = q0.to_vec();
-    let mut out = Mat::zeros(r, times.len());
-    let (mut k1, mut k2, mut k3, mut k4, mut stage) = (
-        vec![0.0; r],
-        vec![0.0; r],
-        vec![0.0; r],
-        vec![0.0; r],
-        vec![0.0; r],
-    );
+    let mut out = Mat::zeros(model.rank(), times.len());
     for (j, t) in times.iter().enumerate() {
         if j > 0 {
-            let h = (t - times[j - 1]) / substeps.max(1) as f64;
-            for _ in 0..substeps.max(1) {
-                model.rhs(&q, &mut k1);
-                stage
-                    .iter_mut()
-                    .zip(&q)
-                    .zip(&k1)
-                    .for_each(|((s, a), b)| *s = a + 0.5 * h * b);
-                model.rhs(&stage, &mut k2);
-                stage
-                    .iter_mut()
-                    .zip(&q)
-                    .zip(&k2)
-                    .for_each(|((s, a), b)| *s = a + 0.5 * h * b);
-                model.rhs(&stage, &mut k3);
-                stage
-                    .iter_mut()
-                    .zip(&q)
-                    .zip(&k3)
-                    .for_each(|((s, a), b)| *s = a + h * b);
-                model.rhs(&stage, &mut k4);
-                for i in 0..r {
-                    q[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
-                }
+            stepper.set_step((t - times[j - 1]) / substeps as f64, radius)?;
+            for _ in 0..substeps {
+                stepper.step(&mut online, &mut q);
             }
         }
         if q.iter().any(|v| !v.is_finite() || v.abs() > bound) {
-            return None;
+            return Ok(None);
         }
         for (i, v) in q.iter().enumerate() {
             out[(i, j)] = *v;
         }
     }
-    Some(out)
+    Ok(Some(out))
 }
 
 /// Chooses the Tikhonov λ of [`fit`] for one trajectory `q` (its columns at `times`,
@@ -309,7 +281,7 @@ pub fn select_regularization(
             }
             Err(e) => return Err(e),
         };
-        let training_error = integrate(&model, &q0, times, substeps, bound)
+        let training_error = integrate(&model, &q0, times, substeps, bound)?
             .map_or(f64::INFINITY, |run| (&run - q).norm_l2() / scale);
         scores.push(RegularizationScore {
             lambda,

@@ -3,6 +3,7 @@
 
 use faer::Mat;
 use galerkin::basis::regularized_least_squares;
+use galerkin::rom::model::Nonlinear;
 use galerkin::rom::opinf::{
     fit, integrate, quadratic_products, select_regularization, time_derivatives, OpInfOperators,
 };
@@ -58,47 +59,25 @@ fn truth() -> OpInfOperators {
     OpInfOperators {
         constant: vec![0.1, -0.2, 0.05],
         linear,
-        quadratic,
+        quadratic: Nonlinear::Quadratic { h: quadratic },
     }
 }
 
-/// RK4 states of `model` from q0, `saves` saves every `every` steps of dt.
+/// RK4 states of `model` from q0, `saves` saves every `every` steps of dt (the library's
+/// integrator, checked against the full models elsewhere).
 fn trajectory(model: &OpInfOperators, q0: &[f64], dt: f64, every: usize, saves: usize) -> Mat<f64> {
-    let r = q0.len();
-    let mut q = q0.to_vec();
-    let mut out = Mat::zeros(r, saves);
-    let f = |x: &[f64]| {
-        let mut y = vec![0.0; r];
-        model.rhs(x, &mut y);
-        y
-    };
-    for s in 0..saves {
-        for i in 0..r {
-            out[(i, s)] = q[i];
-        }
-        for _ in 0..every {
-            let k1 = f(&q);
-            let k2 = f(&q
-                .iter()
-                .zip(&k1)
-                .map(|(a, b)| a + 0.5 * dt * b)
-                .collect::<Vec<_>>());
-            let k3 = f(&q
-                .iter()
-                .zip(&k2)
-                .map(|(a, b)| a + 0.5 * dt * b)
-                .collect::<Vec<_>>());
-            let k4 = f(&q
-                .iter()
-                .zip(&k3)
-                .map(|(a, b)| a + dt * b)
-                .collect::<Vec<_>>());
-            for i in 0..r {
-                q[i] += dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
-            }
-        }
+    let times: Vec<f64> = (0..saves).map(|s| (s * every) as f64 * dt).collect();
+    integrate(model, q0, &times, every, f64::INFINITY)
+        .unwrap()
+        .unwrap()
+}
+
+/// The packed tensor of a learned model.
+fn tensor(model: &OpInfOperators) -> &[f64] {
+    match &model.quadratic {
+        Nonlinear::Quadratic { h } => h,
+        Nonlinear::Hyper(_) => panic!("a learned model holds a quadratic tensor"),
     }
-    out
 }
 
 fn max_difference(a: &OpInfOperators, b: &OpInfOperators) -> f64 {
@@ -109,11 +88,7 @@ fn max_difference(a: &OpInfOperators, b: &OpInfOperators) -> f64 {
         .map(|(x, y)| (x - y).abs());
     let l = (0..3).flat_map(|i| (0..3).map(move |j| (i, j)));
     let l = l.map(|(i, j)| (a.linear[(i, j)] - b.linear[(i, j)]).abs());
-    let h = a
-        .quadratic
-        .iter()
-        .zip(&b.quadratic)
-        .map(|(x, y)| (x - y).abs());
+    let h = tensor(a).iter().zip(tensor(b)).map(|(x, y)| (x - y).abs());
     c.chain(l).chain(h).fold(0.0, f64::max)
 }
 
@@ -132,7 +107,7 @@ fn fit_recovers_a_known_quadratic_system() {
         for j in 0..200 {
             let state: Vec<f64> = (0..3).map(|i| traj[(i, j)]).collect();
             let mut f = vec![0.0; 3];
-            model.rhs(&state, &mut f);
+            model.dynamics().rhs(&state, &mut f);
             for i in 0..3 {
                 q[(i, offset + j)] = state[i];
                 dq[(i, offset + j)] = d[(i, j)];
@@ -156,7 +131,7 @@ fn fit_recovers_a_known_quadratic_system() {
     );
     assert!(err < 1e-6, "{err:e}");
     // Regularization shrinks the operators toward zero as λ grows.
-    let norm = |o: &OpInfOperators| o.quadratic.iter().map(|h| h * h).sum::<f64>();
+    let norm = |o: &OpInfOperators| tensor(o).iter().map(|h| h * h).sum::<f64>();
     let shrunk = fit(q.as_ref(), dq.as_ref(), 10.0).unwrap();
     assert!(norm(&shrunk) < norm(&learned));
 }
@@ -210,7 +185,9 @@ fn regularization_is_chosen_by_the_integrated_training_error() {
         .fold(f64::INFINITY, f64::min);
     // The chosen model is the best-scoring one: its own run reproduces that score.
     let q0 = [noisy[(0, 0)], noisy[(1, 0)], noisy[(2, 0)]];
-    let run = integrate(&chosen, &q0, &times, 4, f64::INFINITY).unwrap();
+    let run = integrate(&chosen, &q0, &times, 4, f64::INFINITY)
+        .unwrap()
+        .unwrap();
     let error = (&run - &noisy).norm_l2() / noisy.norm_l2();
     eprintln!("λ scores {scores:?}; chosen error {error:.2e}");
     assert!(
