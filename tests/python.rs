@@ -4,19 +4,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use common::python_with;
-
-/// The target directory of the package build: beside this test's own (`<target>/python`),
-/// so that the nested cargo neither waits for this build's lock nor replaces its
-/// artifacts (the package resolves the library's features differently).
-fn package_target_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().unwrap().parent().unwrap();
-    profile_dir.parent().unwrap().join("python")
-}
+use common::{nested_target_dir, python_with};
 
 #[test]
 fn python_package_passes_its_pytest_suite() {
@@ -40,7 +31,8 @@ fn python_package_passes_its_pytest_suite() {
             "./python",
         ])
         .env("PATH", &path)
-        .env("CARGO_TARGET_DIR", package_target_dir())
+        // Beside this test's target directory (its own lock, its own feature resolution).
+        .env("CARGO_TARGET_DIR", nested_target_dir("python").0)
         // The suite covers the neural operators too.
         .env("MATURIN_PEP517_ARGS", "--features operators")
         .output()

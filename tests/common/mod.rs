@@ -75,3 +75,14 @@ pub fn galerkin_with_env(args: &[&str], env: &[(&str, &Path)]) -> (bool, String)
 pub fn path(p: &Path) -> &str {
     p.to_str().expect("UTF-8 temp path")
 }
+
+/// A target directory `<target>/name` beside this test's own, for a nested cargo build
+/// (the C library, the Python package): it neither waits for this build's lock nor
+/// replaces its artifacts (the nested crate resolves features differently). Returns it and
+/// the profile name of this test (`release` or `debug`).
+pub fn nested_target_dir(name: &str) -> (PathBuf, std::ffi::OsString) {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().unwrap().parent().unwrap();
+    let profile = profile_dir.file_name().unwrap().to_owned();
+    (profile_dir.parent().unwrap().join(name), profile)
+}

@@ -19,10 +19,7 @@ use super::fixtures::Case;
 pub fn library_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let exe = std::env::current_exe().unwrap();
-        let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-        let profile = profile_dir.file_name().unwrap().to_owned();
-        let target_dir = profile_dir.parent().unwrap().join("embed-tests");
+        let (target_dir, profile) = crate::common::nested_target_dir("embed-tests");
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut build = Command::new(cargo);
         build.args(["build", "--quiet", "-p", "galerkin-capi", "--target-dir"]);
