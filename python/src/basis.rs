@@ -250,8 +250,7 @@ pub fn deim<'py>(
     py: Python<'py>,
     u: PyReadonlyArray2<'py, f64>,
 ) -> PyResult<Bound<'py, PyArray1<usize>>> {
-    let points = basis::deim(view(&u)).map_err(to_py)?;
-    Ok(points.into_pyarray(py))
+    points(py, &u, basis::deim)
 }
 
 /// Q-DEIM points of the columns of `u` (Drmač & Gugercin 2016: pivoted QR of Uᵀ).
@@ -260,11 +259,20 @@ pub fn qdeim<'py>(
     py: Python<'py>,
     u: PyReadonlyArray2<'py, f64>,
 ) -> PyResult<Bound<'py, PyArray1<usize>>> {
-    let points = basis::qdeim(view(&u)).map_err(to_py)?;
-    Ok(points.into_pyarray(py))
+    points(py, &u, basis::qdeim)
 }
 
-/// A 1-D numpy array as a slice (contiguous) or a copy (strided).
+/// The interpolation points `select` picks for the columns of `u`, as a numpy array.
+fn points<'py>(
+    py: Python<'py>,
+    u: &PyReadonlyArray2<'py, f64>,
+    select: fn(MatRef<'_, f64>) -> basis::Result<Vec<usize>>,
+) -> PyResult<Bound<'py, PyArray1<usize>>> {
+    Ok(select(view(u)).map_err(to_py)?.into_pyarray(py))
+}
+
+/// An owned copy of a 1-D numpy array (any strides): what a call keeps while it runs
+/// with the GIL released.
 pub fn values(a: &PyReadonlyArray1<'_, f64>) -> Vec<f64> {
     a.as_array().iter().copied().collect()
 }

@@ -76,14 +76,21 @@ impl Rom {
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         let bytes = py
             .detach(|| -> Result<Vec<u8>, galerkin::workflow::WorkflowError> {
-                let head = std::fs::read(&path).map_err(|e| workflow::WorkflowError::File {
+                let io = |e: std::io::Error| workflow::WorkflowError::File {
                     path: path.clone(),
                     reason: e.to_string(),
-                })?;
-                if head.starts_with(b"\x89HDF") {
+                };
+                // Only the signature decides which reader reads the file (once).
+                let mut signature = [0u8; 4];
+                let read = std::io::Read::read(
+                    &mut std::fs::File::open(&path).map_err(io)?,
+                    &mut signature,
+                )
+                .map_err(io)?;
+                if signature[..read] == *b"\x89HDF" {
                     Ok(workflow::portable_bytes(&path)?.1)
                 } else {
-                    Ok(head)
+                    std::fs::read(&path).map_err(io)
                 }
             })
             .map_err(to_py)?;
