@@ -35,6 +35,59 @@ enum ReduceMethod {
     Eim,
     /// The energy-quadratized lifting of a wave file.
     LiftedQuadratic,
+    /// Operator Inference: ĉ + Âq + Ĥ(q⊗q) learned from the snapshots alone (any file,
+    /// imported ones included); λ chosen by the integrated training error.
+    Opinf,
+    /// The Galerkin model plus a closure learned by operator inference from its residual
+    /// (simulated files: needs the full model).
+    GalerkinClosure,
+    /// Dynamic mode decomposition (exact, or BOP-DMD with --dmd-bags): a linear model.
+    Dmd,
+}
+
+impl ReduceMethod {
+    /// Whether the method learns from data (no full model needed, except the closure's
+    /// Galerkin part).
+    fn is_learned(self) -> bool {
+        matches!(self, Self::Opinf | Self::GalerkinClosure | Self::Dmd)
+    }
+}
+
+/// Settings of the learned methods (`--method opinf | galerkin-closure | dmd`).
+#[derive(Debug, clap::Args)]
+struct LearnArgs {
+    /// Candidate Tikhonov λ of the constant and linear operators, comma-separated (default
+    /// 1e-6,1e-5,…,1e3); each candidate model is integrated over the training window and
+    /// the one with the smallest error that stays within --growth × max|q| is kept.
+    #[arg(long, value_delimiter = ',')]
+    lambdas: Vec<f64>,
+    /// Candidate ratios λ_quadratic / λ, comma-separated (default 1,10,100).
+    #[arg(long, value_delimiter = ',')]
+    quadratic_ratios: Vec<f64>,
+    /// Order of the finite-difference time derivatives (2 to 6; non-uniform times allowed),
+    /// or 0 for the derivative-free integral form (trapezoidal rule between saves).
+    #[arg(long, default_value_t = 4)]
+    derivative_order: usize,
+    /// Growth bound of the λ selection: a candidate leaving GROWTH × max|q| is rejected.
+    #[arg(long, default_value_t = 2.0)]
+    growth: f64,
+    /// Make the learned constant and linear operators affine in this parameter
+    /// (repeatable), e.g. --affine viscosity: one model for held-out parameter values.
+    #[arg(long = "affine", value_name = "NAME")]
+    affine: Vec<String>,
+    /// DMD: clamp the eigenvalues to the stable half-plane Re ≤ 0.
+    #[arg(long)]
+    dmd_stable: bool,
+    /// DMD: BOP-DMD with this many bags (optimized DMD on random subsets of the first
+    /// training trajectory; eigenvalues averaged, their spread reported).
+    #[arg(long)]
+    dmd_bags: Option<usize>,
+    /// DMD: fraction of the snapshots in each bag.
+    #[arg(long, default_value_t = 0.6)]
+    dmd_fraction: f64,
+    /// DMD: seed of the bags.
+    #[arg(long, default_value_t = 0)]
+    dmd_seed: u64,
 }
 
 /// galerkin — simulate PDEs, reduce them to fast reduced-order models, train neural
@@ -130,6 +183,57 @@ struct ReduceArgs {
     /// Overwrite an existing ROM file (and --portable file); without it they are refused.
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    learn: LearnArgs,
+}
+
+/// Arguments of `galerkin import`.
+#[derive(Debug, clap::Args)]
+struct ImportArgs {
+    /// An import specification (TOML: `output`, `name`, `[snapshots]`, `[times]`, `[grid]`,
+    /// `[parameters]`, `[inputs]`; see datasets/README.md). Or give the flags below.
+    spec: Option<std::path::PathBuf>,
+    /// The snapshot array: FILE.npy, FILE.npz:KEY or FILE.h5:DATASET.
+    #[arg(long, value_name = "FILE[:KEY]", conflicts_with = "spec")]
+    snapshots: Option<String>,
+    /// The names of the snapshot array's axes in its order, from trajectory, time, x, y,
+    /// point, field (default: time,x for 2-D arrays, trajectory,time,x for 3-D).
+    #[arg(long, value_delimiter = ',')]
+    axes: Vec<String>,
+    /// The save times: an array FILE[:KEY] (one per snapshot).
+    #[arg(long, value_name = "FILE[:KEY]")]
+    times: Option<String>,
+    /// Or a uniform save interval (with --t0).
+    #[arg(long, conflicts_with = "times")]
+    dt: Option<f64>,
+    /// The first time of --dt.
+    #[arg(long, requires = "dt")]
+    t0: Option<f64>,
+    /// x coordinates of a grid [nx].
+    #[arg(long, value_name = "FILE[:KEY]")]
+    x: Option<String>,
+    /// Coordinates of an unstructured point cloud [n_points, d] (axis `point`).
+    #[arg(long, value_name = "FILE[:KEY]")]
+    points: Option<String>,
+    /// Quadrature weight of every point (> 0): makes `reduce --cell-weights` L²-optimal on
+    /// non-uniform and unstructured grids.
+    #[arg(long, value_name = "FILE[:KEY]")]
+    weights: Option<String>,
+    /// A parameter per trajectory, repeatable: NAME=v1,v2,… or NAME=@FILE[:KEY].
+    #[arg(long = "param", value_name = "NAME=VALUES")]
+    params: Vec<String>,
+    /// Inputs u(t) of a forced system: FILE[:KEY] of shape [trajectory, time, input].
+    #[arg(long, value_name = "FILE[:KEY]")]
+    inputs: Option<String>,
+    /// The dataset's name (stored as its `pde`; ROMs are checked against it).
+    #[arg(long, default_value = "imported")]
+    name: String,
+    /// The native file to write (overrides the specification's `output`).
+    #[arg(short, long)]
+    output: Option<std::path::PathBuf>,
+    /// Overwrite an existing output file.
+    #[arg(long)]
+    force: bool,
 }
 
 /// Arguments of `galerkin export-rom`.
@@ -212,6 +316,10 @@ struct EvaluateArgs {
     /// Indicator tolerance of --adaptive.
     #[arg(long, default_value_t = 1e-3)]
     tol: f64,
+    /// Score on the save indices START..END only (the run starts from the projection of
+    /// snapshot START): a held-out window without slicing files.
+    #[arg(long, value_name = "START..END")]
+    times: Option<String>,
     /// Also write the ROM's reduced states at every save to PATH, as text: one line per
     /// save, `TRAJECTORY TIME a_0 … a_{r−1}`, every number printed so that it parses back
     /// to the same double (to check another program's run of the same ROM against
@@ -245,14 +353,30 @@ enum Command {
     Simulate(SimulateArgs),
     /// Build a POD basis and a reduced-order model (ROM file) from a trajectory file.
     ///
-    /// The full model is rebuilt from the recipe stored in the file, on the stored grid;
-    /// the ROM is its Galerkin projection onto the POD modes: `galerkin` keeps the exact
-    /// quadratic tensor (Burgers, KS, Navier–Stokes), `deim` / `qdeim` / `eim` interpolate
-    /// the pointwise flux at `--points` grid points (online cost independent of the grid).
-    /// The POD streams trajectories (incremental SVD) when they exceed the memory budget.
+    /// Projection methods rebuild the full model from the recipe stored in the file, on the
+    /// stored grid: `galerkin` keeps the exact quadratic tensor (Burgers, KS,
+    /// Navier–Stokes), `deim` / `qdeim` / `eim` interpolate the pointwise flux at
+    /// `--points` grid points (online cost independent of the grid). Learned methods need
+    /// only the snapshots, so they also reduce files of `galerkin import`: `opinf`
+    /// (Operator Inference, λ chosen by the integrated training error), `dmd` (exact or
+    /// BOP-DMD); `galerkin-closure` adds a learned correction to the Galerkin model
+    /// (simulated files). The POD streams trajectories (incremental SVD) when they exceed
+    /// the memory budget.
     ///
     /// Example: galerkin reduce data/ks-l22.h5 --rank 20 -o data/ks-l22-rom.h5
+    /// Example: galerkin reduce data/my-cfd.h5 --method opinf --rank 12 --times 0..400
     Reduce(ReduceArgs),
+    /// Turn external snapshots (.npy, .npz, HDF5; any axis order) into a trajectory file
+    /// that the learned reduction methods, `info`, `evaluate` and `export` read.
+    ///
+    /// The file keeps times (non-uniform allowed), grid coordinates or an unstructured point
+    /// cloud with quadrature weights, several trajectories, parameter values and inputs.
+    /// No recipe is invented: such a file has no full model, and `reduce` offers it the
+    /// data-driven methods only (`--method opinf`, `--method dmd`).
+    ///
+    /// Example: galerkin import --snapshots u.npy --axes x,time --dt 0.01 -o data/mine.h5
+    /// Example: galerkin import my-import.toml
+    Import(ImportArgs),
     /// Convert a ROM file (HDF5) into a portable ROM file that other programs read without
     /// galerkin and without HDF5.
     ///
@@ -442,6 +566,11 @@ fn run(command: Command) -> Result<()> {
             Ok(())
         }
         Command::Reduce(args) => reduce(args),
+        Command::Import(args) => {
+            let summary = galerkin::data::import(&import_spec(&args)?, args.force)?;
+            println!("{summary}");
+            Ok(())
+        }
         Command::ExportRom(args) => {
             let kind = galerkin::workflow::export_rom(&args.rom, &args.output, args.force)?;
             println!("portable `{}` ROM → {}", kind.name(), args.output.display());
@@ -547,6 +676,165 @@ fn train(_: TrainArgs) -> Result<()> {
     anyhow::bail!("this galerkin was built without the `operators` feature; rebuild with default features to train neural operators")
 }
 
+/// An array argument FILE or FILE:KEY (the key: an .npz entry or an HDF5 dataset path).
+fn array_arg(text: &str) -> galerkin::data::ArraySource {
+    let (file, key) = match text.rsplit_once(':') {
+        Some((file, key))
+            if !key.contains('/') || file.ends_with(".h5") || file.ends_with(".hdf5") =>
+        {
+            (file, Some(key.to_string()))
+        }
+        _ => (text, None),
+    };
+    galerkin::data::ArraySource {
+        file: file.into(),
+        key,
+        axes: Vec::new(),
+    }
+}
+
+/// The import specification of `galerkin import`: the TOML file, or the flags.
+fn import_spec(args: &ImportArgs) -> Result<galerkin::data::ImportSpec> {
+    use galerkin::data::{ImportGridSpec, ImportSpec, TimesSpec, ValuesSpec};
+    if let Some(path) = &args.spec {
+        let mut spec = ImportSpec::from_file(path)?;
+        if let Some(output) = &args.output {
+            spec.output = output.clone();
+        }
+        return Ok(spec);
+    }
+    let Some(snapshots) = &args.snapshots else {
+        anyhow::bail!("give an import specification (TOML) or --snapshots FILE[:KEY] (see --help)");
+    };
+    let Some(output) = args.output.clone() else {
+        anyhow::bail!("--output (-o) is required with --snapshots");
+    };
+    let mut parameters = std::collections::BTreeMap::new();
+    for p in &args.params {
+        let (name, values) = p.split_once('=').ok_or_else(|| {
+            anyhow::anyhow!("--param must be NAME=v1,v2,… or NAME=@FILE[:KEY], got `{p}`")
+        })?;
+        let values = match values.strip_prefix('@') {
+            Some(file) => ValuesSpec::Array(array_arg(file)),
+            None => ValuesSpec::Values(
+                values
+                    .split(',')
+                    .map(|v| v.trim().parse::<f64>())
+                    .collect::<std::result::Result<_, _>>()
+                    .map_err(|e| anyhow::anyhow!("--param {name}: {e} in `{values}`"))?,
+            ),
+        };
+        parameters.insert(name.trim().to_string(), values);
+    }
+    let times_array = args.times.as_deref().map(array_arg);
+    Ok(ImportSpec {
+        output,
+        name: args.name.clone(),
+        snapshots: galerkin::data::ArraySource {
+            axes: args.axes.clone(),
+            ..array_arg(snapshots)
+        },
+        times: TimesSpec {
+            file: times_array.as_ref().map(|a| a.file.clone()),
+            key: times_array.and_then(|a| a.key),
+            values: None,
+            dt: args.dt,
+            t0: args.t0,
+        },
+        grid: ImportGridSpec {
+            x: args.x.as_deref().map(array_arg),
+            y: None,
+            points: args.points.as_deref().map(array_arg),
+            weights: args.weights.as_deref().map(array_arg),
+        },
+        parameters,
+        inputs: args.inputs.as_deref().map(array_arg),
+    })
+}
+
+/// A START..END range of save indices.
+fn parse_range(flag: &str, text: &str) -> Result<std::ops::Range<usize>> {
+    let (a, b) = text
+        .split_once("..")
+        .ok_or_else(|| anyhow::anyhow!("{flag} must be START..END, got `{text}`"))?;
+    Ok(a.trim().parse()?..b.trim().parse()?)
+}
+
+/// The learned method of `galerkin reduce --method opinf | galerkin-closure | dmd`.
+fn learned_method(method: ReduceMethod, a: &LearnArgs) -> galerkin::workflow::LearnedMethod {
+    use galerkin::rom::learn::LearnOptions;
+    use galerkin::workflow::{Bagging, DmdOptions, LearnedMethod};
+    let defaults = LearnOptions::default();
+    let learn = LearnOptions {
+        derivative_order: a.derivative_order,
+        lambdas: if a.lambdas.is_empty() {
+            defaults.lambdas
+        } else {
+            a.lambdas.clone()
+        },
+        quadratic_ratios: if a.quadratic_ratios.is_empty() {
+            defaults.quadratic_ratios
+        } else {
+            a.quadratic_ratios.clone()
+        },
+        growth: a.growth,
+        affine_parameters: a.affine.clone(),
+        ..defaults
+    };
+    match method {
+        ReduceMethod::GalerkinClosure => LearnedMethod::Closure(learn),
+        ReduceMethod::Dmd => LearnedMethod::Dmd(DmdOptions {
+            stable: a.dmd_stable,
+            bagging: a.dmd_bags.map(|bags| Bagging {
+                bags,
+                fraction: a.dmd_fraction,
+                seed: a.dmd_seed,
+            }),
+        }),
+        _ => LearnedMethod::Opinf(learn),
+    }
+}
+
+/// The report line of a learned model: the λ chosen and its training error, or DMD's
+/// eigenvalues.
+fn learned_report(learned: &galerkin::rom::Learned) -> String {
+    if learned.kind == galerkin::rom::RomKind::Dmd {
+        let shown: Vec<String> = learned
+            .eigenvalues
+            .iter()
+            .zip(&learned.eigenvalue_spread)
+            .take(6)
+            .map(|(e, s)| format!("{:.4}{:+.4}i (± {s:.1e})", e.re, e.im))
+            .collect();
+        return format!(
+            "DMD eigenvalues {}{}; training error {:.3e}; operators learned in {:.4} s",
+            shown.join(", "),
+            if learned.eigenvalues.len() > 6 {
+                ", …"
+            } else {
+                ""
+            },
+            learned.training_error,
+            learned.fit_seconds
+        );
+    }
+    let finite = learned
+        .scores
+        .iter()
+        .filter(|s| s.training_error.is_finite())
+        .count();
+    format!(
+        "λ = {:e} (quadratic × {}) chosen from {} candidates ({} stayed bounded); training \
+         error {:.3e}; operators learned in {:.4} s",
+        learned.lambda,
+        learned.quadratic_ratio,
+        learned.scores.len(),
+        finite,
+        learned.training_error,
+        learned.fit_seconds
+    )
+}
+
 fn reduce(args: ReduceArgs) -> Result<()> {
     use galerkin::basis::Truncation;
     use galerkin::rom::{PodOptions, PointSelection, Reduction};
@@ -568,6 +856,9 @@ fn reduce(args: ReduceArgs) -> Result<()> {
                 existing.display()
             );
         }
+    }
+    if args.method.is_learned() {
+        return reduce_learned(&args, &dataset, truncation, &output);
     }
     let is_wave = dataset.recipe()?.is_wave()?;
     match (is_wave, args.method) {
@@ -618,20 +909,23 @@ fn reduce(args: ReduceArgs) -> Result<()> {
         ReduceMethod::Qdeim => selection(PointSelection::Qdeim),
         ReduceMethod::Eim => selection(PointSelection::Eim),
         ReduceMethod::Galerkin => Reduction::Galerkin,
-        // Wave files and this method were dispatched above; say so rather than guess.
-        ReduceMethod::LiftedQuadratic => {
-            anyhow::bail!("--method lifted-quadratic needs a wave file (pde = \"wave\")")
+        // Wave files, this method and the learned ones were dispatched above; say so
+        // rather than guess.
+        ReduceMethod::LiftedQuadratic
+        | ReduceMethod::Opinf
+        | ReduceMethod::GalerkinClosure
+        | ReduceMethod::Dmd => {
+            anyhow::bail!(
+                "--method {:?} was dispatched before this point",
+                args.method
+            )
         }
     };
-    let times = match &args.times {
-        None => None,
-        Some(text) => {
-            let (a, b) = text
-                .split_once("..")
-                .ok_or_else(|| anyhow::anyhow!("--times must be START..END, got `{text}`"))?;
-            Some(a.trim().parse()?..b.trim().parse()?)
-        }
-    };
+    let times = args
+        .times
+        .as_deref()
+        .map(|t| parse_range("--times", t))
+        .transpose()?;
     let opts = ReduceOptions {
         pod: PodOptions {
             truncation,
@@ -666,6 +960,60 @@ fn reduce(args: ReduceArgs) -> Result<()> {
     Ok(())
 }
 
+/// `galerkin reduce --method opinf | galerkin-closure | dmd`.
+fn reduce_learned(
+    args: &ReduceArgs,
+    dataset: &galerkin::data::Dataset,
+    truncation: galerkin::basis::Truncation,
+    output: &std::path::Path,
+) -> Result<()> {
+    use galerkin::basis::Truncation;
+    use galerkin::rom::PodOptions;
+    use galerkin::workflow::LearnedReduceOptions;
+    let mut pod = PodOptions {
+        truncation,
+        center: !args.no_center,
+        method: args.pod_method,
+        ..PodOptions::default()
+    };
+    if args.cell_weights {
+        galerkin::workflow::quadrature_of(dataset, &mut pod)?;
+    }
+    let opts = LearnedReduceOptions {
+        pod,
+        method: learned_method(args.method, &args.learn),
+        trajectories: args.trajectories.clone(),
+        times: args
+            .times
+            .as_deref()
+            .map(|t| parse_range("--times", t))
+            .transpose()?,
+    };
+    let start = std::time::Instant::now();
+    let (model, pod) = galerkin::workflow::reduce_learned(dataset, &opts)?;
+    model.save(output)?;
+    if let Some(portable) = &args.portable {
+        galerkin::workflow::write_portable(&model, portable, args.force)?;
+        println!("portable ROM → {}", portable.display());
+    }
+    println!(
+        "POD ({}) of {} snapshots: r = {} modes, discarded energy {:.2e}\n\
+         ROM `{}` for {} built in {:.2} s → {}",
+        pod.method.name(),
+        pod.n_snapshots,
+        model.rank(),
+        Truncation::discarded_energy(&pod.singular_values, model.rank()),
+        model.kind().name(),
+        model.pde,
+        start.elapsed().as_secs_f64(),
+        output.display()
+    );
+    if let Some(learned) = &model.learned {
+        println!("{}", learned_report(learned));
+    }
+    Ok(())
+}
+
 fn evaluate(args: EvaluateArgs) -> Result<()> {
     use galerkin::rom::RunOptions;
     use galerkin::workflow::{evaluate_on_dataset, StoredRom};
@@ -681,8 +1029,22 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
             .ok_or_else(|| anyhow::anyhow!("--set must be NAME=VALUE, got `{p}`"))?;
         parameters.insert(k.trim().to_string(), v.trim().parse::<f64>()?);
     }
+    let window = args
+        .times
+        .as_deref()
+        .map(|t| parse_range("--times", t))
+        .transpose()?;
     let dt = match args.dt {
         Some(dt) => dt,
+        // An imported file has no solver step: one ROM step per save interval (RK4 adds
+        // the substeps its stability rule asks for).
+        None if dataset.is_imported() => {
+            let t = dataset.times()?;
+            let first = window.as_ref().map_or(0, |w| w.start);
+            t.get(first + 1)
+                .zip(t.get(first))
+                .map_or(1.0, |(b, a)| b - a)
+        }
         None => dataset.recipe()?.time.dt,
     };
     let opts = RunOptions {
@@ -711,7 +1073,7 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
     let mut states = String::new();
     println!("traj  params                         rel. error   projection   online (s)  steps");
     for i in which {
-        let c = evaluate_on_dataset(&model, &dataset, i, &opts)?;
+        let c = evaluate_on_dataset(&model, &dataset, i, &opts, window.clone())?;
         state_lines(&mut states, i, &c.times, &c.coefficients);
         let params: Vec<String> = dataset
             .parameters(i)?

@@ -109,7 +109,8 @@ impl Rom {
         pyo3::types::PyBytes::new(py, &self.bytes)
     }
 
-    /// The kind: galerkin, deim, qdeim, eim or lifted-quadratic.
+    /// The kind: galerkin, deim, qdeim, eim, opinf, galerkin-closure, dmd or
+    /// lifted-quadratic.
     #[getter]
     fn kind(&self) -> &'static str {
         self.model.kind().name()
@@ -293,6 +294,21 @@ impl Stepper {
     }
 }
 
+/// The learned method a name asks for, with galerkin's defaults (`galerkin reduce`'s):
+/// `opinf`, `galerkin-closure`, `dmd`; `None` for the projection methods.
+fn learned_method(method: &str) -> Option<workflow::LearnedMethod> {
+    use galerkin::rom::learn::LearnOptions;
+    match method {
+        "opinf" => Some(workflow::LearnedMethod::Opinf(LearnOptions::default())),
+        "galerkin-closure" => Some(workflow::LearnedMethod::Closure(LearnOptions::default())),
+        "dmd" => Some(workflow::LearnedMethod::Dmd(workflow::DmdOptions {
+            stable: false,
+            bagging: None,
+        })),
+        _ => None,
+    }
+}
+
 /// The reduction a method name asks for (`points` 0: 2r).
 fn reduction(method: &str, points: usize) -> PyResult<Reduction> {
     if method == "galerkin" {
@@ -302,15 +318,17 @@ fn reduction(method: &str, points: usize) -> PyResult<Reduction> {
         invalid(
             "method",
             format!("`{method}`"),
-            "galerkin, deim, qdeim, eim (or lifted-quadratic for wave files)",
+            "galerkin, deim, qdeim, eim, opinf, galerkin-closure, dmd (or lifted-quadratic \
+             for wave files)",
         )
     })?;
     Ok(Reduction::Hyper { points, selection })
 }
 
 /// Builds a ROM. `source` is a trajectory file (a `Dataset` or a path): the POD of its
-/// trajectories and the full model its recipe describes; or a snapshot matrix (n × m,
-/// the solvers' layout) with `recipe`: the full model of that recipe (at `parameters`).
+/// trajectories and the full model its recipe describes (or, for `opinf` and `dmd`, the
+/// snapshots alone: imported files too); or a snapshot matrix (n × m, the solvers'
+/// layout) with `recipe`: the full model of that recipe (at `parameters`).
 #[pyfunction]
 #[pyo3(signature = (source, rank = None, energy = None, method = "galerkin", points = None, trajectories = None, times = None, center = true, cell_weights = false, pod_method = "auto", recipe = None, parameters = None))]
 #[allow(clippy::too_many_arguments)]
@@ -371,6 +389,23 @@ pub fn reduce(
         ));
     };
     let trajectories = trajectories.unwrap_or_default();
+    if let Some(method) = learned_method(method) {
+        let mut pod = pod;
+        if cell_weights {
+            workflow::quadrature_of(dataset, &mut pod).map_err(to_py)?;
+        }
+        let opts = workflow::LearnedReduceOptions {
+            pod,
+            method,
+            trajectories,
+            times: times.map(|(a, b)| a..b),
+        };
+        let (model, pod) = py
+            .detach(|| workflow::reduce_learned(dataset, &opts))
+            .map_err(to_py)?;
+        let (_, bytes) = workflow::encode_portable(&StoredRom::Projected(Box::new(model)));
+        return Rom::from_bytes(bytes, Some(pod.singular_values));
+    }
     let is_wave = dataset.recipe().and_then(|r| r.is_wave()).map_err(to_py)?;
     if is_wave || method == "lifted-quadratic" {
         if !(is_wave && method == "lifted-quadratic") {

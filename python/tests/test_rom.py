@@ -18,7 +18,7 @@ def relative_error(rom: gk.Rom, ds: gk.Dataset, index: int) -> float:
     return float(np.linalg.norm(run.T - truth) / np.linalg.norm(truth))
 
 
-@pytest.mark.parametrize("method", ["galerkin", "qdeim"])
+@pytest.mark.parametrize("method", ["galerkin", "qdeim", "opinf", "galerkin-closure", "dmd"])
 def test_same_rom_and_states_as_the_command_line(galerkin_bin, burgers, workdir, method):
     cli_rom, cli_portable = workdir / f"cli-{method}.h5", workdir / f"cli-{method}.rom"
     states = workdir / f"cli-{method}-states.txt"

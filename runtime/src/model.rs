@@ -16,7 +16,8 @@ const FORMAT: &str = "galerkin-portable-rom";
 /// The newest layout version this runtime reads.
 const VERSION: u64 = 1;
 /// The kinds a portable file can hold, as named in the refusal of any other.
-const KINDS: &str = "`galerkin`, `deim`, `qdeim`, `eim` or `lifted-quadratic`";
+const KINDS: &str =
+    "`galerkin`, `deim`, `qdeim`, `eim`, `opinf`, `galerkin-closure`, `dmd` or `lifted-quadratic`";
 /// Tolerance on max |VᵀWV − I| (the check galerkin's reader makes).
 const ORTHONORMAL_TOL: f64 = 1e-8;
 
@@ -31,6 +32,13 @@ pub enum RomKind {
     Qdeim,
     /// Hyper-reduced, points by EIM.
     Eim,
+    /// Operator Inference: ĉ + Â q + Ĥ (q ⊗ q) learned from data, run as a Galerkin ROM.
+    Opinf,
+    /// Galerkin operators plus a learned closure of the same form, run as a Galerkin ROM.
+    GalerkinClosure,
+    /// Dynamic mode decomposition: a linear model (zero quadratic tensor), run as a
+    /// Galerkin ROM.
+    Dmd,
     /// The energy-quadratized (lifted) wave ROM: ŷ_t = Ĵ(ŷ) Q̂(m) ŷ on the lifted state
     /// (q, p, w[, z]), stepped by the implicit midpoint rule, which keeps its quadratic
     /// energy exactly.
@@ -38,14 +46,17 @@ pub enum RomKind {
 }
 
 impl RomKind {
-    /// The `rom_kind` name in the file (`galerkin`, `deim`, `qdeim`, `eim`,
-    /// `lifted-quadratic`).
+    /// The `rom_kind` name in the file (`galerkin`, `deim`, `qdeim`, `eim`, `opinf`,
+    /// `galerkin-closure`, `dmd`, `lifted-quadratic`).
     pub fn name(self) -> &'static str {
         match self {
             Self::Galerkin => "galerkin",
             Self::Deim => "deim",
             Self::Qdeim => "qdeim",
             Self::Eim => "eim",
+            Self::Opinf => "opinf",
+            Self::GalerkinClosure => "galerkin-closure",
+            Self::Dmd => "dmd",
             Self::LiftedQuadratic => "lifted-quadratic",
         }
     }
@@ -56,6 +67,9 @@ impl RomKind {
             Self::Deim,
             Self::Qdeim,
             Self::Eim,
+            Self::Opinf,
+            Self::GalerkinClosure,
+            Self::Dmd,
             Self::LiftedQuadratic,
         ]
         .into_iter()
@@ -328,11 +342,13 @@ impl RomModel {
         } else {
             let (fixed, constant, terms) = read_linear(&p, r)?;
             let nonlinear = match kind {
-                RomKind::Galerkin => Nonlinear::Quadratic(p.f64s(
-                    "quadratic.h",
-                    &[r, r * (r + 1) / 2],
-                    "[r, r(r+1)/2]",
-                )?),
+                RomKind::Galerkin | RomKind::Opinf | RomKind::GalerkinClosure | RomKind::Dmd => {
+                    Nonlinear::Quadratic(p.f64s(
+                        "quadratic.h",
+                        &[r, r * (r + 1) / 2],
+                        "[r, r(r+1)/2]",
+                    )?)
+                }
                 _ => Nonlinear::Hyper(read_hyper(&p, n, r)?),
             };
             (fixed, constant, terms, nonlinear)

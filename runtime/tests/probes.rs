@@ -73,6 +73,7 @@ fn analytic_model() -> Arc<RomModel> {
         singular_values: Vec::new(),
         recipe,
         training_parameters: Default::default(),
+        learned: None,
     };
     let bytes = common::portable_bytes(&model, "analytic");
     let rt = RomModel::from_bytes(&bytes).unwrap();

@@ -30,7 +30,7 @@ pub use error::{BasisError, Result};
 pub use incremental::{IncrementalSvd, IncrementalSvdOptions, BLOCK_COLUMNS};
 pub use inner::InnerProduct;
 pub use interpolation::{deim, qdeim, qdeim_bound, Eim, Interpolator};
-pub use least_squares::regularized_least_squares;
+pub use least_squares::{regularized_least_squares, TikhonovPath};
 pub use newton_schulz::{
     newton_schulz, polar_factor, NewtonSchulzKind, MUON_QUINTIC, MUON_QUINTIC_BAND,
 };

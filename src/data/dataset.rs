@@ -25,8 +25,12 @@ impl Dataset {
         if shape.len() < 4 {
             return Err(not_ours("/u must be [n_traj, n_t, space…, n_fields]"));
         }
-        if read_string_attr(&file, "recipe").is_none() {
-            return Err(not_ours("no `recipe` attribute"));
+        if read_string_attr(&file, "recipe").is_none()
+            && read_string_attr(&file, "origin").as_deref() != Some(super::IMPORTED_ORIGIN)
+        {
+            return Err(not_ours(
+                "no `recipe` attribute (nor `origin = \"imported\"` of `galerkin import`)",
+            ));
         }
         Ok(Self {
             file,
@@ -137,8 +141,21 @@ impl Dataset {
         self.shape[self.shape.len() - 1]
     }
 
-    /// The recipe the file was made from (its `recipe` attribute).
+    /// Whether the file was imported from external snapshots (`galerkin import`): it has
+    /// no recipe and no full model.
+    pub fn is_imported(&self) -> bool {
+        self.attribute("origin").as_deref() == Some(super::IMPORTED_ORIGIN)
+    }
+
+    /// The recipe the file was made from (its `recipe` attribute); an error that says so
+    /// for an imported file.
     pub fn recipe(&self) -> Result<super::Recipe> {
+        if self.is_imported() {
+            return Err(DataError::NoFullModel {
+                path: self.path.clone(),
+                needed: "rebuild".into(),
+            });
+        }
         let text = self.attribute("recipe").unwrap_or_default();
         super::Recipe::parse(&text, &self.path.display().to_string(), &[])
     }

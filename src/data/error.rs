@@ -58,6 +58,19 @@ pub enum DataError {
     /// The run was stopped (an injected fault, or the writer failed first).
     #[error("run interrupted: {0}")]
     Interrupted(String),
+    /// A command or method that needs the full model (the recipe) on a file imported from
+    /// external snapshots.
+    #[error(
+        "`{path}` holds snapshots imported from external data (`galerkin import`): it has no \
+         recipe, so there is no full model to {needed}; reduce it with a data-driven method \
+         (`--method opinf` or `--method dmd`)"
+    )]
+    NoFullModel {
+        /// The imported file.
+        path: std::path::PathBuf,
+        /// What needed the full model, in words.
+        needed: String,
+    },
     /// A file that is not a trajectory file of this schema.
     #[error("`{path}` is not a galerkin trajectory file: {reason}")]
     NotATrajectoryFile {

@@ -1,12 +1,14 @@
 //! Datasets (workflow layer, feature `hdf5`): recipes (TOML), the native HDF5 trajectory
 //! file (schema in `datasets/README.md`) written atomically and resumably, lazy reading,
-//! per-trajectory health, exports, and the progress sink of long runs.
+//! per-trajectory health, exports, imports of external snapshots, and the progress sink of
+//! long runs.
 
 mod dataset;
 mod ensemble_run;
 mod error;
 mod export;
 mod health;
+mod import;
 pub mod progress;
 mod recipe;
 mod simulate;
@@ -18,6 +20,10 @@ pub use ensemble_run::{SimulateOptions, SimulateSummary};
 pub use error::{DataError, Result};
 pub use export::{export, ExportFormat};
 pub use health::{Health, TAIL_RATIO_LIMIT};
+pub use import::{
+    import, read_array, Array, ArraySource, GridSpec as ImportGridSpec, ImportSpec, ImportSummary,
+    TimesSpec, ValuesSpec, IMPORTED_ORIGIN,
+};
 pub use progress::{Progress, Silent};
 #[cfg(feature = "operators")]
 pub(crate) use recipe::apply_override;

@@ -12,6 +12,8 @@
 //!   Jacobian;
 //! - [`integrate`]: RK4 and implicit-midpoint online integration;
 //! - [`evaluate`]: a ROM run against reference snapshots (error, projection error, time);
+//! - [`opinf`], [`learn`]: Operator Inference and the Galerkin + learned closure ROMs;
+//! - [`dmd`]: exact and bagged optimized dynamic mode decomposition;
 //! - [`lifting`]: energy-quadratization lifting ROMs and their DEIM baseline;
 //! - [`wave_run`]: wave ROMs run against full-model wave trajectories;
 //! - [`adaptive`]: the error-indicator-driven adaptive ROM (enrichment from the full model);
@@ -21,11 +23,13 @@
 pub mod adaptive;
 pub mod build;
 mod capabilities;
+pub mod dmd;
 mod error;
 pub mod evaluate;
 pub mod galerkin;
 pub mod hyper;
 pub mod integrate;
+pub mod learn;
 pub mod lifting;
 pub mod local;
 pub mod model;
@@ -41,7 +45,9 @@ pub use error::{Result, RomError};
 pub use evaluate::{full_model_step_seconds, run_against, Comparison, RunOptions};
 pub use hyper::PointSelection;
 pub use integrate::{solve, Dynamics, RomIntegrator, Stepper};
-pub use model::{HyperReduction, LinearPart, Nonlinear, Online, ProjectedTerm, ReducedModel};
+pub use model::{
+    HyperReduction, Learned, LinearPart, Nonlinear, Online, ProjectedTerm, ReducedModel,
+};
 #[cfg(feature = "hdf5")]
 pub(crate) use pod::check_finite;
 pub use pod::{snapshot_matrix, MatrixSource, Pod, PodMethod, PodOptions, SnapshotSource};

@@ -12,6 +12,7 @@ use galerkin_solvers::PointwiseFlux;
 use super::error::{invalid, Result};
 use super::hyper::PointSelection;
 use super::integrate::Dynamics;
+use super::opinf::RegularizationScore;
 use super::reduced::{ReducedOrderModel, RomKind};
 use crate::basis::Basis;
 
@@ -37,6 +38,58 @@ pub struct LinearPart {
     pub fixed: Mat<f64>,
     /// The parameter-free constant: VᵀW (f + B(ū, ū)) for the quadratic model, VᵀW f else.
     pub constant: Vec<f64>,
+}
+
+impl LinearPart {
+    /// The parameter names of the affine terms, each once, in the order of the terms.
+    pub fn parameter_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for name in self.terms.iter().filter_map(|t| t.parameter.as_ref()) {
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+        names
+    }
+
+    /// The online system c(μ) + A(μ) x + N(x) at parameter values `params` (others keep
+    /// their built values): an error for an unknown name or a non-finite value.
+    pub fn online<'a>(
+        &self,
+        nonlinear: &'a Nonlinear,
+        params: &BTreeMap<String, f64>,
+    ) -> Result<Online<'a>> {
+        let known = self.parameter_names();
+        if let Some(unknown) = params.keys().find(|k| !known.contains(k)) {
+            return Err(invalid(
+                "parameter",
+                unknown,
+                &format!("one of {known:?} (the affine terms of this model)"),
+            ));
+        }
+        let mut a = self.fixed.clone();
+        let mut c = self.constant.clone();
+        for term in &self.terms {
+            let theta = term
+                .parameter
+                .as_ref()
+                .and_then(|p| params.get(p))
+                .copied()
+                .unwrap_or(term.coefficient);
+            if !theta.is_finite() {
+                return Err(invalid(
+                    term.parameter.as_deref().unwrap_or("coefficient"),
+                    theta,
+                    "a finite number",
+                ));
+            }
+            a += theta * &term.matrix;
+            c.iter_mut()
+                .zip(&term.offset)
+                .for_each(|(c, o)| *c += theta * o);
+        }
+        Ok(Online::new(a.as_ref(), c, nonlinear))
+    }
 }
 
 /// The exact quadratic tensor or a hyper-reduced nonlinearity.
@@ -97,6 +150,36 @@ pub struct ReducedModel {
     pub recipe: String,
     /// Parameter values of the training trajectories, by name.
     pub training_parameters: BTreeMap<String, Vec<f64>>,
+    /// How the operators were learned from data, for models not (only) projected from a
+    /// full model: Operator Inference, a learned closure, DMD; `None` for projected ones.
+    pub learned: Option<Learned>,
+}
+
+/// How a model's operators were learned from data ([`super::learn`], [`super::dmd`]): the
+/// method, the regularization chosen and the scores of every candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Learned {
+    /// [`RomKind::Opinf`], [`RomKind::GalerkinClosure`] or [`RomKind::Dmd`].
+    pub kind: RomKind,
+    /// The Tikhonov λ chosen for the constant and linear operators (infinite: no learned
+    /// correction was better than the Galerkin model alone; 0 for DMD).
+    pub lambda: f64,
+    /// The quadratic operator's λ over `lambda` (its own, larger regularization).
+    pub quadratic_ratio: f64,
+    /// Relative error of the chosen model integrated over the training trajectories.
+    pub training_error: f64,
+    /// The order of the finite-difference time derivatives (0 where none were taken).
+    pub derivative_order: usize,
+    /// Every candidate's score.
+    pub scores: Vec<RegularizationScore>,
+    /// Wall time of the fit (derivatives, least squares and the scoring of every
+    /// candidate; not the POD), seconds; not stored in files (0 when read back), so the
+    /// same data give the same file.
+    pub fit_seconds: f64,
+    /// DMD's continuous-time eigenvalues (empty for other kinds).
+    pub eigenvalues: Vec<faer::c64>,
+    /// Their spread over the bags of BOP-DMD (zeros without bagging).
+    pub eigenvalue_spread: Vec<f64>,
 }
 
 impl ReducedModel {
@@ -105,8 +188,12 @@ impl ReducedModel {
         self.basis.rank()
     }
 
-    /// Galerkin (exact quadratic tensor) or the hyper-reduction's point selection.
+    /// Galerkin (exact quadratic tensor), the hyper-reduction's point selection, or the
+    /// learning method of a learned model.
     pub fn kind(&self) -> RomKind {
+        if let Some(learned) = &self.learned {
+            return learned.kind;
+        }
         match &self.nonlinear {
             Nonlinear::Quadratic { .. } => RomKind::Galerkin,
             Nonlinear::Hyper(h) => match h.selection {
@@ -119,45 +206,12 @@ impl ReducedModel {
 
     /// The parameter names the model can be re-weighted by.
     pub fn parameter_names(&self) -> Vec<String> {
-        self.linear
-            .terms
-            .iter()
-            .filter_map(|t| t.parameter.clone())
-            .collect()
+        self.linear.parameter_names()
     }
 
     /// The online model at parameter values `params` (others keep their built values).
     pub fn online(&self, params: &BTreeMap<String, f64>) -> Result<Online<'_>> {
-        let known = self.parameter_names();
-        if let Some(unknown) = params.keys().find(|k| !known.contains(k)) {
-            return Err(invalid(
-                "parameter",
-                unknown,
-                &format!("one of {known:?} (the affine terms of this model)"),
-            ));
-        }
-        let mut a = self.linear.fixed.clone();
-        let mut c = self.linear.constant.clone();
-        for term in &self.linear.terms {
-            let theta = term
-                .parameter
-                .as_ref()
-                .and_then(|p| params.get(p))
-                .copied()
-                .unwrap_or(term.coefficient);
-            if !theta.is_finite() {
-                return Err(invalid(
-                    term.parameter.as_deref().unwrap_or("coefficient"),
-                    theta,
-                    "a finite number",
-                ));
-            }
-            a += theta * &term.matrix;
-            c.iter_mut()
-                .zip(&term.offset)
-                .for_each(|(c, o)| *c += theta * o);
-        }
-        Ok(Online::new(a.as_ref(), c, &self.nonlinear))
+        self.linear.online(&self.nonlinear, params)
     }
 
     /// Reduced coordinates of a full state: a = VᵀW (u − ū).

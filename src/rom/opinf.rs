@@ -8,9 +8,10 @@
 //! so a learned model has the layout of an intrusive one.
 //!
 //! This module is the numerical core: derivatives by finite differences on non-uniform
-//! times ([`time_derivatives`]), the fit ([`fit`]), RK4 integration of a learned model
-//! on the Galerkin ROM's online code ([`integrate`]) and the choice of λ by its integrated training error
-//! ([`select_regularization`]).
+//! times ([`time_derivatives`]), the data matrix ([`data_row`]), the fit at one λ
+//! ([`fit`]) and RK4 integration of a learned model on the Galerkin ROM's online code
+//! ([`integrate`]). [`super::learn`] builds ROMs with it, choosing λ by the integrated
+//! training error.
 
 use faer::{Mat, MatRef};
 
@@ -73,21 +74,7 @@ pub fn time_derivatives(q: MatRef<'_, f64>, times: &[f64], order: usize) -> Resu
             &format!("at least {} for derivatives of order {order}", order + 1),
         ));
     }
-    if let Some(j) =
-        (1..k).find(|&j| times[j] <= times[j - 1] || !times[j].is_finite() || times[j - 1].is_nan())
-    {
-        return Err(invalid(
-            "times",
-            format!(
-                "t[{}] = {} after t[{}] = {}",
-                j,
-                times[j],
-                j - 1,
-                times[j - 1]
-            ),
-            "finite and strictly increasing",
-        ));
-    }
+    check_increasing(times)?;
     let mut dq = Mat::zeros(q.nrows(), k);
     for j in 0..k {
         let start = j.saturating_sub(order / 2).min(k - (order + 1));
@@ -99,6 +86,31 @@ pub fn time_derivatives(q: MatRef<'_, f64>, times: &[f64], order: usize) -> Resu
         }
     }
     Ok(dq)
+}
+
+/// Checks that `times` are finite and strictly increasing: an error naming the first pair
+/// that is not.
+pub fn check_increasing(times: &[f64]) -> Result<()> {
+    let bad =
+        |j: usize| !(times[j].is_finite() && times[j - 1].is_finite()) || times[j] <= times[j - 1];
+    match (1..times.len()).find(|&j| bad(j)) {
+        None if times.first().is_none_or(|t| t.is_finite()) => Ok(()),
+        None => Err(invalid(
+            "times",
+            format!("t[0] = {}", times[0]),
+            "finite numbers",
+        )),
+        Some(j) => Err(invalid(
+            "times",
+            format!(
+                "t[{j}] = {} after t[{}] = {}",
+                times[j],
+                j - 1,
+                times[j - 1]
+            ),
+            "finite and strictly increasing",
+        )),
+    }
 }
 
 /// The learned operators of dq/dt = ĉ + Â q + Ĥ (q ⊗ q).
@@ -126,17 +138,29 @@ impl OpInfOperators {
     }
 }
 
-/// The non-redundant products q_i q_j (i ≤ j) in the packed order (pair (i, j) at
-/// j(j+1)/2 + i).
-pub fn quadratic_products(q: &[f64]) -> Vec<f64> {
+/// One row of the data matrix D for the state `q` into `row`: [1, q, (q ⊗ q)
+/// non-redundant, then θ_p and θ_p q for each parameter value θ_p of `thetas`] (the
+/// operators affine in the parameters: ĉ(θ) = ĉ₀ + Σ θ_p ĉ_p, Â(θ) = Â₀ + Σ θ_p Â_p).
+pub fn data_row(q: &[f64], thetas: &[f64], row: &mut [f64]) {
     let r = q.len();
-    let mut out = Vec::with_capacity(r * (r + 1) / 2);
+    let pairs = r * (r + 1) / 2;
+    row[0] = 1.0;
+    row[1..=r].copy_from_slice(q);
+    let mut p = 1 + r;
     for j in 0..r {
         for i in 0..=j {
-            out.push(q[i] * q[j]);
+            row[p] = q[i] * q[j];
+            p += 1;
         }
     }
-    out
+    debug_assert_eq!(p, 1 + r + pairs);
+    for theta in thetas {
+        row[p] = *theta;
+        for (x, v) in row[p + 1..p + 1 + r].iter_mut().zip(q) {
+            *x = theta * v;
+        }
+        p += 1 + r;
+    }
 }
 
 /// Fits ĉ, Â and Ĥ to the states `q` (r × k) and their derivatives `dq` (r × k):
@@ -165,15 +189,14 @@ pub fn fit(q: MatRef<'_, f64>, dq: MatRef<'_, f64>, lambda: f64) -> Result<OpInf
         ));
     }
     let mut data = Mat::zeros(k, unknowns);
+    let (mut state, mut row) = (vec![0.0; r], vec![0.0; unknowns]);
     for j in 0..k {
-        let state: Vec<f64> = (0..r).map(|i| q[(i, j)]).collect();
-        data[(j, 0)] = 1.0;
-        for (i, v) in state.iter().enumerate() {
-            data[(j, 1 + i)] = *v;
-        }
-        for (p, v) in quadratic_products(&state).into_iter().enumerate() {
-            data[(j, 1 + r + p)] = v;
-        }
+        state
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, s)| *s = q[(i, j)]);
+        data_row(&state, &[], &mut row);
+        row.iter().enumerate().for_each(|(c, v)| data[(j, c)] = *v);
     }
     let o = regularized_least_squares(data.as_ref(), dq.transpose(), lambda)?;
     Ok(OpInfOperators {
@@ -188,39 +211,42 @@ pub fn fit(q: MatRef<'_, f64>, dq: MatRef<'_, f64>, lambda: f64) -> Result<OpInf
     })
 }
 
-/// The score of one regularization λ ([`select_regularization`]).
+/// The score of one regularization candidate ([`super::learn::learn`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RegularizationScore {
-    /// λ.
+    /// λ of the constant and linear operators (infinite: the candidate without a learned
+    /// part, the Galerkin model alone).
     pub lambda: f64,
-    /// Relative error ‖Q̃ − Q‖_F / ‖Q‖_F of the learned model integrated over the training
-    /// times from the first state; infinite when the run blew up or broke the growth bound.
+    /// The quadratic operator's λ over `lambda`.
+    pub quadratic_ratio: f64,
+    /// Relative error ‖Q̃ − Q‖_F / ‖Q‖_F of the model integrated over the training
+    /// trajectories from their first states; infinite when a run blew up or broke the
+    /// growth bound.
     pub training_error: f64,
 }
 
-/// Integrates `model` with classical RK4 (galerkin's [`Stepper`]) from `q0` at `times[0]`
+/// Integrates `online` with classical RK4 (galerkin's [`Stepper`]) from `q0` at `times[0]`
 /// through every time of `times` (strictly increasing), splitting each interval into
 /// `substeps` equal steps (more when the stability rule of [`Stepper`] asks): the states
 /// at `times` (r × k), or `None` once a state is not finite or exceeds `bound` in absolute
 /// value.
 pub fn integrate(
-    model: &OpInfOperators,
+    online: &mut Online<'_>,
     q0: &[f64],
     times: &[f64],
     substeps: usize,
     bound: f64,
 ) -> Result<Option<Mat<f64>>> {
-    let mut online = model.dynamics();
     let radius = online.linear_spectral_radius();
     let substeps = substeps.max(1);
-    let mut stepper = Stepper::new(RomIntegrator::Rk4, &online, 1.0)?;
+    let mut stepper = Stepper::new(RomIntegrator::Rk4, online, 1.0)?;
     let mut q = q0.to_vec();
-    let mut out = Mat::zeros(model.rank(), times.len());
+    let mut out = Mat::zeros(online.dim(), times.len());
     for (j, t) in times.iter().enumerate() {
         if j > 0 {
             stepper.set_step((t - times[j - 1]) / substeps as f64, radius)?;
             for _ in 0..substeps {
-                stepper.step(&mut online, &mut q);
+                stepper.step(online, &mut q);
             }
         }
         if q.iter().any(|v| !v.is_finite() || v.abs() > bound) {
@@ -231,75 +257,4 @@ pub fn integrate(
         }
     }
     Ok(Some(out))
-}
-
-/// Chooses the Tikhonov λ of [`fit`] for one trajectory `q` (its columns at `times`,
-/// derivatives `dq`) from `lambdas` as the Operator Inference literature does (McQuarrie, Huang & Willcox, "Data-driven reduced-order models via regularised
-/// operator inference for a single-injector combustion process", J. R. Soc. N. Z. 51,
-/// 2021): each candidate model is integrated over the training times from the first state
-/// (RK4, `substeps` per interval) and scored by its relative error against the training
-/// states; a run that leaves the box `growth` × max|Q| (a stability bound: the model may
-/// not grow far beyond the data) or blows up is rejected. Returns the best model and every
-/// score; an error when every candidate is rejected.
-pub fn select_regularization(
-    q: MatRef<'_, f64>,
-    dq: MatRef<'_, f64>,
-    times: &[f64],
-    lambdas: &[f64],
-    growth: f64,
-    substeps: usize,
-) -> Result<(OpInfOperators, Vec<RegularizationScore>)> {
-    if lambdas.is_empty() || !(growth.is_finite() && growth >= 1.0) {
-        return Err(invalid(
-            "lambdas / growth",
-            format!("{} candidates / {growth}", lambdas.len()),
-            "at least one λ, and a growth bound >= 1",
-        ));
-    }
-    if times.len() != q.ncols() {
-        return Err(invalid(
-            "times",
-            format!("{} values", times.len()),
-            &format!("one per snapshot ({})", q.ncols()),
-        ));
-    }
-    let bound = growth * q.norm_max();
-    let scale = q.norm_l2().max(f64::MIN_POSITIVE);
-    let q0: Vec<f64> = (0..q.nrows()).map(|i| q[(i, 0)]).collect();
-    let mut scores = Vec::with_capacity(lambdas.len());
-    let mut best: Option<(f64, OpInfOperators)> = None;
-    for &lambda in lambdas {
-        let model = match fit(q, dq, lambda) {
-            Ok(model) => model,
-            // Unregularized data that do not determine the operators: not a candidate.
-            Err(_) if lambda == 0.0 => {
-                scores.push(RegularizationScore {
-                    lambda,
-                    training_error: f64::INFINITY,
-                });
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        let training_error = integrate(&model, &q0, times, substeps, bound)?
-            .map_or(f64::INFINITY, |run| (&run - q).norm_l2() / scale);
-        scores.push(RegularizationScore {
-            lambda,
-            training_error,
-        });
-        if training_error.is_finite() && best.as_ref().is_none_or(|(e, _)| training_error < *e) {
-            best = Some((training_error, model));
-        }
-    }
-    match best {
-        Some((_, model)) => Ok((model, scores)),
-        None => Err(invalid(
-            "lambdas",
-            format!("{lambdas:?}"),
-            &format!(
-                "at least one λ whose model stays within {growth} × max|q| over the training \
-                 window (every candidate blew up: try larger λ)"
-            ),
-        )),
-    }
 }

@@ -60,6 +60,9 @@ pub struct PodOptions {
     /// Quadrature weight of every grid point (cell area): the POD is then L²-optimal;
     /// `None` for the Euclidean inner product.
     pub cell_weight: Option<f64>,
+    /// Quadrature weight of every value (non-uniform grids, unstructured points: the
+    /// `/weights` of an imported file); exclusive with `cell_weight`.
+    pub weights: Option<Vec<f64>>,
     /// The SVD route.
     pub method: PodMethod,
     /// Largest snapshot matrix (bytes) the `auto` route gathers in memory.
@@ -72,6 +75,7 @@ impl Default for PodOptions {
             truncation: Truncation::RelativeEnergy(1e-8),
             center: true,
             cell_weight: None,
+            weights: None,
             method: PodMethod::Auto,
             memory_budget: 2 << 30,
         }
@@ -243,10 +247,21 @@ fn check_request(n: usize, n_s: usize, opts: &PodOptions) -> Result<InnerProduct
             ));
         }
     }
-    match opts.cell_weight {
-        Some(w) if w.is_finite() && w > 0.0 => Ok(InnerProduct::diagonal(vec![w; n])?),
-        Some(w) => Err(invalid("cell_weight", w, "a finite number > 0")),
-        None => Ok(InnerProduct::Euclidean),
+    match (opts.cell_weight, &opts.weights) {
+        (Some(_), Some(_)) => Err(invalid(
+            "cell_weight",
+            "given with weights",
+            "one of cell_weight (uniform) or weights (per value)",
+        )),
+        (None, Some(w)) if w.len() != n => Err(invalid(
+            "weights",
+            format!("{} values", w.len()),
+            &format!("one per value of a snapshot ({n})"),
+        )),
+        (None, Some(w)) => Ok(InnerProduct::diagonal(w.clone())?),
+        (Some(w), None) if w.is_finite() && w > 0.0 => Ok(InnerProduct::diagonal(vec![w; n])?),
+        (Some(w), None) => Err(invalid("cell_weight", w, "a finite number > 0")),
+        (None, None) => Ok(InnerProduct::Euclidean),
     }
 }
 

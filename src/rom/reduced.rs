@@ -46,6 +46,15 @@ pub enum RomKind {
     LiftedQuadratic,
     /// POD-Galerkin-DEIM baseline of a conservative wave.
     WaveDeim,
+    /// Operator Inference: ĉ + Â q + Ĥ (q ⊗ q) learned from snapshots alone (no full
+    /// model), with the regularization chosen by the integrated training error.
+    Opinf,
+    /// The intrusive Galerkin operators plus a closure ĉ + Â q + Ĥ (q ⊗ q) learned by
+    /// Operator Inference from the residual of the projected time derivative.
+    GalerkinClosure,
+    /// Dynamic mode decomposition: a linear reduced model fitted to snapshots (exact DMD or
+    /// bagged optimized DMD).
+    Dmd,
 }
 
 impl RomKind {

@@ -78,6 +78,7 @@ fn assemble(
         singular_values: space.singular_values.clone(),
         recipe: String::new(),
         training_parameters: Default::default(),
+        learned: None,
     }
 }
 

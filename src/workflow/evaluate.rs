@@ -1,16 +1,21 @@
 //! A reduced model run against a trajectory of a file (`galerkin evaluate`).
 
+use std::ops::Range;
+
 use super::error::{invalid, Result};
 use crate::data::Dataset;
 use crate::rom::{run_against, Comparison, ReducedModel, RomError, RunOptions};
 
-/// Runs `model` against trajectory `index` of `dataset`, at that trajectory's parameter
-/// values unless `opts.parameters` names others. Refuses files of another PDE or size.
+/// Runs `model` against trajectory `index` of `dataset` over the save indices `window`
+/// (all if `None`; the run starts from the projection of the window's first snapshot), at
+/// that trajectory's parameter values unless `opts.parameters` names others. Refuses files
+/// of another PDE or size.
 pub fn evaluate_on_dataset(
     model: &ReducedModel,
     dataset: &Dataset,
     index: usize,
     opts: &RunOptions,
+    window: Option<Range<usize>>,
 ) -> Result<Comparison> {
     let file_pde = dataset.attribute("pde").unwrap_or_default();
     if file_pde != model.pde {
@@ -52,8 +57,20 @@ pub fn evaluate_on_dataset(
             ),
         ));
     }
-    let times = dataset.times()?;
-    let reference = dataset.solver_snapshots(index, 0..times.len())?;
+    let all_times = dataset.times()?;
+    let window = window.unwrap_or(0..all_times.len());
+    if window.end > all_times.len() || window.len() < 2 {
+        return Err(invalid(
+            "time window",
+            format!("{}..{}", window.start, window.end),
+            format!(
+                "at least 2 save indices within 0..{} (the file's saves)",
+                all_times.len()
+            ),
+        ));
+    }
+    let times = &all_times[window.clone()];
+    let reference = dataset.solver_snapshots(index, window)?;
     let n = model.basis.dim();
     if let Some(i) = reference.iter().position(|v| !v.is_finite()) {
         return Err(RomError::NonFiniteSnapshot {
@@ -63,5 +80,5 @@ pub fn evaluate_on_dataset(
         }
         .into());
     }
-    Ok(run_against(model, &reference, &times, &opts)?)
+    Ok(run_against(model, &reference, times, &opts)?)
 }

@@ -2,6 +2,8 @@
 //! files. Trajectory files and recipes are [`crate::data`]'s; this module adds
 //! - [`source`]: the snapshots of a trajectory file as a [`crate::rom::SnapshotSource`];
 //! - [`reduce`](mod@reduce): trajectory file → POD → reduced model (`galerkin reduce`);
+//! - [`learned`]: trajectory file (simulated or imported) → POD → Operator Inference,
+//!   Galerkin + learned closure or DMD;
 //! - [`evaluate`]: a reduced model against a trajectory of a file (`galerkin evaluate`);
 //! - [`rom_file`]: ROM files (HDF5) of every [`crate::rom::RomKind`];
 //! - [`portable`]: portable ROM files (safetensors layout, read without galerkin or HDF5;
@@ -12,6 +14,7 @@
 
 pub mod error;
 pub mod evaluate;
+pub mod learned;
 pub mod lifted;
 pub mod portable;
 pub mod reduce;
@@ -22,10 +25,13 @@ pub mod training;
 
 pub use error::{Result, WorkflowError};
 pub use evaluate::evaluate_on_dataset;
+pub use learned::{reduce_learned, Bagging, DmdOptions, LearnedMethod, LearnedReduceOptions};
 pub use portable::{
     domain_of, encode_portable, export_rom, portable_bytes, read_portable, write_portable,
     write_portable_bytes, write_portable_lifted,
 };
-pub use reduce::{build_on_pod, cell_weight_of, full_model_of, reduce, ReduceOptions};
+pub use reduce::{
+    build_on_pod, cell_weight_of, full_model_of, quadrature_of, reduce, ReduceOptions,
+};
 pub use rom_file::{kind_of, LiftedRomFile, StoredRom};
 pub use source::DatasetSource;

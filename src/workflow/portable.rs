@@ -34,7 +34,8 @@ use super::error::{invalid, Result, WorkflowError};
 use super::rom_file::{LiftedRomFile, StoredRom};
 use crate::basis::{Basis, InnerProduct};
 use crate::rom::{
-    HyperReduction, LinearPart, Nonlinear, PointSelection, ProjectedTerm, ReducedModel, RomKind,
+    HyperReduction, Learned, LinearPart, Nonlinear, PointSelection, ProjectedTerm, ReducedModel,
+    RomKind,
 };
 
 /// The `format` metadata value of a portable ROM file.
@@ -42,8 +43,9 @@ pub const PORTABLE_FORMAT: &str = "galerkin-portable-rom";
 /// The layout version this galerkin writes; a reader refuses a newer one.
 pub const PORTABLE_VERSION: u64 = 1;
 /// The ROM kinds a portable file can hold (named in the refusal of any other).
-pub const PORTABLE_KINDS: &str = "`galerkin`, `deim`, `qdeim` or `eim` (Galerkin and \
-                                  hyper-reduced ROMs; a `lifted-quadratic` file is run by \
+pub const PORTABLE_KINDS: &str = "`galerkin`, `deim`, `qdeim`, `eim`, `opinf`, \
+                                  `galerkin-closure` or `dmd` (Galerkin, hyper-reduced and \
+                                  learned ROMs; a `lifted-quadratic` file is run by \
                                   galerkin-runtime, not read back into a ReducedModel)";
 /// Tolerance on max |VᵀWV − I| when the basis is read back.
 const ORTHONORMAL_TOL: f64 = 1e-8;
@@ -93,7 +95,16 @@ pub fn write_portable(model: &ReducedModel, path: &Path, force: bool) -> Result<
     write_atomically(path, &meta, &tensors)
 }
 
-/// The portable layout of a Galerkin or hyper-reduced `model`.
+/// `v`, or JSON null where it is infinite (λ = ∞: the closure kept the Galerkin model).
+fn finite_or_null(v: f64) -> Value {
+    if v.is_finite() {
+        json!(v)
+    } else {
+        Value::Null
+    }
+}
+
+/// The portable layout of a Galerkin, hyper-reduced or learned `model`.
 fn model_layout(model: &ReducedModel) -> Layout {
     let r = model.rank();
     let parameters: Vec<(&str, f64)> = model
@@ -118,6 +129,20 @@ fn model_layout(model: &ReducedModel) -> Layout {
     );
     let mut tensors: Vec<(String, Tensor)> = Vec::new();
     meta.insert("linear.terms".into(), model.linear.terms.len().to_string());
+    if let Some(learned) = &model.learned {
+        meta.insert(
+            "learned".into(),
+            json!({
+                "lambda": finite_or_null(learned.lambda),
+                "quadratic_ratio": learned.quadratic_ratio,
+                "training_error": finite_or_null(learned.training_error),
+                "derivative_order": learned.derivative_order,
+                "eigenvalues": learned.eigenvalues.iter().map(|e| [e.re, e.im]).collect::<Vec<_>>(),
+                "eigenvalue_spread": learned.eigenvalue_spread,
+            })
+            .to_string(),
+        );
+    }
 
     tensors.push((
         "basis".into(),
@@ -540,9 +565,11 @@ pub fn read_portable(path: &Path) -> Result<ReducedModel> {
         });
     }
     let nonlinear = match kind {
-        RomKind::Galerkin => Nonlinear::Quadratic {
-            h: p.f64s("quadratic.h", &[r, r * (r + 1) / 2], "[r, r(r+1)/2]")?,
-        },
+        RomKind::Galerkin | RomKind::Opinf | RomKind::GalerkinClosure | RomKind::Dmd => {
+            Nonlinear::Quadratic {
+                h: p.f64s("quadratic.h", &[r, r * (r + 1) / 2], "[r, r(r+1)/2]")?,
+            }
+        }
         _ => {
             let selection = match kind {
                 RomKind::Deim => PointSelection::Deim,
@@ -612,7 +639,49 @@ pub fn read_portable(path: &Path) -> Result<ReducedModel> {
         singular_values,
         recipe: p.meta("recipe")?.to_string(),
         training_parameters,
+        learned: read_learned(&p, kind)?,
     })
+}
+
+/// The `learned` metadata of a learned kind (`None` for the others); the candidate scores
+/// stay in the ROM file.
+fn read_learned(p: &Parsed<'_>, kind: RomKind) -> Result<Option<Learned>> {
+    if !matches!(
+        kind,
+        RomKind::Opinf | RomKind::GalerkinClosure | RomKind::Dmd
+    ) {
+        return Ok(None);
+    }
+    let value: Value = serde_json::from_str(p.meta("learned")?)
+        .map_err(|e| p.bad(format!("metadata `learned` is not JSON: {e}")))?;
+    let number = |key: &str| value[key].as_f64().unwrap_or(f64::INFINITY);
+    let eigenvalues: Vec<[f64; 2]> =
+        serde_json::from_value(value["eigenvalues"].clone()).map_err(|e| {
+            p.bad(format!(
+                "metadata `learned.eigenvalues`: allowed [re, im] pairs ({e})"
+            ))
+        })?;
+    let eigenvalue_spread: Vec<f64> = serde_json::from_value(value["eigenvalue_spread"].clone())
+        .map_err(|e| {
+            p.bad(format!(
+                "metadata `learned.eigenvalue_spread`: allowed numbers ({e})"
+            ))
+        })?;
+    Ok(Some(Learned {
+        kind,
+        lambda: number("lambda"),
+        quadratic_ratio: number("quadratic_ratio"),
+        training_error: number("training_error"),
+        derivative_order: value["derivative_order"].as_u64().unwrap_or(0) as usize,
+        scores: Vec::new(),
+        // A timing, not stored: the same data give the same file.
+        fit_seconds: 0.0,
+        eigenvalues: eigenvalues
+            .into_iter()
+            .map(|[re, im]| faer::c64::new(re, im))
+            .collect(),
+        eigenvalue_spread,
+    }))
 }
 
 /// The portable layout of `rom` and its kind: every kind has one, a lifted ROM through

@@ -79,6 +79,37 @@ pub fn cell_weight_of(dataset: &Dataset) -> Result<f64> {
     Ok(cell_area(&dataset.recipe()?.save_grid()?))
 }
 
+/// The quadrature weights of a file's POD as [`PodOptions`] sets them: an imported file's
+/// `/weights` (one per point, repeated for every field; non-uniform and unstructured
+/// grids), or the uniform cell area of a simulated file's grid.
+pub fn quadrature_of(dataset: &Dataset, pod: &mut PodOptions) -> Result<()> {
+    if dataset.is_imported() {
+        let weights = dataset.read_vec("weights").map_err(|_| {
+            invalid(
+                "cell weights",
+                dataset.path().display(),
+                "an imported file with `/weights` (import it with `grid.weights`)",
+            )
+        })?;
+        // The file stores x first; snapshots arrive in the solvers' layout (y-major).
+        let shape = dataset.shape();
+        let per_field: Vec<f64> = match shape[2..shape.len() - 1] {
+            [nx, ny] => (0..nx * ny)
+                .map(|k| weights[(k % nx) * ny + k / nx])
+                .collect(),
+            _ => weights,
+        };
+        pod.weights = Some(
+            (0..dataset.fields())
+                .flat_map(|_| per_field.iter().copied())
+                .collect(),
+        );
+    } else {
+        pod.cell_weight = Some(cell_weight_of(dataset)?);
+    }
+    Ok(())
+}
+
 /// The area (length in 1-D) of one cell of `grid`.
 pub fn cell_area(grid: &galerkin_solvers::Grid) -> f64 {
     grid.dx() * if grid.is_2d() { grid.dy() } else { 1.0 }
@@ -100,18 +131,31 @@ pub fn reduce(dataset: &Dataset, opts: &ReduceOptions) -> Result<(ReducedModel, 
         pod.singular_values[pod.rank() - 1] / pod.singular_values[0]
     );
     let mut model = build_on_pod(&mut fom, &mut source, &pod, opts.kind)?;
-    model.grid_shape = fom.grid().shape();
-    model.recipe = dataset.attribute("recipe").unwrap_or_default();
     let used: Vec<usize> = if opts.trajectories.is_empty() {
         (0..dataset.n_traj()).collect()
     } else {
         opts.trajectories.clone()
     };
+    describe(&mut model, dataset, &used)?;
+    Ok((model, pod))
+}
+
+/// What a model built from `dataset`'s trajectories `used` records of them: the grid
+/// shape (the recipe's save grid \[nx\] or \[ny, nx\]; an imported file's space axes, y
+/// first), the recipe text (none for an imported file) and the training parameter values.
+pub(crate) fn describe(model: &mut ReducedModel, dataset: &Dataset, used: &[usize]) -> Result<()> {
+    model.grid_shape = if dataset.is_imported() {
+        let shape = dataset.shape();
+        shape[2..shape.len() - 1].iter().rev().copied().collect()
+    } else {
+        dataset.recipe()?.save_grid()?.shape()
+    };
+    model.recipe = dataset.attribute("recipe").unwrap_or_default();
     for name in dataset.parameter_names()? {
         let all = dataset.read_vec(&format!("params/{name}"))?;
         model
             .training_parameters
             .insert(name, used.iter().map(|&i| all[i]).collect());
     }
-    Ok((model, pod))
+    Ok(())
 }

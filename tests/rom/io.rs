@@ -63,8 +63,8 @@ fn rom_file_round_trip_runs_without_the_full_model() {
         std::fs::remove_file(&again).unwrap();
         assert_eq!(loaded.training_parameters["viscosity"].len(), 2);
         for i in 0..data.n_traj() {
-            let a = evaluate_on_dataset(&model, &data, i, &run).unwrap();
-            let b = evaluate_on_dataset(&loaded, &data, i, &run).unwrap();
+            let a = evaluate_on_dataset(&model, &data, i, &run, None).unwrap();
+            let b = evaluate_on_dataset(&loaded, &data, i, &run, None).unwrap();
             assert_eq!(a.error, b.error, "bit-identical after a round trip");
             // 16² stored from 32²: the ROM projects the 16² full model, a few % off the data.
             assert!(
@@ -90,7 +90,7 @@ fn wrong_files_get_clear_errors() {
         integrator: RomIntegrator::Rk4,
         parameters: BTreeMap::new(),
     };
-    let err = evaluate_on_dataset(&model, &burgers, 0, &run).unwrap_err();
+    let err = evaluate_on_dataset(&model, &burgers, 0, &run, None).unwrap_err();
     assert!(
         err.to_string().contains("built for `navier-stokes`"),
         "{err}"
@@ -102,7 +102,7 @@ fn wrong_files_get_clear_errors() {
     assert!(err.to_string().contains("missing.h5"), "{err}");
     // dt that does not divide the save interval.
     let bad = RunOptions { dt: 0.03, ..run };
-    let err = evaluate_on_dataset(&model, &ns, 0, &bad).unwrap_err();
+    let err = evaluate_on_dataset(&model, &ns, 0, &bad, None).unwrap_err();
     assert!(
         err.to_string().contains("divisor of the save interval"),
         "{err}"
@@ -179,7 +179,7 @@ fn evaluation_refuses_missing_or_blown_up_trajectories() {
         integrator: RomIntegrator::Rk4,
         parameters: BTreeMap::new(),
     };
-    let err = evaluate_on_dataset(&model, &data, 9, &run).unwrap_err();
+    let err = evaluate_on_dataset(&model, &data, 9, &run, None).unwrap_err();
     assert!(
         err.to_string().contains("complete trajectory below 4"),
         "{err}"
@@ -196,6 +196,6 @@ fn evaluation_refuses_missing_or_blown_up_trajectories() {
         ],
     );
     let blown = Dataset::open(&path).unwrap();
-    let err = evaluate_on_dataset(&model, &blown, 0, &run).unwrap_err();
+    let err = evaluate_on_dataset(&model, &blown, 0, &run, None).unwrap_err();
     assert!(err.to_string().contains("not finite"), "{err}");
 }

@@ -5,10 +5,12 @@
 mod common;
 
 mod adaptive;
+mod dmd;
 mod fixtures;
 mod galerkin;
 mod inputs;
 mod io;
+mod learned;
 mod lifting;
 mod local;
 mod operator_eim;

@@ -4,9 +4,12 @@
 use faer::Mat;
 use galerkin::basis::regularized_least_squares;
 use galerkin::rom::model::Nonlinear;
-use galerkin::rom::opinf::{
-    fit, integrate, quadratic_products, select_regularization, time_derivatives, OpInfOperators,
-};
+use std::collections::BTreeMap;
+
+use galerkin::basis::{Basis, InnerProduct};
+use galerkin::rom::learn::{learn, LearnOptions, ReducedTrajectory};
+use galerkin::rom::opinf::{data_row, fit, integrate, time_derivatives, OpInfOperators};
+use galerkin::rom::{Pod, PodMethod, ReducedModel, RomKind};
 
 /// Non-uniform times on [0, 2]: a smooth warp of k equal intervals.
 fn warped_times(k: usize) -> Vec<f64> {
@@ -67,7 +70,7 @@ fn truth() -> OpInfOperators {
 /// integrator, checked against the full models elsewhere).
 fn trajectory(model: &OpInfOperators, q0: &[f64], dt: f64, every: usize, saves: usize) -> Mat<f64> {
     let times: Vec<f64> = (0..saves).map(|s| (s * every) as f64 * dt).collect();
-    integrate(model, q0, &times, every, f64::INFINITY)
+    integrate(&mut model.dynamics(), q0, &times, every, f64::INFINITY)
         .unwrap()
         .unwrap()
 }
@@ -159,9 +162,23 @@ fn bad_input_is_a_clear_error() {
     let e = message(fit(line.as_ref(), d.as_ref(), 0.0).unwrap_err());
     assert!(e.contains("lambda > 0"), "{e}");
     assert!(fit(line.as_ref(), d.as_ref(), 1e-6).is_ok());
-    assert_eq!(quadratic_products(&[2.0, 3.0]), vec![4.0, 6.0, 9.0]);
+    let mut row = vec![0.0; 1 + 2 + 3 + 3];
+    data_row(&[2.0, 3.0], &[0.5], &mut row);
+    assert_eq!(row, vec![1.0, 2.0, 3.0, 4.0, 6.0, 9.0, 0.5, 1.0, 1.5]);
     let a = Mat::from_fn(3, 2, |i, j| (i + j) as f64);
     assert!(regularized_least_squares(a.as_ref(), a.as_ref(), -1.0).is_err());
+}
+
+/// The identity "POD" of r = 3 coordinates: the learned model's states are the data's.
+fn identity_space() -> Pod {
+    Pod {
+        basis: Basis::from_orthonormal(Mat::identity(3, 3), InnerProduct::Euclidean, 1e-12)
+            .unwrap(),
+        singular_values: vec![1.0; 3],
+        mean: None,
+        n_snapshots: 0,
+        method: PodMethod::Thin,
+    }
 }
 
 #[test]
@@ -173,42 +190,81 @@ fn regularization_is_chosen_by_the_integrated_training_error() {
     let noisy = Mat::from_fn(3, 300, |i, j| {
         clean[(i, j)] + 1e-3 * ((i * 7919 + j * 104_729) as f64).sin()
     });
-    let dq = time_derivatives(noisy.as_ref(), &times, 2).unwrap();
-    let lambdas = [0.0, 1e-4, 1e-3, 1e-2, 1e-1, 1.0];
-    let (chosen, scores) =
-        select_regularization(noisy.as_ref(), dq.as_ref(), &times, &lambdas, 2.0, 4).unwrap();
-    assert_eq!(scores.len(), lambdas.len());
-    let best = scores
+    let data = [ReducedTrajectory {
+        states: noisy.clone(),
+        times: times.clone(),
+        parameters: BTreeMap::new(),
+    }];
+    let opts = LearnOptions {
+        derivative_order: 2,
+        lambdas: vec![0.0, 1e-4, 1e-3, 1e-2, 1e-1, 1.0],
+        quadratic_ratios: vec![1.0],
+        growth: 2.0,
+        substeps: 4,
+        affine_parameters: Vec::new(),
+    };
+    let base = ReducedModel::without_operators("test", &identity_space());
+    let chosen = learn(&base, RomKind::Opinf, &data, &opts).unwrap();
+    let learned = chosen.learned.clone().unwrap();
+    assert_eq!(learned.scores.len(), opts.lambdas.len());
+    let best = learned
+        .scores
         .iter()
-        .filter(|s| s.training_error.is_finite())
         .map(|s| s.training_error)
         .fold(f64::INFINITY, f64::min);
     // The chosen model is the best-scoring one: its own run reproduces that score.
     let q0 = [noisy[(0, 0)], noisy[(1, 0)], noisy[(2, 0)]];
-    let run = integrate(&chosen, &q0, &times, 4, f64::INFINITY)
+    let mut online = chosen.online(&BTreeMap::new()).unwrap();
+    let run = integrate(&mut online, &q0, &times, 4, f64::INFINITY)
         .unwrap()
         .unwrap();
     let error = (&run - &noisy).norm_l2() / noisy.norm_l2();
-    eprintln!("λ scores {scores:?}; chosen error {error:.2e}");
+    eprintln!(
+        "λ scores {:?}; chosen λ = {} error {error:.2e}",
+        learned.scores, learned.lambda
+    );
     assert!(
-        (error - best).abs() <= 1e-12 * best.max(1e-300),
+        (error - best).abs() <= 1e-12 * best.max(1e-300) && learned.training_error == best,
         "{error} vs {best}"
     );
     // ... and, learned from noisy data, it tracks the clean trajectory to the noise level.
     let to_clean = (&run - &clean).norm_l2() / clean.norm_l2();
     assert!(to_clean < 0.05, "{to_clean:e}");
-    // Models of the time-reversed (growing) dynamics all leave the growth box: a clear
-    // error that suggests larger λ.
-    let reversed = Mat::from_fn(3, 300, |i, j| -dq[(i, j)]);
-    let e = select_regularization(
-        noisy.as_ref(),
-        reversed.as_ref(),
-        &times,
-        &[0.0, 1e-4],
-        2.0,
-        4,
-    )
-    .unwrap_err()
-    .to_string();
+    // A closure of a model that is already exact keeps it (λ = ∞ or a negligible
+    // correction): its training error is at most the exact model's.
+    let exact_base = ReducedModel {
+        linear: galerkin::rom::LinearPart {
+            terms: Vec::new(),
+            fixed: model.linear.clone(),
+            constant: model.constant.clone(),
+        },
+        nonlinear: model.quadratic.clone(),
+        ..base.clone()
+    };
+    let closure = learn(&exact_base, RomKind::GalerkinClosure, &data, &opts).unwrap();
+    let closure_scores = closure.learned.unwrap().scores;
+    let alone = closure_scores.last().unwrap();
+    assert!(alone.lambda.is_infinite());
+    assert!(closure_scores.iter().all(|s| s.training_error >= 0.0));
+    assert!(
+        closure_scores
+            .iter()
+            .map(|s| s.training_error)
+            .fold(f64::INFINITY, f64::min)
+            <= alone.training_error
+    );
+    // Constant states make the data matrix rank-deficient: λ = 0 alone is no candidate, a
+    // clear error that suggests larger λ.
+    let flat = [ReducedTrajectory {
+        states: Mat::from_fn(3, 300, |i, _| 0.3 * (i + 1) as f64),
+        ..data[0].clone()
+    }];
+    let only_zero = LearnOptions {
+        lambdas: vec![0.0],
+        ..opts.clone()
+    };
+    let e = learn(&base, RomKind::Opinf, &flat, &only_zero)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("try larger λ"), "{e}");
 }

@@ -92,7 +92,7 @@ pub fn run_reduction(
         integrator: RomIntegrator::Rk4,
         parameters: BTreeMap::new(),
     };
-    let c = evaluate_on_dataset(&model, dataset, held_out, &run)?;
+    let c = evaluate_on_dataset(&model, dataset, held_out, &run, None)?;
     // The full model as it was simulated (its own grid, scheme and dt).
     let pde = recipe.semi_linear_pde(&recipe.solver_grid()?, &dataset.parameters(held_out)?)?;
     let grid = pde.grid().clone();

@@ -422,7 +422,7 @@ fn parametric_study(opts: &FiguresOptions, md: &mut String) -> Result<()> {
             };
             let mut cells = Vec::new();
             for m in &models {
-                let c = evaluate_on_dataset(m, file, i, &run)?;
+                let c = evaluate_on_dataset(m, file, i, &run, None)?;
                 cells.push(format!(
                     "{:.2e} | {:.2e}",
                     c.relative_error, c.projection_relative_error

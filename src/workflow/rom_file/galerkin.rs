@@ -7,7 +7,7 @@
 //! `/linear/terms/<q>/{matrix [r][r], offset [r]}` with attributes `parameter`,
 //! `coefficient`; then `/quadratic/h` `[r·r(r+1)/2]` or `/hyper/{points, map,
 //! factor_rows/<j>, factor_offsets/<j>, flux_basis [m][n], sample}` with attributes `flux`,
-//! `selection`;
+//! `selection`; `/learned` for models learned from data ([`write_learned`]);
 //! `/training_parameters/<name>`. Written to a temporary name and renamed.
 
 use std::path::Path;
@@ -20,7 +20,10 @@ use galerkin_solvers::{builtin_flux, PointwiseFlux};
 use super::{file_error, read_common, read_mat, save_atomically, write_mat, write_vec, RomKind};
 use crate::basis::{Basis, InnerProduct};
 use crate::data::{read_string_attr, write_string_attr};
-use crate::rom::{HyperReduction, LinearPart, Nonlinear, ProjectedTerm, ReducedModel, RomError};
+use crate::rom::opinf::RegularizationScore;
+use crate::rom::{
+    HyperReduction, Learned, LinearPart, Nonlinear, ProjectedTerm, ReducedModel, RomError,
+};
 
 use super::Result;
 
@@ -57,6 +60,9 @@ impl ReducedModel {
             g.new_attr::<f64>()
                 .create("coefficient")?
                 .write_scalar(&term.coefficient)?;
+        }
+        if let Some(learned) = &self.learned {
+            write_learned(f, learned)?;
         }
         match &self.nonlinear {
             Nonlinear::Quadratic { h } => write_vec(&f.create_group("quadratic")?, "h", h)?,
@@ -259,6 +265,81 @@ impl ReducedModel {
             singular_values: vec(&root, "singular_values")?,
             recipe: read_string_attr(&f, "recipe").unwrap_or_default(),
             training_parameters,
+            learned: read_learned(path, &f, super::kind_attribute(path, &f)?)?,
         })
     }
+}
+
+/// `/learned`: attributes `lambda`, `quadratic_ratio`, `training_error`,
+/// `derivative_order`; datasets `scores` [candidates][3] (λ, ratio, training error) and,
+/// for DMD, `eigenvalues` [m][2] (re, im) and `eigenvalue_spread` [m].
+fn write_learned(f: &hdf5::File, learned: &Learned) -> hdf5::Result<()> {
+    let g = f.create_group("learned")?;
+    for (name, value) in [
+        ("lambda", learned.lambda),
+        ("quadratic_ratio", learned.quadratic_ratio),
+        ("training_error", learned.training_error),
+    ] {
+        g.new_attr::<f64>().create(name)?.write_scalar(&value)?;
+    }
+    g.new_attr::<i64>()
+        .create("derivative_order")?
+        .write_scalar(&(learned.derivative_order as i64))?;
+    let scores = Mat::from_fn(learned.scores.len(), 3, |i, j| {
+        let s = &learned.scores[i];
+        [s.lambda, s.quadratic_ratio, s.training_error][j]
+    });
+    write_mat(&g, "scores", &scores)?;
+    let eigenvalues = Mat::from_fn(learned.eigenvalues.len(), 2, |i, j| {
+        let e = learned.eigenvalues[i];
+        [e.re, e.im][j]
+    });
+    write_mat(&g, "eigenvalues", &eigenvalues)?;
+    write_vec(&g, "eigenvalue_spread", &learned.eigenvalue_spread)
+}
+
+/// The `/learned` record of a learned kind (`None` for projected kinds).
+fn read_learned(path: &Path, f: &hdf5::File, kind: RomKind) -> Result<Option<Learned>> {
+    if !matches!(
+        kind,
+        RomKind::Opinf | RomKind::GalerkinClosure | RomKind::Dmd
+    ) {
+        return Ok(None);
+    }
+    let h5 = file_error(path);
+    let g = f.group("learned").map_err(&h5)?;
+    let scalar = |name: &str| {
+        g.attr(name)
+            .and_then(|a| a.read_scalar::<f64>())
+            .map_err(&h5)
+    };
+    let scores = read_mat(path, &g, "scores")?;
+    let eigenvalues = read_mat(path, &g, "eigenvalues")?;
+    Ok(Some(Learned {
+        kind,
+        lambda: scalar("lambda")?,
+        quadratic_ratio: scalar("quadratic_ratio")?,
+        training_error: scalar("training_error")?,
+        derivative_order: g
+            .attr("derivative_order")
+            .and_then(|a| a.read_scalar::<i64>())
+            .map_err(&h5)?
+            .max(0) as usize,
+        // A timing, not stored: the same data give the same file.
+        fit_seconds: 0.0,
+        scores: (0..scores.nrows())
+            .map(|i| RegularizationScore {
+                lambda: scores[(i, 0)],
+                quadratic_ratio: scores[(i, 1)],
+                training_error: scores[(i, 2)],
+            })
+            .collect(),
+        eigenvalues: (0..eigenvalues.nrows())
+            .map(|i| faer::c64::new(eigenvalues[(i, 0)], eigenvalues[(i, 1)]))
+            .collect(),
+        eigenvalue_spread: g
+            .dataset("eigenvalue_spread")
+            .and_then(|d| d.read_raw::<f64>())
+            .map_err(&h5)?,
+    }))
 }

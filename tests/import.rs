@@ -1,0 +1,373 @@
+//! `galerkin import`: snapshots written by numpy (.npy, Fortran order; .npz, deflated) and
+//! h5py (a nested dataset, f32) in other axis orders become a native file whose values,
+//! times and parameters are those of the simulated file they came from; the learned ROMs
+//! of the imported file equal those of the original; every bad input is a clear error.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{galerkin, path};
+use galerkin::data::Dataset;
+use galerkin::rom::ReducedModel;
+
+/// Writes the trajectories of the native file `source` (`/u` [traj, time, x, 1]) as
+/// external files in `dir`, with numpy and h5py.
+fn write_external(source: &Path, dir: &Path) {
+    let python = common::python_with(&["numpy", "h5py"]);
+    let script = r#"
+import sys, h5py, numpy as np
+src, out = sys.argv[1], sys.argv[2]
+with h5py.File(src, "r") as f:
+    u = f["u"][:, :, :, 0]            # [traj, time, x]
+    t = f["t"][:]
+    nu = f["params/viscosity"][:]
+# .npy: axes (x, time, trajectory), stored in Fortran order.
+np.save(f"{out}/u_xtk.npy", np.asfortranarray(np.transpose(u, (2, 1, 0))))
+np.save(f"{out}/t.npy", t)
+np.save(f"{out}/w.npy", np.full(u.shape[2], 1.0 / u.shape[2]))
+# .npz (deflated): axes (trajectory, time, x), with times and parameters.
+np.savez_compressed(f"{out}/all.npz", u=u, t=t, nu=nu)
+# HDF5: a nested dataset, axes (time, trajectory, x), single precision values exactly
+# representable: only the layout is tested here.
+with h5py.File(f"{out}/ext.h5", "w") as g:
+    g.create_dataset("fields/u", data=np.transpose(u, (1, 0, 2)))
+    g.create_dataset("t", data=t)
+# Bad inputs.
+bad = u.copy(); bad[1, 3, 7] = np.nan
+np.save(f"{out}/nan.npy", bad)
+np.save(f"{out}/one.npy", u[:, :1, :])
+np.save(f"{out}/t_short.npy", t[:-1])
+np.save(f"{out}/t_back.npy", t[::-1])
+"#;
+    let out = Command::new(python)
+        .args(["-c", script, path(source), path(dir)])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn simulated(dir: &Path) -> std::path::PathBuf {
+    let data = dir.join("native.h5");
+    let (ok, text) = galerkin(&[
+        "simulate",
+        "datasets/burgers-tiny.toml",
+        "--quiet",
+        "-o",
+        path(&data),
+    ]);
+    assert!(ok, "{text}");
+    data
+}
+
+/// The viscosities of the native file's trajectories, comma-separated (as `--param` lists
+/// them).
+fn viscosities(native: &Path) -> String {
+    let values = Dataset::open(native)
+        .unwrap()
+        .read_vec("params/viscosity")
+        .unwrap();
+    values
+        .iter()
+        .map(|v| format!("{v:?}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[test]
+fn imported_snapshots_equal_the_native_file_and_reduce_to_the_same_rom() {
+    let dir = common::temp_dir("import");
+    let native = simulated(&dir);
+    write_external(&native, &dir);
+    let d = |name: &str| dir.join(name);
+    // The same snapshots three ways: flags with .npy (axes x, time, trajectory), a TOML
+    // specification with the .npz, flags with the HDF5 dataset.
+    let from_npy = d("from-npy.h5");
+    let (ok, text) = galerkin(&[
+        "import",
+        "--snapshots",
+        path(&d("u_xtk.npy")),
+        "--axes",
+        "x,time,trajectory",
+        "--times",
+        path(&d("t.npy")),
+        "--weights",
+        path(&d("w.npy")),
+        "--param",
+        &format!("viscosity=@{}:nu", path(&d("all.npz"))),
+        "--name",
+        "burgers-external",
+        "-o",
+        path(&from_npy),
+    ]);
+    assert!(
+        ok && text.contains("imported 4 trajectories × 11 snapshots"),
+        "{text}"
+    );
+    let spec = d("spec.toml");
+    std::fs::write(
+        &spec,
+        format!(
+            "output = {:?}\nname = \"burgers-external\"\n[snapshots]\nfile = \"all.npz\"\nkey = \"u\"\n\
+             axes = [\"trajectory\", \"time\", \"x\"]\n[times]\nfile = \"all.npz\"\nkey = \"t\"\n\
+             [parameters]\nviscosity = {{ file = \"all.npz\", key = \"nu\" }}\n",
+            path(&d("from-npz.h5"))
+        ),
+    )
+    .unwrap();
+    let (ok, text) = galerkin(&["import", path(&spec)]);
+    assert!(ok, "{text}");
+    let (ok, text) = galerkin(&[
+        "import",
+        "--snapshots",
+        &format!("{}:fields/u", path(&d("ext.h5"))),
+        "--axes",
+        "time,trajectory,x",
+        "--times",
+        &format!("{}:t", path(&d("ext.h5"))),
+        "--param",
+        &format!("viscosity={}", viscosities(&native)),
+        "--name",
+        "burgers-external",
+        "-o",
+        path(&d("from-h5.h5")),
+    ]);
+    assert!(ok, "{text}");
+    let original = Dataset::open(&native).unwrap();
+    for file in ["from-npy.h5", "from-npz.h5", "from-h5.h5"] {
+        let imported = Dataset::open(&d(file)).unwrap();
+        assert!(imported.is_imported());
+        assert_eq!(imported.shape(), original.shape(), "{file}");
+        assert_eq!(imported.times().unwrap(), original.times().unwrap());
+        for i in 0..4 {
+            assert_eq!(
+                imported.trajectory(i).unwrap(),
+                original.trajectory(i).unwrap(),
+                "{file}: trajectory {i}"
+            );
+            assert_eq!(
+                imported.parameters(i).unwrap(),
+                original.parameters(i).unwrap()
+            );
+        }
+        // No recipe is invented: a method that needs the full model says so.
+        let (ok, text) = galerkin(&[
+            "reduce",
+            path(&d(file)),
+            "--rank",
+            "4",
+            "-o",
+            path(&d("g.h5")),
+        ]);
+        assert!(
+            !ok && text.contains("no full model") && text.contains("--method opinf"),
+            "{text}"
+        );
+        let (ok, text) = galerkin(&[
+            "reduce",
+            path(&d(file)),
+            "--rank",
+            "4",
+            "--method",
+            "galerkin-closure",
+            "-o",
+            path(&d("g.h5")),
+        ]);
+        assert!(!ok && text.contains("no full model"), "{text}");
+        assert!(!d("g.h5").exists());
+        let (ok, text) = galerkin(&["info", path(&d(file))]);
+        assert!(ok && text.contains("burgers-external"), "{text}");
+    }
+    // Operator Inference (and DMD) of the imported file equals that of the original, with
+    // the same L² weights (--cell-weights: the imported /weights against the grid's cell).
+    for (method, extra) in [("opinf", "--cell-weights"), ("dmd", "--no-center")] {
+        let roms: Vec<ReducedModel> = [&native, &from_npy]
+            .iter()
+            .map(|input| {
+                let rom = dir.join(format!(
+                    "{method}-{}",
+                    input.file_name().unwrap().to_str().unwrap()
+                ));
+                let (ok, text) = galerkin(&[
+                    "reduce",
+                    path(input),
+                    "--method",
+                    method,
+                    "--rank",
+                    "4",
+                    extra,
+                    "-o",
+                    path(&rom),
+                ]);
+                assert!(ok && text.contains(&format!("ROM `{method}`")), "{text}");
+                ReducedModel::load(&rom).unwrap()
+            })
+            .collect();
+        let (a, b) = (&roms[0], &roms[1]);
+        // The cell area 1/64 and the imported weights 1/64 are the same numbers, but the
+        // weights enter the SVD through their square roots: equal to round-off.
+        let close = |x: &faer::Mat<f64>, y: &faer::Mat<f64>| {
+            (x - y).norm_max() <= 1e-9 * x.norm_max().max(1.0)
+        };
+        assert!(
+            close(&a.linear.fixed, &b.linear.fixed),
+            "{method}: Â differs"
+        );
+        assert_eq!(a.grid_shape, b.grid_shape);
+        assert_eq!(b.pde, "burgers-external");
+        assert!(a.recipe.contains("burgers") && b.recipe.is_empty());
+        assert_eq!(
+            a.learned.as_ref().unwrap().lambda,
+            b.learned.as_ref().unwrap().lambda
+        );
+    }
+    // The imported ROM runs through evaluate on imported data (one ROM step per save, the
+    // file having no solver step), also on a window, and exports to the portable format.
+    let rom = dir.join("opinf-from-npy.h5");
+    let (ok, text) = galerkin(&["evaluate", path(&rom), path(&from_npy), "--times", "2..11"]);
+    assert!(
+        ok && text.contains("ROM `opinf` r = 4 for burgers-external"),
+        "{text}"
+    );
+    let (ok, text) = galerkin(&["evaluate", path(&rom), path(&native)]);
+    assert!(!ok && text.contains("burgers-external"), "{text}");
+    let (ok, text) = galerkin(&["export-rom", path(&rom), "-o", path(&d("o.safetensors"))]);
+    assert!(ok && text.contains("portable `opinf` ROM"), "{text}");
+    let back = galerkin::workflow::read_portable(&d("o.safetensors")).unwrap();
+    assert_eq!(back.kind(), galerkin::rom::RomKind::Opinf);
+}
+
+#[test]
+fn bad_imports_are_clear_errors() {
+    let dir = common::temp_dir("import-bad");
+    let native = simulated(&dir);
+    write_external(&native, &dir);
+    let d = |name: &str| path(&dir.join(name)).to_string();
+    let out = d("out.h5");
+    let import = |args: &[&str]| {
+        let mut all = vec!["import"];
+        all.extend_from_slice(args);
+        galerkin(&all)
+    };
+    let cases: [(&[&str], &str); 9] = [
+        (
+            &["--snapshots", &d("nan.npy"), "--dt", "0.05", "-o", &out],
+            "NaN at trajectory 1, snapshot 3, value 7",
+        ),
+        (
+            &["--snapshots", &d("one.npy"), "--dt", "0.05", "-o", &out],
+            "at least 2 snapshots per trajectory",
+        ),
+        (
+            &[
+                "--snapshots",
+                &d("one.npy"),
+                "--times",
+                &d("t_short.npy"),
+                "-o",
+                &out,
+            ],
+            "at least 2 snapshots",
+        ),
+        (
+            &[
+                "--snapshots",
+                &format!("{}:u", d("all.npz")),
+                "--times",
+                &d("t_short.npy"),
+                "-o",
+                &out,
+            ],
+            "one per snapshot (11",
+        ),
+        (
+            &[
+                "--snapshots",
+                &format!("{}:u", d("all.npz")),
+                "--times",
+                &d("t_back.npy"),
+                "-o",
+                &out,
+            ],
+            "strictly increasing",
+        ),
+        (
+            &[
+                "--snapshots",
+                &d("u_xtk.npy"),
+                "--axes",
+                "x,time,depth",
+                "--dt",
+                "0.05",
+                "-o",
+                &out,
+            ],
+            "snapshots.axes",
+        ),
+        (
+            &[
+                "--snapshots",
+                &d("u_xtk.npy"),
+                "--axes",
+                "x,time,trajectory",
+                "-o",
+                &out,
+            ],
+            "exactly one of",
+        ),
+        (
+            &["--snapshots", &d("t.npy"), "--dt", "0.05", "-o", &out],
+            "snapshots.axes",
+        ),
+        (
+            &[
+                "--snapshots",
+                &format!("{}:nope", d("all.npz")),
+                "--dt",
+                "0.05",
+                "-o",
+                &out,
+            ],
+            "one of the archive's entries",
+        ),
+    ];
+    for (args, expected) in cases {
+        let (ok, text) = import(args);
+        assert!(!ok && text.contains(expected), "{args:?}: {text}");
+        assert!(!Path::new(&out).exists(), "{args:?} wrote a file");
+    }
+    // An existing output is refused without --force; an input is never overwritten.
+    let good = [
+        "--snapshots",
+        &d("u_xtk.npy"),
+        "--axes",
+        "x,time,trajectory",
+        "--dt",
+        "0.05",
+    ];
+    let (ok, text) = import(&[&good[..], &["-o", &out]].concat());
+    assert!(ok, "{text}");
+    let (ok, text) = import(&[&good[..], &["-o", &out]].concat());
+    assert!(!ok && text.contains("--force"), "{text}");
+    let (ok, text) = import(&[&good[..], &["-o", &d("u_xtk.npy"), "--force"]].concat());
+    assert!(!ok && text.contains("other than the input"), "{text}");
+    // Too few snapshots for the unknowns of Operator Inference at this rank: says how many.
+    // 4 trajectories × 11 saves = 44 < 1 + 12 + 78 = 91 unknowns at r = 12.
+    let (ok, text) = galerkin(&[
+        "reduce",
+        &out,
+        "--method",
+        "opinf",
+        "--rank",
+        "12",
+        "-o",
+        &d("r.h5"),
+    ]);
+    assert!(!ok && text.contains("= 44: allowed at least 91"), "{text}");
+    assert!(!Path::new(&d("r.h5")).exists());
+}
