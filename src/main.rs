@@ -71,6 +71,11 @@ struct LearnArgs {
     /// Growth bound of the λ selection: a candidate leaving GROWTH × max|q| is rejected.
     #[arg(long, default_value_t = 2.0)]
     growth: f64,
+    /// Score each λ candidate on consecutive segments of this many saves, each run from its
+    /// own first state (default: whole trajectories). For chaotic data (KS), where every
+    /// model decorrelates within a few Lyapunov times, e.g. 160 saves.
+    #[arg(long, value_name = "SAVES")]
+    score_window: Option<usize>,
     /// Make the learned constant and linear operators affine in this parameter
     /// (repeatable), e.g. --affine viscosity: one model for held-out parameter values.
     #[arg(long = "affine", value_name = "NAME")]
@@ -428,6 +433,9 @@ enum Command {
     ///
     /// Groups `operators` and `nsm` (neural operators, a few minutes each): see
     /// figures/operators-results.md and figures/nsm-results.md.
+    /// Group `learned`: Galerkin, Operator Inference, the Galerkin + learned closure and DMD
+    /// on one basis for Burgers and KS L = 22, trained on a window and run past it (error
+    /// vs time → figures/learned-results.md).
     /// Group `lifting`: the energy-quadratized wave ROMs against DEIM (energy error vs
     /// time, error vs r, timings, parametric Klein–Gordon → figures/lifting-results.md).
     /// Group `rom`: simulates any missing trajectory file (data/rom-*.h5), then: error vs r for
@@ -440,7 +448,8 @@ enum Command {
         #[arg(long)]
         quiet: bool,
         /// Only one group: `rom` (POD-Galerkin, DEIM), `lifting` (energy-quadratized
-        /// wave ROMs), `adaptive` (indicator-driven enrichment), `operators` (FNO: Muon vs
+        /// wave ROMs), `adaptive` (indicator-driven enrichment), `learned` (Galerkin,
+        /// Operator Inference, Galerkin + closure, DMD: error vs time), `operators` (FNO: Muon vs
         /// AdamW on FNO Burgers, FNO-2D rollout) or `nsm` (neural spectral method vs the
         /// solver at matched accuracy).
         #[arg(long, value_enum)]
@@ -778,6 +787,7 @@ fn learned_method(method: ReduceMethod, a: &LearnArgs) -> galerkin::workflow::Le
             a.quadratic_ratios.clone()
         },
         growth: a.growth,
+        score_window: a.score_window,
         affine_parameters: a.affine.clone(),
         ..defaults
     };

@@ -2,12 +2,16 @@
 
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use faer::Mat;
+
 use galerkin::basis::Truncation;
+use galerkin::rom::learn::{learn, LearnOptions, ReducedTrajectory};
 use galerkin::rom::wave_run::{build_lifted, simulate_wave, WaveTrajectory};
 use galerkin::rom::{
-    build_model, MatrixSource, Pod, PodOptions, PointSelection, ReducedModel, Reduction,
+    build_model, MatrixSource, Pod, PodOptions, PointSelection, ReducedModel, Reduction, RomKind,
 };
 use galerkin::workflow::{write_portable, write_portable_lifted, LiftedRomFile};
 use galerkin_runtime::RomModel;
@@ -74,11 +78,14 @@ impl Case {
         model
     }
 
-    /// r = 8: Galerkin on a centred, cell-weighted POD, and Q-DEIM (16 points) on a
-    /// centred Euclidean one.
+    /// r = 8: Galerkin on a centred, cell-weighted POD, Q-DEIM (16 points) on a centred
+    /// Euclidean one, and the Galerkin model with a closure learned from the trajectory
+    /// (kind `galerkin-closure`: the learned kinds run as the Galerkin one does).
     pub fn models(&self) -> Vec<ReducedModel> {
+        let galerkin = self.build(&self.pod(Some(1.0 / 128.0)), Reduction::Galerkin);
+        let closure = self.closure(&galerkin);
         vec![
-            self.build(&self.pod(Some(1.0 / 128.0)), Reduction::Galerkin),
+            galerkin,
             self.build(
                 &self.pod(None),
                 Reduction::Hyper {
@@ -86,7 +93,30 @@ impl Case {
                     selection: PointSelection::Qdeim,
                 },
             ),
+            closure,
         ]
+    }
+
+    /// `galerkin` plus the closure Operator Inference learns from the trajectory.
+    fn closure(&self, galerkin: &ReducedModel) -> ReducedModel {
+        let n = self.n();
+        let states = Mat::from_fn(galerkin.rank(), self.traj.times.len(), |i, j| {
+            galerkin
+                .project(&self.traj.data[j * n..(j + 1) * n])
+                .unwrap()[i]
+        });
+        let data = [ReducedTrajectory {
+            states,
+            times: self.traj.times.clone(),
+            parameters: BTreeMap::from([("viscosity".to_string(), 0.01)]),
+        }];
+        learn(
+            galerkin,
+            RomKind::GalerkinClosure,
+            &data,
+            &LearnOptions::default(),
+        )
+        .unwrap()
     }
 }
 

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 mod adaptive;
+mod learned;
 mod lifting;
 #[cfg(feature = "operators")]
 mod nsm;
@@ -40,6 +41,8 @@ pub enum FigureGroup {
     Lifting,
     /// Indicator-driven adaptive enrichment, local bases, operator EIM.
     Adaptive,
+    /// Galerkin, Operator Inference, Galerkin + learned closure and DMD on one basis.
+    Learned,
     /// FNO: Muon vs AdamW on FNO Burgers, FNO-2D rollout.
     #[cfg(feature = "operators")]
     Operators,
@@ -57,7 +60,8 @@ pub struct FiguresOptions {
     pub out: PathBuf,
     /// No progress bars.
     pub quiet: bool,
-    /// Only this group (`rom`, `lifting`, `adaptive`, `operators` or `nsm`); all if `None`.
+    /// Only this group (`rom`, `lifting`, `adaptive`, `learned`, `operators` or `nsm`); all
+    /// if `None`.
     pub only: Option<FigureGroup>,
 }
 
@@ -456,6 +460,7 @@ pub fn run_all(opts: &FiguresOptions) -> Result<String> {
             FigureGroup::Rom => rom_group(opts)?,
             FigureGroup::Lifting => lifting::run(opts)?,
             FigureGroup::Adaptive => adaptive::run_group(opts)?,
+            FigureGroup::Learned => learned::run_group(opts)?,
             #[cfg(feature = "operators")]
             FigureGroup::Operators => operators::run_group(opts)?,
             #[cfg(feature = "operators")]
