@@ -41,7 +41,8 @@ enum ReduceMethod {
     /// The Galerkin model plus a closure learned by operator inference from its residual
     /// (simulated files: needs the full model).
     GalerkinClosure,
-    /// Dynamic mode decomposition (exact, or BOP-DMD with --dmd-bags): a linear model.
+    /// Dynamic mode decomposition (exact, or BOP-DMD with --dmd-bags): a linear model on
+    /// an uncentred POD.
     Dmd,
 }
 
@@ -76,6 +77,10 @@ struct LearnArgs {
     /// model decorrelates within a few Lyapunov times, e.g. 160 saves.
     #[arg(long, value_name = "SAVES")]
     score_window: Option<usize>,
+    /// Skip the stability check of the λ selection (by default each candidate's run continues
+    /// past the training data for as long again and must stay within --growth × max|q|).
+    #[arg(long)]
+    no_stability_check: bool,
     /// Make the learned constant and linear operators affine in this parameter
     /// (repeatable), e.g. --affine viscosity: one model for held-out parameter values.
     #[arg(long = "affine", value_name = "NAME")]
@@ -788,6 +793,7 @@ fn learned_method(method: ReduceMethod, a: &LearnArgs) -> galerkin::workflow::Le
         },
         growth: a.growth,
         score_window: a.score_window,
+        stability_check: !a.no_stability_check,
         affine_parameters: a.affine.clone(),
         ..defaults
     };
@@ -833,9 +839,16 @@ fn learned_report(learned: &galerkin::rom::Learned) -> String {
         .iter()
         .filter(|s| s.training_error.is_finite())
         .count();
+    let prior = match (learned.kind, learned.toward_galerkin) {
+        (galerkin::rom::RomKind::GalerkinClosure, true) => ", toward the Galerkin operators",
+        (galerkin::rom::RomKind::GalerkinClosure, false) => {
+            ", toward zero (Operator Inference fitted the training data better)"
+        }
+        _ => "",
+    };
     format!(
-        "λ = {:e} (quadratic × {}) chosen from {} candidates ({} stayed bounded); training \
-         error {:.3e}; operators learned in {:.4} s",
+        "λ = {:e} (quadratic × {}{prior}) chosen from {} candidates ({} stayed bounded); \
+         training error {:.3e}; operators learned in {:.4} s",
         learned.lambda,
         learned.quadratic_ratio,
         learned.scores.len(),
@@ -950,9 +963,22 @@ fn reduce(args: ReduceArgs) -> Result<()> {
     };
     let start = std::time::Instant::now();
     let (model, pod) = galerkin::workflow::reduce(&dataset, &opts)?;
-    model.save(&output)?;
+    save_and_report(&model, &pod, &args, &output, start)?;
+    Ok(())
+}
+
+/// Saves a reduced model (and its portable file with --portable) and prints what was built.
+fn save_and_report(
+    model: &galerkin::rom::ReducedModel,
+    pod: &galerkin::rom::Pod,
+    args: &ReduceArgs,
+    output: &std::path::Path,
+    start: std::time::Instant,
+) -> Result<()> {
+    use galerkin::basis::Truncation;
+    model.save(output)?;
     if let Some(portable) = &args.portable {
-        galerkin::workflow::write_portable(&model, portable, args.force)?;
+        galerkin::workflow::write_portable(model, portable, args.force)?;
         println!("portable ROM → {}", portable.display());
     }
     println!(
@@ -977,7 +1003,6 @@ fn reduce_learned(
     truncation: galerkin::basis::Truncation,
     output: &std::path::Path,
 ) -> Result<()> {
-    use galerkin::basis::Truncation;
     use galerkin::rom::PodOptions;
     use galerkin::workflow::LearnedReduceOptions;
     let mut pod = PodOptions {
@@ -1001,23 +1026,7 @@ fn reduce_learned(
     };
     let start = std::time::Instant::now();
     let (model, pod) = galerkin::workflow::reduce_learned(dataset, &opts)?;
-    model.save(output)?;
-    if let Some(portable) = &args.portable {
-        galerkin::workflow::write_portable(&model, portable, args.force)?;
-        println!("portable ROM → {}", portable.display());
-    }
-    println!(
-        "POD ({}) of {} snapshots: r = {} modes, discarded energy {:.2e}\n\
-         ROM `{}` for {} built in {:.2} s → {}",
-        pod.method.name(),
-        pod.n_snapshots,
-        model.rank(),
-        Truncation::discarded_energy(&pod.singular_values, model.rank()),
-        model.kind().name(),
-        model.pde,
-        start.elapsed().as_secs_f64(),
-        output.display()
-    );
+    save_and_report(&model, &pod, args, output, start)?;
     if let Some(learned) = &model.learned {
         println!("{}", learned_report(learned));
     }

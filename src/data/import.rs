@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::error::{hdf5_error, DataError, Result};
-use super::writer::{write_string_attr, SCHEMA_VERSION};
+use super::writer::{create_parent_dir, write_string_attr, SCHEMA_VERSION};
 
 /// The `origin` attribute of imported files.
 pub const IMPORTED_ORIGIN: &str = "imported";
@@ -751,13 +751,7 @@ struct Extras<'a> {
 /// Writes the native file at `output` under a temporary name, then renames it.
 fn write_imported(output: &Path, u: &Array, e: &Extras<'_>) -> Result<()> {
     let tmp = PathBuf::from(format!("{}.tmp", output.display()));
-    if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| DataError::Io {
-            action: "create output directory",
-            path: dir.to_path_buf(),
-            source,
-        })?;
-    }
+    create_parent_dir(output)?;
     let (n_traj, n_t) = (u.shape[0], u.shape[1]);
     let per = u.data.len() / (n_traj * n_t);
     let write = || -> hdf5::Result<()> {

@@ -111,13 +111,7 @@ impl TrajectoryWriter {
                 done,
             });
         }
-        if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| DataError::Io {
-                action: "create output directory",
-                path: dir.to_path_buf(),
-                source,
-            })?;
-        }
+        create_parent_dir(&output)?;
         let file = hdf5::File::create(&partial).map_err(hdf5_error(&partial))?;
         let writer = Self {
             file,
@@ -291,6 +285,18 @@ impl TrajectoryWriter {
         })?;
         Ok(output)
     }
+}
+
+/// Creates the directory `output` goes into, if it has one and it is missing.
+pub(crate) fn create_parent_dir(output: &Path) -> Result<()> {
+    if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| DataError::Io {
+            action: "create output directory",
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    Ok(())
 }
 
 /// Writes a variable-length UTF-8 string attribute.

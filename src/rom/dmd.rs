@@ -107,7 +107,16 @@ pub fn exact_dmd(q: MatRef<'_, f64>, starts: &[usize], dt: f64, stable: bool) ->
     let x = Mat::from_fn(r, pairs.len(), |i, p| q[(i, pairs[p])]);
     let y = Mat::from_fn(r, pairs.len(), |i, p| q[(i, pairs[p] + 1)]);
     // Ã = Y X⁺ by least squares on Xᵀ Ãᵀ = Yᵀ.
-    let at = crate::basis::regularized_least_squares(x.transpose(), y.transpose(), 0.0)?;
+    let at = crate::basis::regularized_least_squares(x.transpose(), y.transpose(), 0.0).map_err(
+        |_| {
+            invalid(
+                "DMD snapshots",
+                format!("rank below r = {r}"),
+                "snapshots that span all r reduced coordinates (use fewer modes: the data \
+                 have fewer independent directions)",
+            )
+        },
+    )?;
     let a = at.transpose().to_owned();
     let eigen = a
         .eigen()

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use super::error::{invalid, Result};
+use super::error::{invalid, Result, RomError};
 use super::integrate::{solve, RomIntegrator};
 use super::model::ReducedModel;
 use crate::basis::distance;
@@ -41,9 +41,10 @@ pub struct Comparison {
     pub coefficients: Vec<Vec<f64>>,
 }
 
-/// Runs `model` from the projection of `reference[0]` over the saves `times` (uniformly
-/// spaced, a whole number of `opts.dt` apart) and compares with `reference` (snapshot-major,
-/// `times.len()` snapshots of the model's size).
+/// Runs `model` from the projection of `reference[0]` over the saves `times` and compares
+/// with `reference` (snapshot-major, `times.len()` snapshots of the model's size). Uniform
+/// saves must be a whole number of `opts.dt` apart; non-uniform ones (imported data) are
+/// reached exactly, each interval in equal steps of at most `opts.dt`.
 pub fn run_against(
     model: &ReducedModel,
     reference: &[f64],
@@ -59,28 +60,51 @@ pub fn run_against(
         ));
     }
     let interval = times[1] - times[0];
+    let uniform = times
+        .windows(2)
+        .all(|w| ((w[1] - w[0]) - interval).abs() <= 1e-9 * interval.abs());
     let ratio = interval / opts.dt;
-    if !(ratio >= 1.0 - 1e-9 && (ratio - ratio.round()).abs() <= 1e-6 * ratio) {
+    if uniform && !(ratio >= 1.0 - 1e-9 && (ratio - ratio.round()).abs() <= 1e-6 * ratio) {
         return Err(invalid(
             "dt",
             opts.dt,
             &format!("a divisor of the save interval {interval}"),
         ));
     }
-    let save_every = ratio.round() as usize;
-    let n_steps = save_every * (times.len() - 1);
+    if !(opts.dt.is_finite() && opts.dt > 0.0 && times.windows(2).all(|w| w[1] > w[0])) {
+        return Err(invalid(
+            "dt / times",
+            format!("{} / {:?}…", opts.dt, &times[..times.len().min(4)]),
+            "dt > 0 and strictly increasing save times",
+        ));
+    }
     let snapshot = |i: usize| &reference[i * n..(i + 1) * n];
     let x0 = model.project(snapshot(0))?;
     let mut online = model.online(&opts.parameters)?;
     let start = Instant::now();
-    let coefficients = solve(
-        &mut online,
-        opts.integrator,
-        &x0,
-        opts.dt,
-        n_steps,
-        save_every,
-    )?;
+    // The run starts at times[0]: a blow-up is reported at the file's time.
+    let (coefficients, n_steps) = if uniform {
+        let save_every = ratio.round() as usize;
+        let n_steps = save_every * (times.len() - 1);
+        let states = solve(
+            &mut online,
+            opts.integrator,
+            &x0,
+            opts.dt,
+            n_steps,
+            save_every,
+        )
+        .map_err(|e| match e {
+            RomError::BlowUp { time, step } => RomError::BlowUp {
+                time: times[0] + time,
+                step,
+            },
+            other => other,
+        })?;
+        (states, n_steps)
+    } else {
+        solve_through(&mut online, opts.integrator, &x0, times, opts.dt)?
+    };
     let online_seconds = start.elapsed().as_secs_f64();
     let (mut err, mut proj, mut norm) = (Vec::new(), Vec::new(), Vec::new());
     let mut full = vec![0.0; n];
@@ -116,6 +140,39 @@ pub fn run_against(
         steps: n_steps,
         coefficients,
     })
+}
+
+/// The states at every time of `times` (non-uniform) from `x0` at `times[0]`: each
+/// interval in ⌈interval / dt⌉ equal steps; the states and the number of steps.
+fn solve_through(
+    online: &mut super::model::Online<'_>,
+    integrator: super::integrate::RomIntegrator,
+    x0: &[f64],
+    times: &[f64],
+    dt: f64,
+) -> Result<(Vec<Vec<f64>>, usize)> {
+    let radius = online.linear_spectral_radius();
+    let mut stepper = super::integrate::Stepper::new(integrator, online, dt)?;
+    let mut x = x0.to_vec();
+    let mut states = vec![x.clone()];
+    let mut steps = 0;
+    for w in times.windows(2) {
+        let interval = w[1] - w[0];
+        let count = ((interval / dt - 1e-9).ceil() as usize).max(1);
+        stepper.set_step(interval / count as f64, radius)?;
+        for _ in 0..count {
+            stepper.step(online, &mut x);
+            steps += 1;
+        }
+        if x.iter().any(|v| !v.is_finite()) {
+            return Err(RomError::BlowUp {
+                time: w[1],
+                step: steps,
+            });
+        }
+        states.push(x.clone());
+    }
+    Ok((states, steps))
 }
 
 /// Seconds per step of the full model (median of `repeats` runs of `steps` steps of the

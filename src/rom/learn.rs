@@ -15,9 +15,11 @@
 //! ones. For each ratio ρ one SVD ([`TikhonovPath`]) serves every λ; each candidate model is
 //! integrated over the training trajectories from their first states and scored by its
 //! relative error, a run that leaves the box `growth` × max|q| counting as a failure
-//! (McQuarrie, Huang & Willcox, J. R. Soc. N. Z. 51, 2021). A closure also scores the
-//! Galerkin model alone (λ = ∞), so it is never chosen worse than Galerkin on the training
-//! data. The learned model is a [`ReducedModel`] of the Galerkin layout: it saves, exports
+//! (McQuarrie, Huang & Willcox, J. R. Soc. N. Z. 51, 2021). A closure scores two priors of
+//! the same least squares — Tikhonov toward the Galerkin operators (min ‖D O − Y‖² +
+//! λ²‖Γ(O − O_G)‖², the residual fit) and toward zero (plain Operator Inference) — and the
+//! Galerkin model alone (λ = ∞): on the training data it is never worse than either the
+//! Galerkin model or Operator Inference on the same grid. The learned model is a [`ReducedModel`] of the Galerkin layout: it saves, exports
 //! and runs like every other ROM.
 
 use std::collections::BTreeMap;
@@ -58,6 +60,10 @@ pub struct LearnOptions {
     pub growth: f64,
     /// RK4 steps per save interval when scoring (more where the stability rule asks).
     pub substeps: usize,
+    /// Reject a candidate that leaves the growth box when its last scored run continues past
+    /// the data for as long again (a stability check beyond the training window, as the
+    /// Operator Inference literature integrates over the prediction horizon).
+    pub stability_check: bool,
     /// Score on consecutive segments of this many saves, each run from its own first
     /// state, instead of whole trajectories (`None`): for chaotic data, where any model
     /// decorrelates within a few Lyapunov times, the score must measure the short-time
@@ -70,7 +76,8 @@ pub struct LearnOptions {
 
 impl Default for LearnOptions {
     /// Fourth-order derivatives, λ ∈ {10⁻⁶, …, 10³}, ratios {1, 10, 100}, growth 2, one
-    /// substep per save interval, whole trajectories scored, no parametric terms.
+    /// substep per save interval, whole trajectories scored and checked as long again past
+    /// them, no parametric terms.
     fn default() -> Self {
         Self {
             derivative_order: 4,
@@ -78,6 +85,7 @@ impl Default for LearnOptions {
             quadratic_ratios: vec![1.0, 10.0, 100.0],
             growth: 2.0,
             substeps: 1,
+            stability_check: true,
             score_window: None,
             affine_parameters: Vec::new(),
         }
@@ -114,6 +122,7 @@ impl ReducedModel {
 /// and what scoring needs.
 struct Problem {
     data: Mat<f64>,
+    /// [Y − f_base | Y] (k × 2r): the residual of the base model, then the raw targets.
     targets: Mat<f64>,
     bound: f64,
     scale: f64,
@@ -170,50 +179,90 @@ pub fn learn(
         .iter()
         .map(|p| data[0].parameters[p])
         .collect();
-    let build = |o: &Mat<f64>, ratio: f64| corrected(base, base_h, o, ratio, opts, &thetas0);
+    // Two priors for the closure: Tikhonov toward the Galerkin operators (the residual
+    // columns of the solution) and toward zero (plain Operator Inference, the raw columns);
+    // Operator Inference's base is zero, so its one prior is both.
+    let zero = LinearPart {
+        terms: Vec::new(),
+        fixed: Mat::zeros(r, r),
+        constant: vec![0.0; r],
+    };
+    let zero_h = vec![0.0; base_h.len()];
+    let priors: &[bool] = if kind == RomKind::GalerkinClosure {
+        &[true, false]
+    } else {
+        &[true]
+    };
+    let build = |o: &Mat<f64>, ratio: f64, toward_base: bool| {
+        let (linear, h, columns) = if toward_base {
+            (&base.linear, base_h.as_slice(), 0..r)
+        } else {
+            (&zero, zero_h.as_slice(), r..2 * r)
+        };
+        let o = o.subcols(columns.start, r).to_owned();
+        corrected(linear, h, &o, ratio, opts, &thetas0)
+    };
     let score = |linear: &LinearPart, nonlinear: &Nonlinear| {
         training_error(linear, nonlinear, data, opts, &problem)
     };
-    // Candidates (λ, ρ), scored in parallel; the order of `scores` is the grid's.
+    // Candidates (prior, ρ, λ), scored in parallel; the order of `scores` is the grid's.
     let mut scores = Vec::new();
-    let mut best: Option<(f64, f64, f64)> = None;
+    let mut best: Option<(f64, RegularizationScore)> = None;
+    let mut consider = |candidate: RegularizationScore, scores: &mut Vec<RegularizationScore>| {
+        let e = candidate.training_error;
+        if e.is_finite() && best.as_ref().is_none_or(|(b, _)| e < *b) {
+            best = Some((e, candidate));
+        }
+        scores.push(candidate);
+    };
     for &ratio in &opts.quadratic_ratios {
         let path = problem.path(r, ratio)?;
-        let errors: Vec<f64> = opts
-            .lambdas
-            .par_iter()
-            .map(|&lambda| match path.solve(lambda) {
-                Ok(o) => {
-                    let (linear, nonlinear) = build(&o, ratio);
-                    score(&linear, &nonlinear)
-                }
-                // λ = 0 on data that do not determine the operators: not a candidate.
-                Err(_) => Ok(f64::INFINITY),
-            })
-            .collect::<Result<_>>()?;
-        for (&lambda, &training_error) in opts.lambdas.iter().zip(&errors) {
-            scores.push(RegularizationScore {
-                lambda,
-                quadratic_ratio: ratio,
-                training_error,
-            });
-            if training_error.is_finite() && best.is_none_or(|(e, _, _)| training_error < e) {
-                best = Some((training_error, lambda, ratio));
+        for &toward_base in priors {
+            let errors: Vec<f64> = opts
+                .lambdas
+                .par_iter()
+                .map(|&lambda| match path.solve(lambda) {
+                    Ok(o) => {
+                        let (linear, nonlinear) = build(&o, ratio, toward_base);
+                        score(&linear, &nonlinear)
+                    }
+                    // λ = 0 on data that do not determine the operators: not a candidate.
+                    Err(_) => Ok(f64::INFINITY),
+                })
+                .collect::<Result<_>>()?;
+            for (&lambda, &training_error) in opts.lambdas.iter().zip(&errors) {
+                let toward_galerkin = toward_base && kind == RomKind::GalerkinClosure;
+                let candidate = RegularizationScore {
+                    lambda,
+                    quadratic_ratio: ratio,
+                    training_error,
+                    toward_galerkin,
+                };
+                consider(candidate, &mut scores);
             }
         }
     }
     if kind == RomKind::GalerkinClosure {
-        let training_error = score(&base.linear, &base.nonlinear)?;
-        scores.push(RegularizationScore {
+        let alone = RegularizationScore {
             lambda: f64::INFINITY,
             quadratic_ratio: 1.0,
-            training_error,
-        });
-        if training_error.is_finite() && best.is_none_or(|(e, _, _)| training_error < e) {
-            best = Some((training_error, f64::INFINITY, 1.0));
-        }
+            training_error: score(&base.linear, &base.nonlinear)?,
+            toward_galerkin: true,
+        };
+        consider(alone, &mut scores);
     }
-    let Some((training_error, lambda, ratio)) = best else {
+    if best.is_none() && kind == RomKind::GalerkinClosure {
+        // Every candidate, the Galerkin model alone included, left the box: the closure
+        // cannot do better than the model it corrects, which it keeps.
+        tracing::warn!(
+            "every closure candidate and the Galerkin model alone leave {} × max|q| over \
+             the training data: the Galerkin model is kept without a closure",
+            opts.growth
+        );
+        let alone = *scores.last().expect("the Galerkin candidate was scored");
+        best = Some((f64::INFINITY, alone));
+    }
+    let Some((training_error, chosen)) = best else {
         return Err(invalid(
             "lambdas",
             format!("{:?} × ratios {:?}", opts.lambdas, opts.quadratic_ratios),
@@ -226,14 +275,19 @@ pub fn learn(
         ));
     };
     let mut model = base.clone();
-    if lambda.is_finite() {
-        let o = problem.path(r, ratio)?.solve(lambda)?;
-        (model.linear, model.nonlinear) = build(&o, ratio);
+    if chosen.lambda.is_finite() {
+        let o = problem
+            .path(r, chosen.quadratic_ratio)?
+            .solve(chosen.lambda)?;
+        let toward_base = chosen.toward_galerkin || kind == RomKind::Opinf;
+        (model.linear, model.nonlinear) = build(&o, chosen.quadratic_ratio, toward_base);
     }
+    let (lambda, ratio) = (chosen.lambda, chosen.quadratic_ratio);
     model.learned = Some(Learned {
         kind,
         lambda,
         quadratic_ratio: ratio,
+        toward_galerkin: chosen.toward_galerkin,
         training_error,
         derivative_order: opts.derivative_order,
         scores,
@@ -305,24 +359,34 @@ fn assemble(
     };
     let total: usize = data.iter().map(|d| per_trajectory(d.states.ncols())).sum();
     if total < unknowns {
-        return Err(invalid(
-            "equations (snapshots, or intervals in the integral form)",
-            total,
-            &format!(
-                "at least {unknowns} in all (the unknowns per row at r = {r}: 1 + r + \
-                 r(r+1)/2{}); use fewer modes or more snapshots",
-                if opts.affine_parameters.is_empty() {
-                    String::new()
-                } else {
-                    format!(" + {} × (1 + r) parametric", opts.affine_parameters.len())
-                }
-            ),
-        ));
+        let needed = format!(
+            "at least {unknowns} in all (the unknowns per row at r = {r}: 1 + r + r(r+1)/2{})",
+            if opts.affine_parameters.is_empty() {
+                String::new()
+            } else {
+                format!(" + {} × (1 + r) parametric", opts.affine_parameters.len())
+            }
+        );
+        // Without regularization the data must determine every operator; with λ > 0 the
+        // Tikhonov problem is well posed, and the penalty picks what the data leave open.
+        if opts.lambdas.iter().all(|&l| l == 0.0) {
+            return Err(invalid(
+                "equations (snapshots, or intervals in the integral form)",
+                total,
+                &format!(
+                    "{needed} without regularization; use fewer modes, more snapshots or λ > 0"
+                ),
+            ));
+        }
+        tracing::warn!(
+            "{total} equations for {unknowns} unknowns per row: the data do not determine \
+             the operators ({needed} would); the λ > 0 candidates choose them"
+        );
     }
     let known = base.parameter_names();
     let mut problem = Problem {
         data: Mat::zeros(total, unknowns),
-        targets: Mat::zeros(total, r),
+        targets: Mat::zeros(total, 2 * r),
         bound: 0.0,
         scale: 0.0,
     };
@@ -393,9 +457,9 @@ fn assemble(
                     problem.data[(at, c)] = half * (rows[(j, c)] + rows[(j + 1, c)]);
                 }
                 for i in 0..r {
-                    problem.targets[(at, i)] = traj.states[(i, j + 1)]
-                        - traj.states[(i, j)]
-                        - half * (rhs[(j, i)] + rhs[(j + 1, i)]);
+                    let raw = traj.states[(i, j + 1)] - traj.states[(i, j)];
+                    problem.targets[(at, i)] = raw - half * (rhs[(j, i)] + rhs[(j + 1, i)]);
+                    problem.targets[(at, r + i)] = raw;
                 }
                 at += 1;
             }
@@ -407,6 +471,7 @@ fn assemble(
                 }
                 for i in 0..r {
                     problem.targets[(at, i)] = dq[(i, j)] - rhs[(j, i)];
+                    problem.targets[(at, r + i)] = dq[(i, j)];
                 }
                 at += 1;
             }
@@ -419,19 +484,20 @@ fn assemble(
     Ok(problem)
 }
 
-/// `base`'s operators plus the learned correction `o` (rows: constant, linear, quadratic
-/// scaled by 1/`ratio`, then per affine parameter its constant and linear rows).
+/// The operators `base_linear`, `base_h` plus the learned correction `o` (rows: constant,
+/// linear, quadratic scaled by 1/`ratio`, then per affine parameter its constant and
+/// linear rows; r columns).
 fn corrected(
-    base: &ReducedModel,
+    base_linear: &LinearPart,
     base_h: &[f64],
     o: &Mat<f64>,
     ratio: f64,
     opts: &LearnOptions,
     thetas0: &[f64],
 ) -> (LinearPart, Nonlinear) {
-    let r = base.rank();
+    let r = o.ncols();
     let pairs = r * (r + 1) / 2;
-    let mut linear = base.linear.clone();
+    let mut linear = base_linear.clone();
     for k in 0..r {
         linear.constant[k] += o[(0, k)];
         for i in 0..r {
@@ -496,9 +562,22 @@ fn training_error(
             let states = traj.states.subcols(start, end - start);
             let q0: Vec<f64> = states.col(0).iter().copied().collect();
             let times = &traj.times[start..end];
-            match integrate(&mut online, &q0, times, opts.substeps, problem.bound)? {
-                Some(run) => squared += (&run - states).squared_norm_l2(),
-                None => return Ok(f64::INFINITY),
+            let Some(run) = integrate(&mut online, &q0, times, opts.substeps, problem.bound)?
+            else {
+                return Ok(f64::INFINITY);
+            };
+            squared += (&run - states).squared_norm_l2();
+            // Past the data: the last segment runs on for as long again, unscored, and must
+            // stay in the box (a model that blows up just after the window is no candidate).
+            if end == k && opts.stability_check {
+                let last: Vec<f64> = run.col(run.ncols() - 1).iter().copied().collect();
+                let beyond: Vec<f64> = times
+                    .iter()
+                    .map(|t| t - times[0] + times[times.len() - 1])
+                    .collect();
+                if integrate(&mut online, &last, &beyond, opts.substeps, problem.bound)?.is_none() {
+                    return Ok(f64::INFINITY);
+                }
             }
         }
     }

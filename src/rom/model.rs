@@ -166,6 +166,10 @@ pub struct Learned {
     pub lambda: f64,
     /// The quadratic operator's λ over `lambda` (its own, larger regularization).
     pub quadratic_ratio: f64,
+    /// Whether the chosen operators were regularized toward the Galerkin ones (a closure's
+    /// residual fit, or the Galerkin model alone) rather than toward zero (Operator
+    /// Inference: what a closure picks when that fits the training data better).
+    pub toward_galerkin: bool,
     /// Relative error of the chosen model integrated over the training trajectories.
     pub training_error: f64,
     /// The order of the finite-difference time derivatives (0 where none were taken).

@@ -219,6 +219,9 @@ pub struct RegularizationScore {
     pub lambda: f64,
     /// The quadratic operator's λ over `lambda`.
     pub quadratic_ratio: f64,
+    /// Whether the candidate is regularized toward the Galerkin operators (a closure's
+    /// residual fit) rather than toward zero (Operator Inference).
+    pub toward_galerkin: bool,
     /// Relative error ‖Q̃ − Q‖_F / ‖Q‖_F of the model integrated over the training
     /// trajectories from their first states; infinite when a run blew up or broke the
     /// growth bound.

@@ -81,8 +81,15 @@ pub fn reduce_learned(
             .into());
         }
     }
-    let pod = Pod::compute(&mut source, &opts.pod)?;
+    // DMD fits a linear model q' = Â q, which the snapshot mean would make affine: its
+    // POD is not centred.
+    let pod_opts = PodOptions {
+        center: opts.pod.center && !matches!(opts.method, LearnedMethod::Dmd(_)),
+        ..opts.pod.clone()
+    };
+    let pod = Pod::compute(&mut source, &pod_opts)?;
     let data = reduced_trajectories(dataset, &pod, &used, window)?;
+
     let pde = dataset.attribute("pde").unwrap_or_default();
     let mut model = match &opts.method {
         LearnedMethod::Opinf(learn_opts) => learn(
@@ -147,7 +154,8 @@ fn uniform_step(times: &[f64]) -> Result<f64> {
 }
 
 /// The DMD model dq/dt = Â q on `pod` (no constant, zero quadratic tensor) fitted to
-/// `data`, with its training error.
+/// `data`, with its training error (RK4, one step per save interval and the substeps
+/// stability asks for).
 fn dmd_model(
     pde: &str,
     pod: &Pod,
@@ -204,6 +212,7 @@ fn dmd_model(
         kind: RomKind::Dmd,
         lambda: 0.0,
         quadratic_ratio: 1.0,
+        toward_galerkin: false,
         training_error: (squared / norm.max(f64::MIN_POSITIVE)).sqrt(),
         derivative_order: 0,
         scores: Vec::new(),

@@ -135,6 +135,7 @@ fn model_layout(model: &ReducedModel) -> Layout {
             json!({
                 "lambda": finite_or_null(learned.lambda),
                 "quadratic_ratio": learned.quadratic_ratio,
+                "regularized_toward": if learned.toward_galerkin { "galerkin" } else { "zero" },
                 "training_error": finite_or_null(learned.training_error),
                 "derivative_order": learned.derivative_order,
                 "eigenvalues": learned.eigenvalues.iter().map(|e| [e.re, e.im]).collect::<Vec<_>>(),
@@ -671,6 +672,7 @@ fn read_learned(p: &Parsed<'_>, kind: RomKind) -> Result<Option<Learned>> {
         kind,
         lambda: number("lambda"),
         quadratic_ratio: number("quadratic_ratio"),
+        toward_galerkin: value["regularized_toward"] == "galerkin",
         training_error: number("training_error"),
         derivative_order: value["derivative_order"].as_u64().unwrap_or(0) as usize,
         scores: Vec::new(),

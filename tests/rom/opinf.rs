@@ -201,6 +201,7 @@ fn regularization_is_chosen_by_the_integrated_training_error() {
         quadratic_ratios: vec![1.0],
         growth: 2.0,
         substeps: 4,
+        stability_check: true,
         score_window: None,
         affine_parameters: Vec::new(),
     };

@@ -270,8 +270,18 @@ impl ReducedModel {
     }
 }
 
+/// The `regularized_toward` name of a prior.
+fn toward(galerkin: bool) -> &'static str {
+    if galerkin {
+        "galerkin"
+    } else {
+        "zero"
+    }
+}
+
 /// `/learned`: attributes `lambda`, `quadratic_ratio`, `training_error`,
-/// `derivative_order`; datasets `scores` [candidates][3] (λ, ratio, training error) and,
+/// `derivative_order`, `regularized_toward` (`galerkin` or `zero`); datasets `scores`
+/// [candidates][4] (λ, ratio, training error, 1 if toward the Galerkin operators) and,
 /// for DMD, `eigenvalues` [m][2] (re, im) and `eigenvalue_spread` [m].
 fn write_learned(f: &hdf5::File, learned: &Learned) -> hdf5::Result<()> {
     let g = f.create_group("learned")?;
@@ -285,9 +295,11 @@ fn write_learned(f: &hdf5::File, learned: &Learned) -> hdf5::Result<()> {
     g.new_attr::<i64>()
         .create("derivative_order")?
         .write_scalar(&(learned.derivative_order as i64))?;
-    let scores = Mat::from_fn(learned.scores.len(), 3, |i, j| {
+    write_string_attr(&g, "regularized_toward", toward(learned.toward_galerkin))?;
+    let scores = Mat::from_fn(learned.scores.len(), 4, |i, j| {
         let s = &learned.scores[i];
-        [s.lambda, s.quadratic_ratio, s.training_error][j]
+        let prior = if s.toward_galerkin { 1.0 } else { 0.0 };
+        [s.lambda, s.quadratic_ratio, s.training_error, prior][j]
     });
     write_mat(&g, "scores", &scores)?;
     let eigenvalues = Mat::from_fn(learned.eigenvalues.len(), 2, |i, j| {
@@ -319,6 +331,8 @@ fn read_learned(path: &Path, f: &hdf5::File, kind: RomKind) -> Result<Option<Lea
         kind,
         lambda: scalar("lambda")?,
         quadratic_ratio: scalar("quadratic_ratio")?,
+        toward_galerkin: read_string_attr(&g, "regularized_toward").as_deref()
+            == Some(toward(true)),
         training_error: scalar("training_error")?,
         derivative_order: g
             .attr("derivative_order")
@@ -332,6 +346,7 @@ fn read_learned(path: &Path, f: &hdf5::File, kind: RomKind) -> Result<Option<Lea
                 lambda: scores[(i, 0)],
                 quadratic_ratio: scores[(i, 1)],
                 training_error: scores[(i, 2)],
+                toward_galerkin: scores.ncols() > 3 && scores[(i, 3)] == 1.0,
             })
             .collect(),
         eigenvalues: (0..eigenvalues.nrows())
