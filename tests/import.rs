@@ -41,8 +41,15 @@ np.save(f"{out}/one.npy", u[:, :1, :])
 np.save(f"{out}/t_short.npy", t[:-1])
 np.save(f"{out}/t_back.npy", t[::-1])
 "#;
+    run_python(&python, script, &[path(source), path(dir)]);
+}
+
+/// Runs the Python `script` with `args`; fails the test with its stderr if it fails.
+fn run_python(python: &str, script: &str, args: &[&str]) {
     let out = Command::new(python)
-        .args(["-c", script, path(source), path(dir)])
+        .arg("-c")
+        .arg(script)
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -354,30 +361,14 @@ fn bad_imports_are_clear_errors() {
     // regularization an error that says how many are needed; 4 trajectories × 11 saves = 44
     // < 1 + 12 + 78 = 91 unknowns at r = 12. With the default λ > 0 grid the Tikhonov
     // problem is well posed: a warning names the shortfall and the model is built.
-    let (ok, text) = galerkin(&[
-        "reduce",
-        &out,
-        "--method",
-        "opinf",
-        "--rank",
-        "12",
-        "--lambdas",
-        "0",
-        "-o",
-        &d("r.h5"),
-    ]);
+    let rom = d("r.h5");
+    let opinf = [
+        "reduce", &out, "--method", "opinf", "--rank", "12", "-o", &rom,
+    ];
+    let (ok, text) = galerkin(&[&opinf[..], &["--lambdas", "0"]].concat());
     assert!(!ok && text.contains("= 44: allowed at least 91"), "{text}");
-    assert!(!Path::new(&d("r.h5")).exists());
-    let (ok, text) = galerkin(&[
-        "reduce",
-        &out,
-        "--method",
-        "opinf",
-        "--rank",
-        "12",
-        "-o",
-        &d("r.h5"),
-    ]);
+    assert!(!Path::new(&rom).exists());
+    let (ok, text) = galerkin(&opinf);
     assert!(
         ok && text.contains("44 equations for 91 unknowns"),
         "{text}"
@@ -408,15 +399,7 @@ u = np.stack([np.exp(-0.3 * s) * np.sin(2 * np.pi * (p[:, 0] - 0.2 * s))
 for name, a in dict(u=u, t=t, p=p, w=w).items():
     np.save(f"{out}/{name}.npy", a)
 "#;
-    let out = Command::new(python)
-        .args(["-c", script, path(&dir)])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_python(&python, script, &[path(&dir)]);
     let d = |name: &str| path(&dir.join(name)).to_string();
     let (ok, text) = galerkin(&[
         "import",

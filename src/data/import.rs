@@ -64,10 +64,10 @@ pub struct TimesSpec {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct GridSpec {
-    /// x coordinates of a grid [nx].
+    /// x coordinates of a grid \[nx\].
     #[serde(default)]
     pub x: Option<ArraySource>,
-    /// y coordinates of a 2-D grid [ny].
+    /// y coordinates of a 2-D grid \[ny\].
     #[serde(default)]
     pub y: Option<ArraySource>,
     /// Coordinates of an unstructured point cloud [n_points, d].
@@ -79,7 +79,7 @@ pub struct GridSpec {
     pub weights: Option<ArraySource>,
 }
 
-/// Parameter values: listed, or an array [n_traj].
+/// Parameter values: listed, or an array \[n_traj\].
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum ValuesSpec {

@@ -7,7 +7,9 @@
 //! `/linear/terms/<q>/{matrix [r][r], offset [r]}` with attributes `parameter`,
 //! `coefficient`; then `/quadratic/h` `[r·r(r+1)/2]` or `/hyper/{points, map,
 //! factor_rows/<j>, factor_offsets/<j>, flux_basis [m][n], sample}` with attributes `flux`,
-//! `selection`; `/learned` for models learned from data ([`write_learned`]);
+//! `selection`; `/learned` for models learned from data (attributes `lambda`,
+//! `quadratic_ratio`, `training_error`, `derivative_order`, `regularized_toward`; datasets
+//! `scores`, `eigenvalues`, `eigenvalue_spread`);
 //! `/training_parameters/<name>`. Written to a temporary name and renamed.
 
 use std::path::Path;
