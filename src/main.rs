@@ -98,6 +98,10 @@ struct LearnArgs {
     /// DMD: seed of the bags.
     #[arg(long, default_value_t = 0)]
     dmd_seed: u64,
+    /// DMD: also write the eigenvalues and the full-space modes to this HDF5 file
+    /// (`/eigenvalues` [m][2], `/modes_real`, `/modes_imag` [m][n], `/eigenvalue_spread`).
+    #[arg(long, value_name = "PATH")]
+    dmd_modes: Option<std::path::PathBuf>,
 }
 
 /// galerkin — simulate PDEs, reduce them to fast reduced-order models, train neural
@@ -880,6 +884,17 @@ fn reduce(args: ReduceArgs) -> Result<()> {
             );
         }
     }
+    if let Some(modes) = &args.learn.dmd_modes {
+        if args.method != ReduceMethod::Dmd {
+            anyhow::bail!("--dmd-modes needs --method dmd");
+        }
+        if modes.exists() && !args.force {
+            anyhow::bail!(
+                "{} already exists (pass --force to overwrite it)",
+                modes.display()
+            );
+        }
+    }
     if args.method.is_learned() {
         return reduce_learned(&args, &dataset, truncation, &output);
     }
@@ -1029,6 +1044,10 @@ fn reduce_learned(
     save_and_report(&model, &pod, args, output, start)?;
     if let Some(learned) = &model.learned {
         println!("{}", learned_report(learned));
+    }
+    if let Some(path) = &args.learn.dmd_modes {
+        galerkin::workflow::write_dmd_modes(&model, path, args.force)?;
+        println!("DMD eigenvalues and modes → {}", path.display());
     }
     Ok(())
 }

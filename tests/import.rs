@@ -431,10 +431,29 @@ for name, a in dict(u=u, t=t, p=p, w=w).items():
         "3",
         "-o",
         &d("dmd.h5"),
+        "--dmd-modes",
+        &d("modes.h5"),
     ]);
     for eigenvalue in ["-0.3000-1.2566i", "-1.0000+0.0000i", "-0.3000+1.2566i"] {
         assert!(ok && text.contains(eigenvalue), "{eigenvalue}: {text}");
     }
+    // The modes file: three eigenvalues, three unit-norm modes over the 300 points.
+    let modes = hdf5::File::open(dir.join("modes.h5")).unwrap();
+    let shape = |name: &str| modes.dataset(name).unwrap().shape();
+    assert_eq!(shape("eigenvalues"), vec![3, 2]);
+    assert_eq!(shape("modes_real"), vec![3, 300]);
+    let re = modes
+        .dataset("modes_real")
+        .unwrap()
+        .read_raw::<f64>()
+        .unwrap();
+    let im = modes
+        .dataset("modes_imag")
+        .unwrap()
+        .read_raw::<f64>()
+        .unwrap();
+    let norm: f64 = re[..300].iter().chain(&im[..300]).map(|v| v * v).sum();
+    assert!((norm - 1.0).abs() < 1e-12, "{norm}");
     let (ok, text) = galerkin(&["evaluate", &d("dmd.h5"), &d("c.h5")]);
     // A linear system fitted exactly: round-off and the RK4 steps (one per save).
     assert!(ok && evaluated_error(&text) < 1e-6, "{text}");

@@ -83,6 +83,40 @@ impl DmdFit {
     }
 }
 
+/// The DMD modes of a linear reduced model dq/dt = Â q on the basis `vectors` (n × r):
+/// the eigenvalues α_j of Â and the full-space modes φ_j = V w_j (n × m, real and
+/// imaginary parts, each of unit Euclidean norm), as DMD reports them; an error when Â
+/// has no eigendecomposition.
+pub fn full_space_modes(
+    linear: MatRef<'_, f64>,
+    vectors: MatRef<'_, f64>,
+) -> Result<(Vec<c64>, Mat<f64>, Mat<f64>)> {
+    let eigen = linear
+        .eigen()
+        .map_err(|e| invalid("DMD operator", format!("{e:?}"), "an eigendecomposition"))?;
+    let alpha: Vec<c64> = eigen.S().column_vector().iter().copied().collect();
+    let w = eigen.U();
+    let (n, m) = (vectors.nrows(), alpha.len());
+    let mut re = Mat::from_fn(n, m, |i, j| {
+        (0..vectors.ncols())
+            .map(|k| vectors[(i, k)] * w[(k, j)].re)
+            .sum::<f64>()
+    });
+    let mut im = Mat::from_fn(n, m, |i, j| {
+        (0..vectors.ncols())
+            .map(|k| vectors[(i, k)] * w[(k, j)].im)
+            .sum::<f64>()
+    });
+    for j in 0..m {
+        let norm = (re.col(j).squared_norm_l2() + im.col(j).squared_norm_l2()).sqrt();
+        if norm > 0.0 {
+            re.col_mut(j).iter_mut().for_each(|v| *v /= norm);
+            im.col_mut(j).iter_mut().for_each(|v| *v /= norm);
+        }
+    }
+    Ok((alpha, re, im))
+}
+
 /// Exact DMD of the states `q` (r × k) of one or more trajectories sampled `dt` apart:
 /// `starts` are the first column of each trajectory (pairs never cross one).
 pub fn exact_dmd(q: MatRef<'_, f64>, starts: &[usize], dt: f64, stable: bool) -> Result<DmdFit> {

@@ -222,3 +222,75 @@ fn dmd_model(
     });
     Ok(model)
 }
+
+/// Writes the DMD modes of the linear model `model` (a `dmd` ROM) to the HDF5 file `path`
+/// (refused when it exists unless `force`; written atomically): `/eigenvalues` [m][2]
+/// (re, im, continuous time), `/eigenvalue_spread` [m] (BOP-DMD's, zeros otherwise),
+/// `/modes_real` and `/modes_imag` [m][n] (unit-norm full-space modes φ_j = V w_j in the
+/// solvers' layout, one per row), `/grid_shape`, and the attribute `pde`.
+pub fn write_dmd_modes(model: &ReducedModel, path: &std::path::Path, force: bool) -> Result<()> {
+    let Some(learned) = model.learned.as_ref().filter(|l| l.kind == RomKind::Dmd) else {
+        return Err(invalid("model", model.kind().name(), "a `dmd` ROM"));
+    };
+    if path.exists() && !force {
+        return Err(invalid(
+            "modes file",
+            path.display(),
+            "a path that does not exist yet (pass --force to overwrite it)",
+        ));
+    }
+    let (alpha, re, im) =
+        crate::rom::dmd::full_space_modes(model.linear.fixed.as_ref(), model.basis.vectors())?;
+    // Â's eigenvalues in the order of the fit's (the sorted ones the ROM file records).
+    let spread: Vec<f64> = alpha
+        .iter()
+        .map(|a| {
+            learned
+                .eigenvalues
+                .iter()
+                .zip(&learned.eigenvalue_spread)
+                .min_by(|(x, _), (y, _)| (*x - a).norm().total_cmp(&(*y - a).norm()))
+                .map_or(0.0, |(_, s)| *s)
+        })
+        .collect();
+    let tmp = std::path::PathBuf::from(format!("{}.tmp", path.display()));
+    let write = || -> hdf5::Result<()> {
+        let f = hdf5::File::create(&tmp)?;
+        let rows = |m: &Mat<f64>| {
+            ndarray::Array2::from_shape_fn((m.ncols(), m.nrows()), |(j, i)| m[(i, j)])
+        };
+        let eigen = ndarray::Array2::from_shape_fn((alpha.len(), 2), |(j, c)| {
+            if c == 0 {
+                alpha[j].re
+            } else {
+                alpha[j].im
+            }
+        });
+        f.new_dataset_builder()
+            .with_data(&eigen)
+            .create("eigenvalues")?;
+        f.new_dataset_builder()
+            .with_data(&spread)
+            .create("eigenvalue_spread")?;
+        f.new_dataset_builder()
+            .with_data(&rows(&re))
+            .create("modes_real")?;
+        f.new_dataset_builder()
+            .with_data(&rows(&im))
+            .create("modes_imag")?;
+        let shape: Vec<u64> = model.grid_shape.iter().map(|&s| s as u64).collect();
+        f.new_dataset_builder()
+            .with_data(&shape)
+            .create("grid_shape")?;
+        crate::data::write_string_attr(&f, "pde", &model.pde)?;
+        f.flush()
+    };
+    write().map_err(|e| super::WorkflowError::File {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    std::fs::rename(&tmp, path).map_err(|e| super::WorkflowError::File {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}

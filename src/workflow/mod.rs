@@ -25,7 +25,9 @@ pub mod training;
 
 pub use error::{Result, WorkflowError};
 pub use evaluate::evaluate_on_dataset;
-pub use learned::{reduce_learned, Bagging, DmdOptions, LearnedMethod, LearnedReduceOptions};
+pub use learned::{
+    reduce_learned, write_dmd_modes, Bagging, DmdOptions, LearnedMethod, LearnedReduceOptions,
+};
 pub use portable::{
     domain_of, encode_portable, export_rom, portable_bytes, read_portable, write_portable,
     write_portable_bytes, write_portable_lifted,
