@@ -182,6 +182,35 @@ impl Dataset {
         self.snapshots(index, 0..self.shape[1])
     }
 
+    /// The inputs u(t) of trajectory `index` at the saves `times` (`/inputs` [n_traj, n_t,
+    /// m] of an imported forced system), as m rows of `times.len()` values each; `None` for
+    /// a file without inputs.
+    pub fn inputs(
+        &self,
+        index: usize,
+        times: std::ops::Range<usize>,
+    ) -> Result<Option<Vec<Vec<f64>>>> {
+        let Ok(d) = self.file.dataset("inputs") else {
+            return Ok(None);
+        };
+        let shape = d.shape();
+        if shape.len() != 3 || index >= shape[0] || times.end > shape[1] {
+            return Err(DataError::InvalidField {
+                field: "inputs".into(),
+                value: format!("shape {shape:?} for trajectory {index}, saves {times:?}"),
+                allowed: format!("[{}, {}, m]", self.n_traj(), self.shape[1]),
+            });
+        }
+        let all = d.read_raw::<f64>().map_err(hdf5_error(&self.path))?;
+        let m = shape[2];
+        let at = |t: usize, i: usize| all[(index * shape[1] + t) * m + i];
+        Ok(Some(
+            (0..m)
+                .map(|i| times.clone().map(|t| at(t, i)).collect())
+                .collect(),
+        ))
+    }
+
     /// Names of the stored parameters (`/params/*`).
     pub fn parameter_names(&self) -> Result<Vec<String>> {
         let group = self.file.group("params").map_err(hdf5_error(&self.path))?;

@@ -4,8 +4,12 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use faer::MatRef;
+
 use super::error::{invalid, Result, RomError};
+use super::integrate::Stepper;
 use super::integrate::{solve, RomIntegrator};
+use super::learn::input_name;
 use super::model::ReducedModel;
 use crate::basis::distance;
 
@@ -51,6 +55,19 @@ pub fn run_against(
     times: &[f64],
     opts: &RunOptions,
 ) -> Result<Comparison> {
+    run_against_forced(model, reference, times, opts, None)
+}
+
+/// [`run_against`] for a forced model: `inputs` (m × times.len()) are its inputs at the
+/// saves, held at the mean of each interval's end values while the interval is stepped
+/// (the model's terms [`input_name`]`(i)`).
+pub fn run_against_forced(
+    model: &ReducedModel,
+    reference: &[f64],
+    times: &[f64],
+    opts: &RunOptions,
+    inputs: Option<MatRef<'_, f64>>,
+) -> Result<Comparison> {
     let n = model.basis.dim();
     if times.len() < 2 || reference.len() != times.len() * n {
         return Err(invalid(
@@ -83,7 +100,7 @@ pub fn run_against(
     let mut online = model.online(&opts.parameters)?;
     let start = Instant::now();
     // The run starts at times[0]: a blow-up is reported at the file's time.
-    let (coefficients, n_steps) = if uniform {
+    let (coefficients, n_steps) = if uniform && inputs.is_none() {
         let save_every = ratio.round() as usize;
         let n_steps = save_every * (times.len() - 1);
         let states = solve(
@@ -103,7 +120,7 @@ pub fn run_against(
         })?;
         (states, n_steps)
     } else {
-        solve_through(&mut online, opts.integrator, &x0, times, opts.dt)?
+        solve_through(model, opts, &x0, times, inputs)?
     };
     let online_seconds = start.elapsed().as_secs_f64();
     let (mut err, mut proj, mut norm) = (Vec::new(), Vec::new(), Vec::new());
@@ -142,26 +159,36 @@ pub fn run_against(
     })
 }
 
-/// The states at every time of `times` (non-uniform) from `x0` at `times[0]`: each
-/// interval in ⌈interval / dt⌉ equal steps; the states and the number of steps.
+/// The states at every time of `times` (non-uniform, or with inputs) from `x0` at
+/// `times[0]`: each interval in ⌈interval / dt⌉ equal steps, the inputs (if any) held at
+/// the mean of the interval's end values; the states and the number of steps.
 fn solve_through(
-    online: &mut super::model::Online<'_>,
-    integrator: super::integrate::RomIntegrator,
+    model: &ReducedModel,
+    opts: &RunOptions,
     x0: &[f64],
     times: &[f64],
-    dt: f64,
+    inputs: Option<MatRef<'_, f64>>,
 ) -> Result<(Vec<Vec<f64>>, usize)> {
+    let mut params = opts.parameters.clone();
+    let mut online = model.online(&params)?;
+    // The inputs enter c only: A, and so the stability rule, stay as they are.
     let radius = online.linear_spectral_radius();
-    let mut stepper = super::integrate::Stepper::new(integrator, online, dt)?;
+    let mut stepper = Stepper::new(opts.integrator, &online, opts.dt)?;
     let mut x = x0.to_vec();
     let mut states = vec![x.clone()];
     let mut steps = 0;
-    for w in times.windows(2) {
+    for (j, w) in times.windows(2).enumerate() {
+        if let Some(u) = inputs {
+            for i in 0..u.nrows() {
+                params.insert(input_name(i), 0.5 * (u[(i, j)] + u[(i, j + 1)]));
+            }
+            online = model.online(&params)?;
+        }
         let interval = w[1] - w[0];
-        let count = ((interval / dt - 1e-9).ceil() as usize).max(1);
+        let count = ((interval / opts.dt - 1e-9).ceil() as usize).max(1);
         stepper.set_step(interval / count as f64, radius)?;
         for _ in 0..count {
-            stepper.step(online, &mut x);
+            stepper.step(&mut online, &mut x);
             steps += 1;
         }
         if x.iter().any(|v| !v.is_finite()) {

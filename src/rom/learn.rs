@@ -43,6 +43,67 @@ pub struct ReducedTrajectory {
     pub times: Vec<f64>,
     /// The parameter values of the trajectory, by name.
     pub parameters: BTreeMap<String, f64>,
+    /// The inputs u(t) of a forced system (m × k, column j at `times[j]`), if any: the
+    /// model learns B̂ u as m affine terms named [`input_name`]`(i)`.
+    pub inputs: Option<Mat<f64>>,
+}
+
+/// The parameter name of input i of a forced model (`input0`, `input1`, …): B̂ u is stored
+/// as the affine terms u_i b̂_i, set per step like any parameter (in evaluate, the runtime
+/// and FMUs).
+pub fn input_name(i: usize) -> String {
+    format!("input{i}")
+}
+
+/// The number of inputs of `data` (0 without), the same for every trajectory.
+fn input_count(data: &[ReducedTrajectory]) -> Result<usize> {
+    let count = |t: &ReducedTrajectory| t.inputs.as_ref().map_or(0, |u| u.nrows());
+    let m = data.first().map_or(0, count);
+    match data.iter().position(|t| count(t) != m) {
+        None => Ok(m),
+        Some(t) => Err(invalid(
+            "inputs",
+            format!("{} in trajectory {t}", count(&data[t])),
+            &format!("the same number in every trajectory ({m} in the first)"),
+        )),
+    }
+}
+
+/// Integrates the model (`linear`, `nonlinear`) at `params` with piecewise-constant inputs:
+/// on each interval of `times` the inputs are the mean of their values at its ends
+/// (second order, like the midpoint rule), then [`integrate`] steps it. The states at
+/// `times`, or `None` on leaving `bound`.
+#[allow(clippy::too_many_arguments)]
+pub fn integrate_forced(
+    linear: &LinearPart,
+    nonlinear: &Nonlinear,
+    params: &BTreeMap<String, f64>,
+    inputs: faer::MatRef<'_, f64>,
+    q0: &[f64],
+    times: &[f64],
+    substeps: usize,
+    bound: f64,
+) -> Result<Option<Mat<f64>>> {
+    let mut params = params.clone();
+    let mut out = Mat::zeros(q0.len(), times.len());
+    let mut q = q0.to_vec();
+    for (i, v) in q.iter().enumerate() {
+        out[(i, 0)] = *v;
+    }
+    for j in 1..times.len() {
+        for i in 0..inputs.nrows() {
+            params.insert(input_name(i), 0.5 * (inputs[(i, j - 1)] + inputs[(i, j)]));
+        }
+        let mut online = linear.online(nonlinear, &params)?;
+        let Some(run) = integrate(&mut online, &q, &times[j - 1..=j], substeps, bound)? else {
+            return Ok(None);
+        };
+        for (i, v) in q.iter_mut().enumerate() {
+            *v = run[(i, 1)];
+            out[(i, j)] = *v;
+        }
+    }
+    Ok(Some(out))
 }
 
 /// How operators are learned ([`learn`]).
@@ -341,7 +402,8 @@ fn assemble(
 ) -> Result<Problem> {
     let r = base.rank();
     let pairs = r * (r + 1) / 2;
-    let unknowns = 1 + r + pairs + opts.affine_parameters.len() * (1 + r);
+    let m = input_count(data)?;
+    let unknowns = 1 + r + pairs + opts.affine_parameters.len() * (1 + r) + m;
     if data.is_empty() {
         return Err(invalid(
             "trajectories",
@@ -442,7 +504,11 @@ fn assemble(
             q.iter_mut()
                 .enumerate()
                 .for_each(|(i, v)| *v = traj.states[(i, j)]);
-            data_row(&q, &thetas, &mut row);
+            let u: Vec<f64> = traj
+                .inputs
+                .as_ref()
+                .map_or(Vec::new(), |u| (0..m).map(|i| u[(i, j)]).collect());
+            data_row(&q, &thetas, &u, &mut row);
             online.rhs(&q, &mut f);
             row.iter().enumerate().for_each(|(c, v)| rows[(j, c)] = *v);
             f.iter().enumerate().for_each(|(i, v)| rhs[(j, i)] = *v);
@@ -536,6 +602,15 @@ fn corrected(
             }),
         }
     }
+    let first_input = 1 + r + pairs + opts.affine_parameters.len() * (1 + r);
+    for i in 0..o.nrows().saturating_sub(first_input) {
+        linear.terms.push(ProjectedTerm {
+            parameter: Some(input_name(i)),
+            coefficient: 0.0,
+            matrix: Mat::zeros(r, r),
+            offset: (0..r).map(|k| o[(first_input + i, k)]).collect(),
+        });
+    }
     (linear, Nonlinear::Quadratic { h })
 }
 
@@ -562,14 +637,23 @@ fn training_error(
             let states = traj.states.subcols(start, end - start);
             let q0: Vec<f64> = states.col(0).iter().copied().collect();
             let times = &traj.times[start..end];
-            let Some(run) = integrate(&mut online, &q0, times, opts.substeps, problem.bound)?
-            else {
+            let run = match &traj.inputs {
+                Some(u) => {
+                    let params = known_values(&traj.parameters, &known);
+                    let u = u.subcols(start, end - start);
+                    let (bound, substeps) = (problem.bound, opts.substeps);
+                    integrate_forced(linear, nonlinear, &params, u, &q0, times, substeps, bound)?
+                }
+                None => integrate(&mut online, &q0, times, opts.substeps, problem.bound)?,
+            };
+            let Some(run) = run else {
                 return Ok(f64::INFINITY);
             };
             squared += (&run - states).squared_norm_l2();
             // Past the data: the last segment runs on for as long again, unscored, and must
             // stay in the box (a model that blows up just after the window is no candidate).
-            if end == k && opts.stability_check {
+            // (Not for a forced system: its inputs past the data are unknown.)
+            if end == k && opts.stability_check && traj.inputs.is_none() {
                 let last: Vec<f64> = run.col(run.ncols() - 1).iter().copied().collect();
                 let beyond: Vec<f64> = times
                     .iter()

@@ -42,7 +42,9 @@ pub mod wave_run;
 
 pub use build::{build_model, Reduction};
 pub use error::{Result, RomError};
-pub use evaluate::{full_model_step_seconds, run_against, Comparison, RunOptions};
+pub use evaluate::{
+    full_model_step_seconds, run_against, run_against_forced, Comparison, RunOptions,
+};
 pub use hyper::PointSelection;
 pub use integrate::{solve, Dynamics, RomIntegrator, Stepper};
 pub use model::{

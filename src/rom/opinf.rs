@@ -139,9 +139,10 @@ impl OpInfOperators {
 }
 
 /// One row of the data matrix D for the state `q` into `row`: [1, q, (q ⊗ q)
-/// non-redundant, then θ_p and θ_p q for each parameter value θ_p of `thetas`] (the
-/// operators affine in the parameters: ĉ(θ) = ĉ₀ + Σ θ_p ĉ_p, Â(θ) = Â₀ + Σ θ_p Â_p).
-pub fn data_row(q: &[f64], thetas: &[f64], row: &mut [f64]) {
+/// non-redundant, then θ_p and θ_p q for each parameter value θ_p of `thetas`, then the
+/// inputs u] (the operators affine in the parameters: ĉ(θ) = ĉ₀ + Σ θ_p ĉ_p,
+/// Â(θ) = Â₀ + Σ θ_p Â_p; the input term B̂ u).
+pub fn data_row(q: &[f64], thetas: &[f64], inputs: &[f64], row: &mut [f64]) {
     let r = q.len();
     let pairs = r * (r + 1) / 2;
     row[0] = 1.0;
@@ -161,6 +162,7 @@ pub fn data_row(q: &[f64], thetas: &[f64], row: &mut [f64]) {
         }
         p += 1 + r;
     }
+    row[p..p + inputs.len()].copy_from_slice(inputs);
 }
 
 /// Fits ĉ, Â and Ĥ to the states `q` (r × k) and their derivatives `dq` (r × k):
@@ -195,7 +197,7 @@ pub fn fit(q: MatRef<'_, f64>, dq: MatRef<'_, f64>, lambda: f64) -> Result<OpInf
             .iter_mut()
             .enumerate()
             .for_each(|(i, s)| *s = q[(i, j)]);
-        data_row(&state, &[], &mut row);
+        data_row(&state, &[], &[], &mut row);
         row.iter().enumerate().for_each(|(c, v)| data[(j, c)] = *v);
     }
     let o = regularized_least_squares(data.as_ref(), dq.transpose(), lambda)?;

@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use super::error::{invalid, Result};
 use crate::data::Dataset;
-use crate::rom::{run_against, Comparison, ReducedModel, RomError, RunOptions};
+use crate::rom::{run_against_forced, Comparison, ReducedModel, RomError, RunOptions};
 
 /// Runs `model` against trajectory `index` of `dataset` over the save indices `window`
 /// (all if `None`; the run starts from the projection of the window's first snapshot), at
@@ -70,7 +70,7 @@ pub fn evaluate_on_dataset(
         ));
     }
     let times = &all_times[window.clone()];
-    let reference = dataset.solver_snapshots(index, window)?;
+    let reference = dataset.solver_snapshots(index, window.clone())?;
     let n = model.basis.dim();
     if let Some(i) = reference.iter().position(|v| !v.is_finite()) {
         return Err(RomError::NonFiniteSnapshot {
@@ -80,5 +80,29 @@ pub fn evaluate_on_dataset(
         }
         .into());
     }
-    Ok(run_against(model, &reference, times, &opts)?)
+    // A forced model (terms input0, input1, …) runs with the file's inputs.
+    let forced = model
+        .parameter_names()
+        .iter()
+        .any(|name| name == &crate::rom::learn::input_name(0));
+    let inputs = match dataset.inputs(index, window)? {
+        Some(rows) if forced => Some(faer::Mat::from_fn(rows.len(), times.len(), |i, j| {
+            rows[i][j]
+        })),
+        None if forced => {
+            return Err(invalid(
+                "trajectory file",
+                dataset.path().display(),
+                "a file with `/inputs` (the ROM is forced: it has input terms)",
+            ))
+        }
+        _ => None,
+    };
+    Ok(run_against_forced(
+        model,
+        &reference,
+        times,
+        &opts,
+        inputs.as_ref().map(|u| u.as_ref()),
+    )?)
 }

@@ -133,6 +133,9 @@ pub fn reduced_trajectories(
                 states,
                 times: times.clone(),
                 parameters: dataset.parameters(i)?,
+                inputs: dataset
+                    .inputs(i, window.clone())?
+                    .map(|rows| Mat::from_fn(rows.len(), times.len(), |a, b| rows[a][b])),
             })
         })
         .collect()

@@ -162,9 +162,9 @@ fn bad_input_is_a_clear_error() {
     let e = message(fit(line.as_ref(), d.as_ref(), 0.0).unwrap_err());
     assert!(e.contains("lambda > 0"), "{e}");
     assert!(fit(line.as_ref(), d.as_ref(), 1e-6).is_ok());
-    let mut row = vec![0.0; 1 + 2 + 3 + 3];
-    data_row(&[2.0, 3.0], &[0.5], &mut row);
-    assert_eq!(row, vec![1.0, 2.0, 3.0, 4.0, 6.0, 9.0, 0.5, 1.0, 1.5]);
+    let mut row = vec![0.0; 1 + 2 + 3 + 3 + 1];
+    data_row(&[2.0, 3.0], &[0.5], &[-7.0], &mut row);
+    assert_eq!(row, vec![1.0, 2.0, 3.0, 4.0, 6.0, 9.0, 0.5, 1.0, 1.5, -7.0]);
     let a = Mat::from_fn(3, 2, |i, j| (i + j) as f64);
     assert!(regularized_least_squares(a.as_ref(), a.as_ref(), -1.0).is_err());
 }
@@ -194,6 +194,7 @@ fn regularization_is_chosen_by_the_integrated_training_error() {
         states: noisy.clone(),
         times: times.clone(),
         parameters: BTreeMap::new(),
+        inputs: None,
     }];
     let opts = LearnOptions {
         derivative_order: 2,

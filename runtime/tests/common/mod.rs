@@ -109,6 +109,7 @@ impl Case {
             states,
             times: self.traj.times.clone(),
             parameters: BTreeMap::from([("viscosity".to_string(), 0.01)]),
+            inputs: None,
         }];
         learn(
             galerkin,
