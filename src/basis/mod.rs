@@ -6,13 +6,14 @@
 //! - thin QR by Householder ([`householder_qr`]) and by a TSQR reduction tree ([`tsqr`]);
 //! - SVDs: thin ([`thin_svd`]), method of snapshots ([`method_of_snapshots`]), randomized
 //!   ([`randomized_svd`]) and incremental ([`IncrementalSvd`]); POD rank rules
-//!   ([`Truncation`]);
+//!   ([`Truncation`]); the distributed HAPOD of snapshot slices ([`distributed_hapod`]);
 //! - Newton–Schulz polar iterations ([`newton_schulz`]), cubic and Muon's quintic;
 //! - interpolation points: EIM ([`Eim`]), DEIM ([`deim`]), Q-DEIM ([`qdeim`]) and the
 //!   oblique projector they define ([`Interpolator`]);
 //! - spectral reference bases ([`fourier_basis`], [`chebyshev_basis`]).
 
 mod error;
+mod hapod;
 mod incremental;
 mod inner;
 mod interpolation;
@@ -27,6 +28,7 @@ mod svd;
 mod truncation;
 
 pub use error::{BasisError, Result};
+pub use hapod::{distributed_hapod, Hapod, HapodOptions};
 pub use incremental::{IncrementalSvd, IncrementalSvdOptions, BLOCK_COLUMNS};
 pub use inner::InnerProduct;
 pub use interpolation::{deim, qdeim, qdeim_bound, Eim, Interpolator};

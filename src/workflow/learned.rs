@@ -227,9 +227,9 @@ fn dmd_model(
 }
 
 /// Writes the DMD modes of the linear model `model` (a `dmd` ROM) to the HDF5 file `path`
-/// (refused when it exists unless `force`; written atomically): `/eigenvalues` [m][2]
-/// (re, im, continuous time), `/eigenvalue_spread` [m] (BOP-DMD's, zeros otherwise),
-/// `/modes_real` and `/modes_imag` [m][n] (unit-norm full-space modes φ_j = V w_j in the
+/// (refused when it exists unless `force`; written atomically): `/eigenvalues` `[m][2]`
+/// (re, im, continuous time), `/eigenvalue_spread` `[m]` (BOP-DMD's, zeros otherwise),
+/// `/modes_real` and `/modes_imag` `[m][n]` (unit-norm full-space modes φ_j = V w_j in the
 /// solvers' layout, one per row), `/grid_shape`, and the attribute `pde`.
 pub fn write_dmd_modes(model: &ReducedModel, path: &std::path::Path, force: bool) -> Result<()> {
     let Some(learned) = model.learned.as_ref().filter(|l| l.kind == RomKind::Dmd) else {
