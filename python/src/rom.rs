@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use galerkin::rom::{MatrixSource, Pod as PodBasis, PodOptions, Reduction};
+use galerkin::rom::{MatrixSource, Pod as PodBasis, PodOptions, ReducedModel, Reduction};
 use galerkin::workflow::{self, ReduceOptions, StoredRom};
 use galerkin_runtime::{Instance, RomModel};
 use galerkin_solvers::SpectralModel;
@@ -33,6 +33,14 @@ pub struct Rom {
 }
 
 impl Rom {
+    /// The ROM of a Galerkin, hyper-reduced or learned `model` built here, through its
+    /// portable bytes (what `save` writes and the runtime runs), with the POD's singular
+    /// values.
+    fn of_model(model: ReducedModel, singular_values: Vec<f64>) -> PyResult<Self> {
+        let (_, bytes) = workflow::encode_portable(&StoredRom::Projected(Box::new(model)));
+        Self::from_bytes(bytes, Some(singular_values))
+    }
+
     fn from_bytes(bytes: Vec<u8>, singular_values: Option<Vec<f64>>) -> PyResult<Self> {
         let model = RomModel::from_bytes(&bytes).map_err(to_py)?;
         let recipe_dt = galerkin_runtime::format::parse(&bytes)
@@ -403,8 +411,7 @@ pub fn reduce(
         let (model, pod) = py
             .detach(|| workflow::reduce_learned(dataset, &opts))
             .map_err(to_py)?;
-        let (_, bytes) = workflow::encode_portable(&StoredRom::Projected(Box::new(model)));
-        return Rom::from_bytes(bytes, Some(pod.singular_values));
+        return Rom::of_model(model, pod.singular_values);
     }
     let is_wave = dataset.recipe().and_then(|r| r.is_wave()).map_err(to_py)?;
     if is_wave || method == "lifted-quadratic" {
@@ -436,8 +443,7 @@ pub fn reduce(
     let (model, pod) = py
         .detach(|| workflow::reduce(dataset, &opts))
         .map_err(to_py)?;
-    let (_, bytes) = workflow::encode_portable(&StoredRom::Projected(Box::new(model)));
-    Rom::from_bytes(bytes, Some(pod.singular_values))
+    Rom::of_model(model, pod.singular_values)
 }
 
 /// `reduce` of a snapshot matrix: POD of its columns, and the full model of `recipe` on
@@ -483,6 +489,5 @@ fn reduce_matrix(
         })
         .map_err(to_py)?;
     let (model, singular_values) = model;
-    let (_, bytes) = workflow::encode_portable(&StoredRom::Projected(Box::new(model)));
-    Rom::from_bytes(bytes, Some(singular_values))
+    Rom::of_model(model, singular_values)
 }

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::error::{hdf5_error, DataError, Result};
-use super::writer::{create_parent_dir, write_string_attr, SCHEMA_VERSION};
+use super::writer::{write_hdf5_atomically, write_string_attr, SCHEMA_VERSION};
 
 /// The `origin` attribute of imported files.
 pub const IMPORTED_ORIGIN: &str = "imported";
@@ -750,12 +750,9 @@ struct Extras<'a> {
 
 /// Writes the native file at `output` under a temporary name, then renames it.
 fn write_imported(output: &Path, u: &Array, e: &Extras<'_>) -> Result<()> {
-    let tmp = PathBuf::from(format!("{}.tmp", output.display()));
-    create_parent_dir(output)?;
     let (n_traj, n_t) = (u.shape[0], u.shape[1]);
     let per = u.data.len() / (n_traj * n_t);
-    let write = || -> hdf5::Result<()> {
-        let f = hdf5::File::create(&tmp)?;
+    write_hdf5_atomically(output, |f| {
         let mut chunk = u.shape.clone();
         chunk[0] = 1;
         let view = ndarray::ArrayViewD::from_shape(u.shape.clone(), &u.data)
@@ -835,17 +832,10 @@ fn write_imported(output: &Path, u: &Array, e: &Extras<'_>) -> Result<()> {
             ("import_spec", e.spec_text),
             ("galerkin_version", env!("CARGO_PKG_VERSION")),
         ] {
-            write_string_attr(&f, name, value)?;
+            write_string_attr(f, name, value)?;
         }
         f.new_attr::<i64>()
             .create("schema_version")?
-            .write_scalar(&SCHEMA_VERSION)?;
-        f.flush()
-    };
-    write().map_err(hdf5_error(output))?;
-    std::fs::rename(&tmp, output).map_err(|source| DataError::Io {
-        action: "rename the finished import to",
-        path: output.to_path_buf(),
-        source,
+            .write_scalar(&SCHEMA_VERSION)
     })
 }

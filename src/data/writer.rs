@@ -299,6 +299,28 @@ pub(crate) fn create_parent_dir(output: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Creates the HDF5 file `path` under the name `<path>.tmp` (its directory made if
+/// missing), lets `write` fill it and renames it when complete: a reader never sees a
+/// partial file.
+pub(crate) fn write_hdf5_atomically(
+    path: &Path,
+    write: impl FnOnce(&hdf5::File) -> hdf5::Result<()>,
+) -> Result<()> {
+    create_parent_dir(path)?;
+    let tmp = PathBuf::from(format!("{}.tmp", path.display()));
+    let fill = || -> hdf5::Result<()> {
+        let f = hdf5::File::create(&tmp)?;
+        write(&f)?;
+        f.flush()
+    };
+    fill().map_err(hdf5_error(path))?;
+    std::fs::rename(&tmp, path).map_err(|source| DataError::Io {
+        action: "rename the finished file to",
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// Writes a variable-length UTF-8 string attribute.
 pub fn write_string_attr(loc: &hdf5::Location, name: &str, value: &str) -> hdf5::Result<()> {
     let v: VarLenUnicode = value

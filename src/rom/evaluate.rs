@@ -10,7 +10,9 @@ use super::error::{invalid, Result, RomError};
 use super::integrate::Stepper;
 use super::integrate::{solve, RomIntegrator};
 use super::learn::input_name;
+use super::model::Online;
 use super::model::ReducedModel;
+use super::opinf::check_increasing;
 use crate::basis::distance;
 
 /// How to run the reduced model against a reference trajectory.
@@ -88,12 +90,9 @@ pub fn run_against_forced(
             &format!("a divisor of the save interval {interval}"),
         ));
     }
-    if !(opts.dt.is_finite() && opts.dt > 0.0 && times.windows(2).all(|w| w[1] > w[0])) {
-        return Err(invalid(
-            "dt / times",
-            format!("{} / {:?}…", opts.dt, &times[..times.len().min(4)]),
-            "dt > 0 and strictly increasing save times",
-        ));
+    check_increasing(times)?;
+    if !(opts.dt.is_finite() && opts.dt > 0.0) {
+        return Err(invalid("dt", opts.dt, "a finite number > 0"));
     }
     let snapshot = |i: usize| &reference[i * n..(i + 1) * n];
     let x0 = model.project(snapshot(0))?;
@@ -120,7 +119,7 @@ pub fn run_against_forced(
         })?;
         (states, n_steps)
     } else {
-        solve_through(model, opts, &x0, times, inputs)?
+        solve_through(model, online, opts, &x0, times, inputs)?
     };
     let online_seconds = start.elapsed().as_secs_f64();
     let (mut err, mut proj, mut norm) = (Vec::new(), Vec::new(), Vec::new());
@@ -160,17 +159,18 @@ pub fn run_against_forced(
 }
 
 /// The states at every time of `times` (non-uniform, or with inputs) from `x0` at
-/// `times[0]`: each interval in ⌈interval / dt⌉ equal steps, the inputs (if any) held at
-/// the mean of the interval's end values; the states and the number of steps.
-fn solve_through(
-    model: &ReducedModel,
+/// `times[0]`: `online` (the model at `opts.parameters`) steps each interval in
+/// ⌈interval / dt⌉ equal steps, re-formed with the inputs (if any) held at the mean of
+/// the interval's end values; the states and the number of steps.
+fn solve_through<'m>(
+    model: &'m ReducedModel,
+    mut online: Online<'m>,
     opts: &RunOptions,
     x0: &[f64],
     times: &[f64],
     inputs: Option<MatRef<'_, f64>>,
 ) -> Result<(Vec<Vec<f64>>, usize)> {
     let mut params = opts.parameters.clone();
-    let mut online = model.online(&params)?;
     // The inputs enter c only: A, and so the stability rule, stay as they are.
     let radius = online.linear_spectral_radius();
     let mut stepper = Stepper::new(opts.integrator, &online, opts.dt)?;

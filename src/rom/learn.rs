@@ -276,8 +276,13 @@ pub fn learn(
         }
         scores.push(candidate);
     };
-    for &ratio in &opts.quadratic_ratios {
-        let path = problem.path(r, ratio)?;
+    // One SVD per ratio, kept to form the chosen candidate again at the end.
+    let paths: Vec<TikhonovPath> = opts
+        .quadratic_ratios
+        .iter()
+        .map(|&ratio| problem.path(r, ratio))
+        .collect::<Result<_>>()?;
+    for (&ratio, path) in opts.quadratic_ratios.iter().zip(&paths) {
         for &toward_base in priors {
             let errors: Vec<f64> = opts
                 .lambdas
@@ -337,9 +342,12 @@ pub fn learn(
     };
     let mut model = base.clone();
     if chosen.lambda.is_finite() {
-        let o = problem
-            .path(r, chosen.quadratic_ratio)?
-            .solve(chosen.lambda)?;
+        let index = opts
+            .quadratic_ratios
+            .iter()
+            .position(|&ratio| ratio == chosen.quadratic_ratio)
+            .expect("a finite λ comes from the grid");
+        let o = paths[index].solve(chosen.lambda)?;
         let toward_base = chosen.toward_galerkin || kind == RomKind::Opinf;
         (model.linear, model.nonlinear) = build(&o, chosen.quadratic_ratio, toward_base);
     }

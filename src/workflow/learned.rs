@@ -256,9 +256,7 @@ pub fn write_dmd_modes(model: &ReducedModel, path: &std::path::Path, force: bool
                 .map_or(0.0, |(_, s)| *s)
         })
         .collect();
-    let tmp = std::path::PathBuf::from(format!("{}.tmp", path.display()));
-    let write = || -> hdf5::Result<()> {
-        let f = hdf5::File::create(&tmp)?;
+    crate::data::write_hdf5_atomically(path, |f| {
         let rows = |m: &Mat<f64>| {
             ndarray::Array2::from_shape_fn((m.ncols(), m.nrows()), |(j, i)| m[(i, j)])
         };
@@ -285,15 +283,7 @@ pub fn write_dmd_modes(model: &ReducedModel, path: &std::path::Path, force: bool
         f.new_dataset_builder()
             .with_data(&shape)
             .create("grid_shape")?;
-        crate::data::write_string_attr(&f, "pde", &model.pde)?;
-        f.flush()
-    };
-    write().map_err(|e| super::WorkflowError::File {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
+        crate::data::write_string_attr(f, "pde", &model.pde)
     })?;
-    std::fs::rename(&tmp, path).map_err(|e| super::WorkflowError::File {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })
+    Ok(())
 }
