@@ -11,6 +11,8 @@
 //!   `operators`): neural operators and the neural spectral method. Neither reads files.
 //! - [`data`] and [`workflow`] (feature `hdf5`): recipes, HDF5 trajectory and ROM files,
 //!   reduce / evaluate / train from files;
+//! - [`parallel`]: the collectives the distributed POD and operator assembly run on (one
+//!   process, or MPI ranks with feature `mpi`);
 //! - [`app`] (feature `app`, default): figures, demo, plots, progress bars, and the
 //!   `galerkin` command.
 //!
@@ -27,6 +29,7 @@ pub mod data;
 pub mod names;
 #[cfg(feature = "operators")]
 pub mod operators;
+pub mod parallel;
 pub mod rom;
 #[cfg(feature = "hdf5")]
 pub mod workflow;

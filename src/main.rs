@@ -6,6 +6,7 @@ use anyhow::Result;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
 use galerkin::app::figures::FigureGroup;
+use galerkin::app::processes::Processes;
 use galerkin::data::ExportFormat;
 use galerkin::rom::{PodMethod, RomIntegrator};
 
@@ -181,7 +182,10 @@ struct ReduceArgs {
     #[arg(long)]
     cell_weights: bool,
     /// SVD route: thin SVD when the snapshots fit in memory, streamed incremental SVD
-    /// otherwise (`auto`), or one of them, or the method of snapshots.
+    /// otherwise (`auto`), or one of them, or the method of snapshots, or `hapod` (one POD
+    /// per trajectory, then the POD of their modes; needs --energy, whose discarded-energy
+    /// bound it guarantees). Under `mpirun -n P`: `auto`/`thin` split the snapshot rows
+    /// over the ranks (exact TSQR), `hapod` the trajectories.
     #[arg(long, value_parser = named::<PodMethod>(), default_value = "auto")]
     pod_method: PodMethod,
     /// Training trajectories, comma-separated (default: all).
@@ -507,22 +511,66 @@ fn main() -> ExitCode {
     #[cfg(feature = "operators")]
     galerkin::operators::keep_freed_memory();
     let cli = Cli::parse();
+    let procs = match Processes::start() {
+        Ok(procs) => procs,
+        Err(err) => {
+            // Every rank fails alike here; one message is enough. The others wait a moment
+            // before exiting: mpirun ends the job at the first failed exit, which could
+            // otherwise come before rank 0 has printed.
+            if galerkin::parallel::launched_by_mpi().is_none_or(|(rank, _)| rank == 0) {
+                eprintln!("error: {err}");
+            } else {
+                std::thread::sleep(std::time::Duration::from_secs(2));
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    // Ranks other than 0 log errors only (they would repeat rank 0's warnings P times).
+    let level = if procs.is_root() {
+        cli.log.as_str()
+    } else {
+        "error"
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cli.log));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    match run(cli.command) {
+    match run(cli.command, &procs) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
+            procs.fail(&err);
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn run(command: Command) -> Result<()> {
+/// The subcommand's name, as typed.
+fn command_name(command: &Command) -> &'static str {
+    match command {
+        Command::Demo { .. } => "demo",
+        Command::Simulate(_) => "simulate",
+        Command::Export { .. } => "export",
+        Command::Info { .. } => "info",
+        Command::Reduce(_) => "reduce",
+        Command::Import(_) => "import",
+        Command::ExportRom(_) => "export-rom",
+        Command::Fmu(_) => "fmu",
+        Command::Figures { .. } => "figures",
+        Command::Evaluate(_) => "evaluate",
+        Command::Train(_) => "train",
+    }
+}
+
+fn run(command: Command, procs: &Processes) -> Result<()> {
+    if !matches!(
+        command,
+        Command::Simulate(_) | Command::Reduce(_) | Command::Train(_)
+    ) {
+        procs.require_single(command_name(&command))?;
+    }
     match command {
         Command::Demo { quiet } => {
             println!("== 1. The basis core on exact snapshots ==\n");
@@ -548,7 +596,7 @@ fn run(command: Command) -> Result<()> {
                 std::path::Path::new("figures/demo-rom.png"),
             )?;
             println!("{rom}");
-            demo_training(quiet)
+            demo_training(quiet, procs)
         }
         Command::Simulate(args) => {
             let mut overrides = args.overrides.clone();
@@ -563,11 +611,22 @@ fn run(command: Command) -> Result<()> {
             }
             let recipe = galerkin::data::Recipe::from_file(&args.recipe, &overrides)?;
             let opts = galerkin::data::SimulateOptions {
-                progress: galerkin::app::progress::trajectories(args.quiet),
+                progress: galerkin::app::progress::trajectories(args.quiet || !procs.is_root()),
                 ..Default::default()
             };
+            #[cfg(feature = "mpi")]
+            let summary = match procs.mpi() {
+                Some(mpi) => galerkin::data::simulate_on(&recipe, &opts, mpi)?,
+                None => galerkin::data::simulate(&recipe, &opts)?,
+            };
+            #[cfg(not(feature = "mpi"))]
             let summary = galerkin::data::simulate(&recipe, &opts)?;
-            println!("{summary}");
+            if procs.is_root() {
+                println!("{summary}");
+                if procs.comm().size() > 1 {
+                    println!("({} MPI ranks)", procs.comm().size());
+                }
+            }
             Ok(())
         }
         Command::Export {
@@ -583,7 +642,7 @@ fn run(command: Command) -> Result<()> {
             print!("{}", galerkin::data::Dataset::open(&file)?.summary()?);
             Ok(())
         }
-        Command::Reduce(args) => reduce(args),
+        Command::Reduce(args) => reduce(args, procs),
         Command::Import(args) => {
             let summary = galerkin::data::import(&import_spec(&args)?, args.force)?;
             println!("{summary}");
@@ -627,40 +686,47 @@ fn run(command: Command) -> Result<()> {
             Ok(())
         }
         Command::Evaluate(args) => evaluate(args),
-        Command::Train(args) => train(args),
+        Command::Train(args) => train(args, procs),
     }
 }
 
 /// Stage 4 of the demo: `galerkin train training/smoke-burgers.toml`.
 #[cfg(feature = "operators")]
-fn demo_training(quiet: bool) -> Result<()> {
+fn demo_training(quiet: bool, procs: &Processes) -> Result<()> {
     println!("\n== 4. Train: an FNO-1D learns the Burgers solution operator u0 ↦ u(0.5) ==\n");
-    train(TrainArgs {
-        recipe: "training/smoke-burgers.toml".into(),
-        set: Vec::new(),
-        fresh: true,
-        quiet,
-    })
+    train(
+        TrainArgs {
+            recipe: "training/smoke-burgers.toml".into(),
+            set: Vec::new(),
+            fresh: true,
+            quiet,
+        },
+        procs,
+    )
 }
 
 #[cfg(not(feature = "operators"))]
-fn demo_training(_: bool) -> Result<()> {
+fn demo_training(_: bool, _: &Processes) -> Result<()> {
     println!("\n(stage 4, neural-operator training, needs the default `operators` feature)");
     Ok(())
 }
 
 #[cfg(feature = "operators")]
-fn train(args: TrainArgs) -> Result<()> {
+fn train(args: TrainArgs, procs: &Processes) -> Result<()> {
     use galerkin::app::train;
     use galerkin::workflow::training::recipe::TrainRecipe;
     let recipe = TrainRecipe::from_file(&args.recipe, &args.set)?;
-    let summary = train::run(
+    let summary = train::run_on(
         &recipe,
         &train::RunOptions {
             fresh: args.fresh,
             quiet: args.quiet,
         },
+        procs.comm(),
     )?;
+    if !procs.is_root() {
+        return Ok(());
+    }
     let h = &summary.state.history;
     println!(
         "{}: {} epochs ({} this session), {} optimizer steps, {:.1} s of training",
@@ -690,7 +756,7 @@ fn train(args: TrainArgs) -> Result<()> {
 }
 
 #[cfg(not(feature = "operators"))]
-fn train(_: TrainArgs) -> Result<()> {
+fn train(_: TrainArgs, _: &Processes) -> Result<()> {
     anyhow::bail!("this galerkin was built without the `operators` feature; rebuild with default features to train neural operators")
 }
 
@@ -862,7 +928,7 @@ fn learned_report(learned: &galerkin::rom::Learned) -> String {
     )
 }
 
-fn reduce(args: ReduceArgs) -> Result<()> {
+fn reduce(args: ReduceArgs, procs: &Processes) -> Result<()> {
     use galerkin::basis::Truncation;
     use galerkin::rom::{PodOptions, PointSelection, Reduction};
     use galerkin::workflow::ReduceOptions;
@@ -896,9 +962,13 @@ fn reduce(args: ReduceArgs) -> Result<()> {
         }
     }
     if args.method.is_learned() {
+        procs.require_single("reduce --method opinf | galerkin-closure | dmd")?;
         return reduce_learned(&args, &dataset, truncation, &output);
     }
     let is_wave = dataset.recipe()?.is_wave()?;
+    if is_wave {
+        procs.require_single("reduce (wave files)")?;
+    }
     match (is_wave, args.method) {
         (true, ReduceMethod::LiftedQuadratic) => {
             let start = std::time::Instant::now();
@@ -977,8 +1047,13 @@ fn reduce(args: ReduceArgs) -> Result<()> {
         times,
     };
     let start = std::time::Instant::now();
-    let (model, pod) = galerkin::workflow::reduce(&dataset, &opts)?;
-    save_and_report(&model, &pod, &args, &output, start)?;
+    let (model, pod) = galerkin::workflow::reduce_on(&dataset, &opts, procs.comm())?;
+    if procs.is_root() {
+        save_and_report(&model, &pod, &args, &output, start)?;
+        if procs.comm().size() > 1 {
+            println!("({} MPI ranks)", procs.comm().size());
+        }
+    }
     Ok(())
 }
 
@@ -996,13 +1071,22 @@ fn save_and_report(
         galerkin::workflow::write_portable(model, portable, args.force)?;
         println!("portable ROM → {}", portable.display());
     }
+    let discarded = match (pod.method, args.energy) {
+        // The HAPOD knows only its kept singular values; its bound is the tolerance.
+        (galerkin::rom::PodMethod::Hapod, energy) => {
+            format!("≤ {:.1e} (HAPOD a-priori bound)", energy.unwrap_or(1e-8))
+        }
+        _ => format!(
+            "{:.2e}",
+            Truncation::discarded_energy(&pod.singular_values, model.rank())
+        ),
+    };
     println!(
-        "POD ({}) of {} snapshots: r = {} modes, discarded energy {:.2e}\n\
+        "POD ({}) of {} snapshots: r = {} modes, discarded energy {discarded}\n\
          ROM `{}` for {} built in {:.2} s → {}",
         pod.method.name(),
         pod.n_snapshots,
         model.rank(),
-        Truncation::discarded_energy(&pod.singular_values, model.rank()),
         model.kind().name(),
         model.pde,
         start.elapsed().as_secs_f64(),

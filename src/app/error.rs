@@ -34,6 +34,9 @@ pub enum AppError {
     /// From the ROM runtime (a portable ROM checked for an FMU).
     #[error(transparent)]
     Runtime(#[from] galerkin_runtime::RuntimeError),
+    /// An MPI job that cannot run (no `mpi` feature, ranks that disagree).
+    #[error("{0}")]
+    Mpi(String),
     /// An option outside its allowed range.
     #[error("invalid `{field}` = {value}: allowed {allowed}")]
     Invalid {

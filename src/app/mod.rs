@@ -4,6 +4,7 @@
 //! - [`figures`]: `galerkin figures`, every figure and table in `figures/`;
 //! - [`demo`]: `galerkin demo`, the end-to-end showcase;
 //! - [`fmu`]: `galerkin fmu`, a ROM packed as an FMI 2.0 co-simulation FMU;
+//! - [`processes`]: one process or the ranks of an MPI job;
 //! - [`plot`]: line charts and space–time images (plotters, bundled font);
 //! - [`progress`]: progress bars for long work;
 //! - [`train`] (feature `operators`): `galerkin train`, a recipe's training run.
@@ -13,6 +14,7 @@ pub mod error;
 pub mod figures;
 pub mod fmu;
 pub mod plot;
+pub mod processes;
 pub mod progress;
 #[cfg(feature = "operators")]
 pub mod train;

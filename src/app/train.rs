@@ -15,8 +15,9 @@ use super::plot::{line_chart, LineChart, Series, Style};
 use crate::data::SimulateOptions;
 use crate::operators::loss::LossKind;
 use crate::operators::train::{StepReport, TrainState};
+use crate::parallel::{Collective, SingleProcess};
 use crate::workflow::training::recipe::TrainRecipe;
-use crate::workflow::training::run::train;
+use crate::workflow::training::run::train_on;
 use crate::workflow::WorkflowError;
 
 /// How `galerkin train` runs.
@@ -45,7 +46,19 @@ pub struct RunSummary {
 
 /// Runs the training recipe `recipe` (see the module docs).
 pub fn run(recipe: &TrainRecipe, opts: &RunOptions) -> Result<RunSummary> {
-    let bar = progress_bar(opts.quiet);
+    run_on(recipe, opts, &SingleProcess)
+}
+
+/// [`run`] data-parallel over the ranks of `comm` (`mpirun -n P galerkin train`): rank 0
+/// shows the progress and writes the checkpoint and the report.
+pub fn run_on(
+    recipe: &TrainRecipe,
+    opts: &RunOptions,
+    comm: &dyn Collective,
+) -> Result<RunSummary> {
+    let root = comm.rank() == 0;
+    let quiet = opts.quiet || !root;
+    let bar = progress_bar(quiet);
     let mut on_step = |r: &StepReport| {
         bar.set_length(r.total_steps as u64);
         bar.set_position(r.step as u64 + 1);
@@ -58,12 +71,12 @@ pub fn run(recipe: &TrainRecipe, opts: &RunOptions) -> Result<RunSummary> {
         ));
     };
     let simulate = SimulateOptions {
-        progress: crate::app::progress::trajectories(opts.quiet),
+        progress: crate::app::progress::trajectories(quiet),
         ..Default::default()
     };
-    let outcome = train(recipe, opts.fresh, &simulate, &mut on_step, &|| false)?;
+    let outcome = train_on(recipe, opts.fresh, &simulate, &mut on_step, &|| false, comm)?;
     bar.finish_and_clear();
-    if outcome.resumed_from > 0 && !opts.quiet {
+    if outcome.resumed_from > 0 && !quiet {
         eprintln!(
             "train: resumed {} from epoch {} ({})",
             recipe.name,
@@ -71,7 +84,11 @@ pub fn run(recipe: &TrainRecipe, opts: &RunOptions) -> Result<RunSummary> {
             recipe.checkpoint_path().display()
         );
     }
-    let report = write_report(recipe, &outcome.state, outcome.test_error, &outcome.rollout)?;
+    let report = if root {
+        write_report(recipe, &outcome.state, outcome.test_error, &outcome.rollout)?
+    } else {
+        recipe.output.join("report.md")
+    };
     Ok(RunSummary {
         state: outcome.state,
         resumed_from: outcome.resumed_from,

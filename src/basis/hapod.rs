@@ -6,14 +6,17 @@
 //! result is at most ε*² — an a-priori bound, whatever the split — and the number of modes
 //! is at most that of a plain POD with tolerance ω ε* √|S|.
 //!
-//! This is the serial core (a tree of depth 2: the leaves and the root); a distributed run
-//! does the leaves where the slices live and gathers U_p Σ_p at the root.
+//! A tree of depth 2: the leaves and the root. [`hapod_on`] runs it over processes: each
+//! rank takes the leaves of the slices it holds and the U_p Σ_p are gathered (in rank
+//! order, so the result does not depend on how slices are spread over ranks, only on
+//! their order); [`distributed_hapod`] is the same on one process.
 
 use faer::{Mat, MatRef};
 
 use super::error::{BasisError, Result};
 use super::inner::InnerProduct;
 use super::svd::thin_svd;
+use crate::parallel::{Collective, SingleProcess};
 
 /// HAPOD settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -59,6 +62,18 @@ pub fn distributed_hapod(
     ip: &InnerProduct,
     opts: &HapodOptions,
 ) -> Result<Hapod> {
+    hapod_on(slices, ip, opts, &SingleProcess)
+}
+
+/// [`distributed_hapod`] of the slices of every rank of `comm`, this rank holding
+/// `slices` (possibly none): the leaves run where their slices are, their U_p Σ_p are
+/// gathered in rank order and every rank forms the same root POD. A collective.
+pub fn hapod_on(
+    slices: &[MatRef<'_, f64>],
+    ip: &InnerProduct,
+    opts: &HapodOptions,
+    comm: &dyn Collective,
+) -> Result<Hapod> {
     if !(opts.epsilon.is_finite() && opts.epsilon >= 0.0) {
         return Err(BasisError::InvalidParameter {
             field: "epsilon",
@@ -73,7 +88,12 @@ pub fn distributed_hapod(
             allowed: "a number in (0, 1)",
         });
     }
-    let n = slices.first().map_or(0, |s| s.nrows());
+    let local_n = slices.first().map_or(0, |s| s.nrows());
+    let local_total: usize = slices.iter().map(|s| s.ncols()).sum();
+    // Every rank learns the state size (the largest one held) and the snapshot count.
+    let sizes = comm.all_gather(&[local_n as f64, local_total as f64]);
+    let n = sizes.iter().map(|s| s[0] as usize).max().unwrap_or(0);
+    let total: usize = sizes.iter().map(|s| s[1] as usize).sum();
     if let Some(bad) = slices.iter().find(|s| s.nrows() != n) {
         return Err(BasisError::DimensionMismatch {
             field: "slices",
@@ -81,7 +101,6 @@ pub fn distributed_hapod(
             got: bad.nrows(),
         });
     }
-    let total: usize = slices.iter().map(|s| s.ncols()).sum();
     if total == 0 || n == 0 {
         return Err(BasisError::InvalidParameter {
             field: "slices",
@@ -90,16 +109,23 @@ pub fn distributed_hapod(
         });
     }
     let leaf_share = (1.0 - opts.omega * opts.omega).sqrt() * opts.epsilon;
-    let mut gathered: Vec<f64> = Vec::new();
-    let mut leaf_modes = Vec::with_capacity(slices.len());
+    let mut local: Vec<f64> = Vec::new();
+    let mut local_modes = Vec::with_capacity(slices.len());
     for slice in slices.iter().filter(|s| s.ncols() > 0) {
         let svd = thin_svd(*slice, ip)?;
         let keep = rank_for_error(&svd.s, leaf_share * (slice.ncols() as f64).sqrt());
-        leaf_modes.push(keep);
+        local_modes.push(keep as f64);
         for j in 0..keep {
-            gathered.extend(svd.u.col(j).iter().map(|u| u * svd.s[j]));
+            local.extend(svd.u.col(j).iter().map(|u| u * svd.s[j]));
         }
     }
+    let gathered: Vec<f64> = comm.all_gather(&local).concat();
+    let leaf_modes: Vec<usize> = comm
+        .all_gather(&local_modes)
+        .concat()
+        .into_iter()
+        .map(|k| k as usize)
+        .collect();
     let columns = gathered.len() / n;
     if columns == 0 {
         // Every leaf's snapshots were within its tolerance of zero.

@@ -7,11 +7,13 @@
 //! - SVDs: thin ([`thin_svd`]), method of snapshots ([`method_of_snapshots`]), randomized
 //!   ([`randomized_svd`]) and incremental ([`IncrementalSvd`]); POD rank rules
 //!   ([`Truncation`]); the distributed HAPOD of snapshot slices ([`distributed_hapod`]);
+//!   the thin SVD of a matrix distributed by rows over ranks ([`row_distributed_svd_leading`]);
 //! - Newton–Schulz polar iterations ([`newton_schulz`]), cubic and Muon's quintic;
 //! - interpolation points: EIM ([`Eim`]), DEIM ([`deim`]), Q-DEIM ([`qdeim`]) and the
 //!   oblique projector they define ([`Interpolator`]);
 //! - spectral reference bases ([`fourier_basis`], [`chebyshev_basis`]).
 
+mod distributed;
 mod error;
 mod hapod;
 mod incremental;
@@ -27,8 +29,9 @@ mod spectral;
 mod svd;
 mod truncation;
 
+pub use distributed::row_distributed_svd_leading;
 pub use error::{BasisError, Result};
-pub use hapod::{distributed_hapod, Hapod, HapodOptions};
+pub use hapod::{distributed_hapod, hapod_on, Hapod, HapodOptions};
 pub use incremental::{IncrementalSvd, IncrementalSvdOptions, BLOCK_COLUMNS};
 pub use inner::InnerProduct;
 pub use interpolation::{deim, qdeim, qdeim_bound, Eim, Interpolator};

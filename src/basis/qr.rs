@@ -117,7 +117,7 @@ fn householder_factor(a: MatRef<'_, f64>, par: Par) -> (Reflectors, Mat<f64>) {
 }
 
 /// Thin Householder QR with explicit Q (for the small tree nodes).
-fn householder_thin(a: MatRef<'_, f64>, par: Par) -> (Mat<f64>, Mat<f64>) {
+pub(crate) fn householder_thin(a: MatRef<'_, f64>, par: Par) -> (Mat<f64>, Mat<f64>) {
     let (reflectors, r) = householder_factor(a, par);
     let k = r.nrows();
     let mut q = Mat::zeros(a.nrows(), k);

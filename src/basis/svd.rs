@@ -43,6 +43,32 @@ impl ThinSvd {
         &us * self.v.transpose()
     }
 
+    /// The same SVD with each triplet's sign fixed (uᵢ, vᵢ → −uᵢ, −vᵢ where needed) so
+    /// that ⟨uᵢ, g⟩ > 0 for a fixed generic vector g (gₖ = frac((k + 1)·φ) − ½, φ the golden
+    /// ratio's fractional part). An SVD fixes each pair only up to sign, and routes (direct,
+    /// TSQR over any number of row blocks or ranks) pick different ones; after this they
+    /// agree to round-off, except for a mode nearly orthogonal to g, a set of measure zero.
+    pub fn with_sign_convention(mut self) -> Self {
+        let reference = |k: usize| ((k as f64 + 1.0) * 0.618_033_988_749_894_9).fract() - 0.5;
+        for j in 0..self.s.len() {
+            let score: f64 = self
+                .u
+                .col(j)
+                .iter()
+                .enumerate()
+                .map(|(k, u)| u * reference(k))
+                .sum();
+            if score < 0.0 {
+                self.u.col_mut(j).iter_mut().for_each(|u| *u = -*u);
+                // Streamed SVDs keep no right vectors.
+                if j < self.v.ncols() {
+                    self.v.col_mut(j).iter_mut().for_each(|v| *v = -*v);
+                }
+            }
+        }
+        self
+    }
+
     /// The left singular vectors as a [`Basis`] under `ip` (the one the SVD was taken in).
     pub fn left_basis(&self, ip: InnerProduct) -> Result<Basis> {
         Basis::from_orthonormal(self.u.clone(), ip, 1e-8)

@@ -1,6 +1,7 @@
-//! What every ensemble run into a trajectory file shares, whatever the PDE family: its
-//! options and summary, opening or resuming the partial file, recording under-resolved
-//! members, and closing the file.
+//! What every ensemble run into a trajectory file shares, whatever the PDE family and
+//! wherever members are computed (this process's threads, or MPI ranks): its options and
+//! summary, opening or resuming the partial file, storing each member's outcome as it
+//! arrives (recording unhealthy members), and closing the file.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,6 +14,79 @@ use super::health::Health;
 use super::progress::Progress;
 use super::recipe::Recipe;
 use super::writer::{read_string_attr, FileMetadata, Layout, TrajectoryWriter};
+
+/// One finished member: its stored values ([n_t][space][fields], subsampled) and health,
+/// or why it stopped (a blow-up or CFL stop: a per-member outcome, stored as NaN with
+/// health status 2, that never stops the others).
+pub(crate) type Outcome = std::result::Result<(Vec<f64>, Health), String>;
+
+/// Stores outcomes into the partial file as they arrive, in any order, and counts them.
+pub(crate) struct Store<'a> {
+    writer: TrajectoryWriter,
+    recipe: &'a Recipe,
+    opts: &'a SimulateOptions,
+    values: usize,
+    written: usize,
+    unhealthy: Vec<(usize, u8, String)>,
+}
+
+impl<'a> Store<'a> {
+    /// A store into `writer` for `todo` members of `values` values each; starts the
+    /// progress count.
+    pub(crate) fn new(
+        writer: TrajectoryWriter,
+        recipe: &'a Recipe,
+        opts: &'a SimulateOptions,
+        todo: usize,
+        values: usize,
+    ) -> Self {
+        opts.progress.start(todo as u64);
+        Self {
+            writer,
+            recipe,
+            opts,
+            values,
+            written: 0,
+            unhealthy: Vec::new(),
+        }
+    }
+
+    /// Writes `member`'s outcome (flushed, marked done); an error if the file cannot be
+    /// written or the progress sink asked to stop (the file keeps what was written).
+    pub(crate) fn store(&mut self, member: &Member, outcome: Outcome) -> Result<()> {
+        if self.opts.fail_after == Some(self.written) {
+            return Err(DataError::Interrupted(format!(
+                "injected I/O failure after {} trajectories",
+                self.written
+            )));
+        }
+        let params = self.recipe.member_parameters(member, &mut member.rng())?;
+        let (data, health) = outcome.unwrap_or_else(|reason| {
+            self.unhealthy.push((member.index, 2, reason));
+            (vec![f64::NAN; self.values], Health::failed())
+        });
+        note_resolution(&mut self.unhealthy, member.index, &health);
+        self.writer
+            .write(member.index, &data, &params, member.seed, &health)?;
+        self.written += 1;
+        self.opts.progress.advance(1);
+        if self.opts.progress.cancelled() {
+            return Err(stopped_on_request(self.written, self.recipe));
+        }
+        Ok(())
+    }
+
+    /// Closes and renames the file (every member done) and reports the run.
+    pub(crate) fn finish(self, skipped: usize, start: Instant) -> Result<SimulateSummary> {
+        self.opts.progress.finish();
+        finish(self.writer, self.written, skipped, self.unhealthy, start)
+    }
+
+    /// Ends the progress display of a run that stopped early.
+    pub(crate) fn abandon(&self) {
+        self.opts.progress.finish();
+    }
+}
 
 /// Options of [`simulate`](super::simulate()).
 #[derive(Clone)]
@@ -98,7 +172,7 @@ pub(super) fn open_for_resume(
 }
 
 /// Closes and renames the file and reports the run.
-pub(super) fn finish(
+fn finish(
     writer: TrajectoryWriter,
     written: usize,
     skipped: usize,
@@ -118,7 +192,7 @@ pub(super) fn finish(
 
 /// The error of a run its [`Progress`] sink stopped after `written` trajectories: the
 /// partial file keeps them, and the same run resumes from there.
-pub(super) fn stopped_on_request(written: usize, recipe: &Recipe) -> DataError {
+fn stopped_on_request(written: usize, recipe: &Recipe) -> DataError {
     DataError::Interrupted(format!(
         "stopped on request: {written} trajectories of this run kept in the partial file of \
          `{}`; run the same recipe again to resume",
@@ -127,11 +201,7 @@ pub(super) fn stopped_on_request(written: usize, recipe: &Recipe) -> DataError {
 }
 
 /// Records an under-resolved trajectory (health status 1) in `unhealthy`.
-pub(super) fn note_resolution(
-    unhealthy: &mut Vec<(usize, u8, String)>,
-    index: usize,
-    health: &Health,
-) {
+fn note_resolution(unhealthy: &mut Vec<(usize, u8, String)>, index: usize, health: &Health) {
     if health.status == 1 {
         unhealthy.push((
             index,

@@ -4,6 +4,8 @@
 //! long runs.
 
 mod dataset;
+#[cfg(feature = "mpi")]
+mod distributed;
 mod ensemble_run;
 mod error;
 mod export;
@@ -16,6 +18,8 @@ mod wave;
 mod writer;
 
 pub use dataset::Dataset;
+#[cfg(feature = "mpi")]
+pub use distributed::simulate_on;
 pub use ensemble_run::{SimulateOptions, SimulateSummary};
 pub use error::{DataError, Result};
 pub use export::{export, ExportFormat};

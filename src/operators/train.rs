@@ -17,6 +17,7 @@ use super::loss::{relative_l2, LossKind, SobolevNorm};
 use super::optim::{AdamW, Muon};
 use super::spectral::SpectralGrid;
 use super::to_f64;
+use crate::parallel::{Collective, SingleProcess};
 
 /// The learning-rate schedule over the run.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -281,7 +282,23 @@ impl TrainJob<'_> {
     /// [`OperatorError::Diverged`] before touching the weights.
     pub fn run(
         &self,
+        state: TrainState,
+        progress: &mut dyn FnMut(&StepReport),
+        after_epoch: &mut dyn FnMut(&TrainState) -> AfterEpoch,
+    ) -> Result<TrainState> {
+        self.run_on(state, &SingleProcess, progress, after_epoch)
+    }
+
+    /// [`TrainJob::run`] data-parallel over the ranks of `comm`: every rank draws the same
+    /// shuffled batches, takes the loss and gradients of its share of each batch (the loss
+    /// is a batch mean, so share p weighs |B_p| / |B|), and the weighted gradients and
+    /// losses are summed in rank order: every rank takes the optimizer step of the whole
+    /// batch, the same as one process up to the round-off of a mean formed in two stages.
+    /// A collective: every rank calls it with the same job and state.
+    pub fn run_on(
+        &self,
         mut state: TrainState,
+        comm: &dyn Collective,
         progress: &mut dyn FnMut(&StepReport),
         after_epoch: &mut dyn FnMut(&TrainState) -> AfterEpoch,
     ) -> Result<TrainState> {
@@ -312,12 +329,23 @@ impl TrainJob<'_> {
             for chunk in order.chunks(batch) {
                 let lr = self.options.lr_at(state.step, total, epoch);
                 let model = Fno::new(&state.weights, &grad_device, true);
-                let (input, targets) =
-                    self.train
-                        .batch(&self.task, chunk, state.scales, &grad_device);
-                let loss =
-                    rollout_loss(&model, &grid, sobolev.as_ref(), input, targets, &self.task);
-                let value = to_f64(loss.clone())[0];
+                let share = &chunk[comm.my_share(chunk.len())];
+                let (mut value, mut grads) = (0.0, None);
+                if !share.is_empty() {
+                    let (input, targets) =
+                        self.train
+                            .batch(&self.task, share, state.scales, &grad_device);
+                    let loss =
+                        rollout_loss(&model, &grid, sobolev.as_ref(), input, targets, &self.task);
+                    value = to_f64(loss.clone())[0];
+                    if value.is_finite() {
+                        grads = Some(model.gradients(&loss.backward()));
+                    }
+                }
+                if comm.size() > 1 {
+                    let weight = share.len() as f64 / chunk.len() as f64;
+                    value = comm.all_sum(&[weight * value])[0];
+                }
                 if !value.is_finite() {
                     return Err(OperatorError::Diverged {
                         epoch,
@@ -325,7 +353,15 @@ impl TrainJob<'_> {
                         loss: value,
                     });
                 }
-                let grads = model.gradients(&loss.backward());
+                let grads = match grads {
+                    Some(g) if comm.size() == 1 => g,
+                    local => all_sum_gradients(
+                        comm,
+                        local,
+                        &state.weights.arrays,
+                        share.len() as f64 / chunk.len() as f64,
+                    ),
+                };
                 state.optimizer.step(&mut state.weights, &grads, lr);
                 sum += value * chunk.len() as f64;
                 seen += chunk.len();
@@ -359,6 +395,25 @@ impl TrainJob<'_> {
         }
         Ok(state)
     }
+}
+
+/// Σ_p w_p ∇_p over the ranks of `comm` (in rank order) of this rank's gradients `local`
+/// (none for an empty share: zeros shaped like `weights`) weighted by `weight`.
+fn all_sum_gradients(
+    comm: &dyn Collective,
+    local: Option<Vec<Vec<f64>>>,
+    weights: &[Vec<f64>],
+    weight: f64,
+) -> Vec<Vec<f64>> {
+    let flat: Vec<f64> = match local {
+        Some(grads) => grads.into_iter().flatten().map(|g| weight * g).collect(),
+        None => vec![0.0; weights.iter().map(Vec::len).sum()],
+    };
+    let mut summed = comm.all_sum(&flat).into_iter();
+    weights
+        .iter()
+        .map(|w| summed.by_ref().take(w.len()).collect())
+        .collect()
 }
 
 /// Checks that `config` fits the data: dimensions and modes.

@@ -6,16 +6,17 @@ use super::error::Result;
 use super::hyper::PointSelection;
 use super::model::ReducedModel;
 use super::pod::{Pod, SnapshotSource};
-use super::reduced::Reductor;
-use super::reductors::{GalerkinReductor, HyperReductor};
+use super::reductors::{galerkin_on, hyper_on};
+use crate::parallel::{Collective, SingleProcess};
 
 /// Which nonlinearity the reduced model carries: the choice between the two reductors of
 /// models with a polynomial or pointwise-flux nonlinearity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reduction {
-    /// The exact projected quadratic tensor ([`GalerkinReductor`]; polynomial models only).
+    /// The exact projected quadratic tensor ([`super::GalerkinReductor`]; polynomial models
+    /// only).
     Galerkin,
-    /// Hyper-reduction of the flux at `points` points ([`HyperReductor`]).
+    /// Hyper-reduction of the flux at `points` points ([`super::HyperReductor`]).
     Hyper {
         /// Number of interpolation points m (= flux modes).
         points: usize,
@@ -34,14 +35,24 @@ pub fn build_model(
     r: usize,
     reduction: Reduction,
 ) -> Result<ReducedModel> {
+    build_model_on(fom, states, pod, r, reduction, &SingleProcess)
+}
+
+/// [`build_model`] with the operator assembly (affine terms, quadratic tensor columns,
+/// flux snapshots) shared among the ranks of `comm`; every rank returns the same model.
+pub fn build_model_on(
+    fom: &mut dyn FullOrderModel,
+    states: &mut dyn SnapshotSource,
+    pod: &Pod,
+    r: usize,
+    reduction: Reduction,
+    comm: &dyn Collective,
+) -> Result<ReducedModel> {
     let space = pod.trial_space(r)?;
     match reduction {
-        Reduction::Galerkin => GalerkinReductor.reduce(fom, &space),
-        Reduction::Hyper { points, selection } => HyperReductor {
-            states,
-            points,
-            selection,
+        Reduction::Galerkin => galerkin_on(fom, &space, comm),
+        Reduction::Hyper { points, selection } => {
+            hyper_on(fom, states, &space, (points, selection), comm)
         }
-        .reduce(fom, &space),
     }
 }

@@ -1,6 +1,11 @@
 //! Offline Galerkin projection through the [`FullOrderModel`] contract: the affine linear
 //! terms VᵀW L_q V, the forcing, and the exact quadratic tensor VᵀW B(v_i, v_j) from
 //! r(r+1)/2 calls of `apply_quadratic` (symmetry of B halves the r² pairs), in parallel.
+//!
+//! The `_on` forms share the work among the ranks of a [`Collective`]: each rank applies
+//! the operator to its share of the basis columns (the quadratic tensor's column j, with
+//! j + 1 form evaluations, split by cost), projects them and the projected columns are
+//! gathered in order, so every rank ends with the same operators as one process.
 
 use faer::Mat;
 use galerkin_solvers::FullOrderModel;
@@ -10,6 +15,7 @@ use super::capabilities::{affine, quadratic};
 use super::error::Result;
 use super::model::{LinearPart, Nonlinear, ProjectedTerm};
 use crate::basis::Basis;
+use crate::parallel::{share_by_cost, Collective, SingleProcess};
 
 /// VᵀW y for the columns of `y`.
 pub(crate) fn project_columns(basis: &Basis, y: &Mat<f64>) -> Result<Mat<f64>> {
@@ -41,6 +47,33 @@ fn project_vector(basis: &Basis, y: &[f64]) -> Result<Vec<f64>> {
     Ok((0..p.nrows()).map(|i| p[(i, 0)]).collect())
 }
 
+/// VᵀW op(v_j) for every basis column j (r × r), each rank of `comm` applying `op` to
+/// its share of the columns.
+fn projected_map_on(
+    basis: &Basis,
+    comm: &dyn Collective,
+    mut op: impl FnMut(&[f64], &mut [f64]) -> Result<()>,
+) -> Result<Mat<f64>> {
+    let v = basis.vectors();
+    let (n, r) = (v.nrows(), v.ncols());
+    let share = comm.my_share(r);
+    let mut out = Mat::zeros(n, share.len());
+    let mut column = vec![0.0; n];
+    for (k, j) in share.enumerate() {
+        column
+            .iter_mut()
+            .zip(v.col(j).iter())
+            .for_each(|(c, x)| *c = *x);
+        op(&column, out.col_as_slice_mut(k))?;
+    }
+    let projected = project_columns(basis, &out)?;
+    let local: Vec<f64> = (0..projected.ncols())
+        .flat_map(|j| projected.col(j).iter().copied().collect::<Vec<_>>())
+        .collect();
+    let all = comm.all_gather(&local).concat();
+    Ok(Mat::from_fn(r, r, |i, j| all[j * r + i]))
+}
+
 /// The affine linear terms, their mean offsets and the projected forcing. `with_mean_in_b`
 /// adds the quadratic model's mean terms 2VᵀW B(ū, V) and VᵀW B(ū, ū).
 pub fn project_linear(
@@ -49,12 +82,23 @@ pub fn project_linear(
     mean: Option<&[f64]>,
     with_mean_in_b: bool,
 ) -> Result<LinearPart> {
+    project_linear_on(fom, basis, mean, with_mean_in_b, &SingleProcess)
+}
+
+/// [`project_linear`] with the columns of every term shared among the ranks of `comm`.
+pub fn project_linear_on(
+    fom: &mut dyn FullOrderModel,
+    basis: &Basis,
+    mean: Option<&[f64]>,
+    with_mean_in_b: bool,
+    comm: &dyn Collective,
+) -> Result<LinearPart> {
     let (n, r) = (basis.dim(), basis.rank());
     let mut terms = Vec::new();
     let mut scratch = vec![0.0; n];
     let linear = affine(fom)?;
     for (q, (parameter, coefficient)) in linear.linear_terms().into_iter().enumerate() {
-        let lv = map_columns(basis, |v, out| {
+        let matrix = projected_map_on(basis, comm, |v, out| {
             linear.apply_linear_term(q, v, out);
             Ok(())
         })?;
@@ -68,7 +112,7 @@ pub fn project_linear(
         terms.push(ProjectedTerm {
             parameter: parameter.map(str::to_string),
             coefficient,
-            matrix: project_columns(basis, &lv)?,
+            matrix,
             offset,
         });
     }
@@ -79,8 +123,7 @@ pub fn project_linear(
     let mut fixed = Mat::zeros(r, r);
     if let (Some(m), true) = (mean, with_mean_in_b) {
         let b = quadratic(fom)?;
-        let bv = map_columns(basis, |v, out| Ok(b.apply_quadratic(m, v, out)?))?;
-        fixed = 2.0 * project_columns(basis, &bv)?;
+        fixed = 2.0 * projected_map_on(basis, comm, |v, out| Ok(b.apply_quadratic(m, v, out)?))?;
         b.apply_quadratic(m, m, &mut scratch)?;
         constant
             .iter_mut()
@@ -98,6 +141,16 @@ pub fn project_linear(
 /// the off-diagonal pairs folded in so that N_r(a) = Σ_{i≤j} Ĥ_{:,(i,j)} a_i a_j. Columns
 /// j run in parallel, each task on its own copy of the model.
 pub fn project_quadratic(fom: &dyn FullOrderModel, basis: &Basis) -> Result<Nonlinear> {
+    project_quadratic_on(fom, basis, &SingleProcess)
+}
+
+/// [`project_quadratic`] with the columns shared among the ranks of `comm` by cost
+/// (column j costs j + 1 evaluations).
+pub fn project_quadratic_on(
+    fom: &dyn FullOrderModel,
+    basis: &Basis,
+    comm: &dyn Collective,
+) -> Result<Nonlinear> {
     let v = basis.vectors();
     let (n, r) = (v.nrows(), v.ncols());
     let columns: Vec<Vec<f64>> = (0..r).map(|j| v.col(j).iter().copied().collect()).collect();
@@ -105,7 +158,8 @@ pub fn project_quadratic(fom: &dyn FullOrderModel, basis: &Basis) -> Result<Nonl
     let mut prototype = fom.boxed_clone();
     quadratic(prototype.as_mut())?;
     let prototype = std::sync::Mutex::new(prototype);
-    let blocks: Vec<Result<Mat<f64>>> = (0..r)
+    let costs: Vec<f64> = (0..r).map(|j| (j + 1) as f64).collect();
+    let blocks: Vec<Result<Mat<f64>>> = share_by_cost(&costs, comm.size(), comm.rank())
         .into_par_iter()
         .map_init(
             || prototype.lock().expect("not poisoned").boxed_clone(),
@@ -119,15 +173,24 @@ pub fn project_quadratic(fom: &dyn FullOrderModel, basis: &Basis) -> Result<Nonl
             },
         )
         .collect();
+    let mut local = Vec::new();
+    for block in blocks {
+        let block = block?;
+        for i in 0..block.ncols() {
+            local.extend(block.col(i).iter().copied());
+        }
+    }
+    // Column j's block holds r × (j + 1) values; in order over all ranks they are the
+    // columns (i, j), i ≤ j, of the packed tensor.
+    let all = comm.all_gather(&local).concat();
     let np = r * (r + 1) / 2;
     let mut h = vec![0.0; r * np];
-    for (j, block) in blocks.into_iter().enumerate() {
-        let block = block?;
+    for j in 0..r {
         for i in 0..=j {
             let p = j * (j + 1) / 2 + i;
             let factor = if i == j { 1.0 } else { 2.0 };
             for k in 0..r {
-                h[k * np + p] = factor * block[(k, i)];
+                h[k * np + p] = factor * all[p * r + k];
             }
         }
     }

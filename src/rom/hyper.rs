@@ -16,6 +16,7 @@ use super::galerkin::{map_columns, project_columns};
 use super::model::{HyperReduction, Nonlinear};
 use super::pod::{gathered, Pod, PodMethod, PodOptions, SnapshotSource};
 use crate::basis::{deim, qdeim, Basis, Eim, Truncation};
+use crate::parallel::{Collective, SingleProcess};
 
 /// How interpolation points are chosen.
 #[derive(
@@ -70,6 +71,52 @@ impl SnapshotSource for FluxSource<'_> {
     }
 }
 
+/// The blocks of another source, each computed by the rank of a [`Collective`] that owns it
+/// and gathered, so every rank holds all of them (the flux snapshots, computed in parallel
+/// across ranks).
+pub(crate) struct SharedBlocks {
+    n: usize,
+    blocks: Vec<Mat<f64>>,
+}
+
+impl SharedBlocks {
+    /// Computes this rank's share of the blocks of `inner` and gathers every block.
+    pub(crate) fn new(inner: &mut dyn SnapshotSource, comm: &dyn Collective) -> Result<Self> {
+        let n = inner.dim();
+        let mut local = Vec::new();
+        for b in comm.my_share(inner.n_blocks()) {
+            let block = inner.block(b)?;
+            for j in 0..block.ncols() {
+                local.extend_from_slice(block.col_as_slice(j));
+            }
+        }
+        let all = comm.all_gather(&local).concat();
+        let mut blocks = Vec::with_capacity(inner.n_blocks());
+        let mut at = 0;
+        for b in 0..inner.n_blocks() {
+            let k = inner.block_len(b);
+            blocks.push(Mat::from_fn(n, k, |i, j| all[at + j * n + i]));
+            at += n * k;
+        }
+        Ok(Self { n, blocks })
+    }
+}
+
+impl SnapshotSource for SharedBlocks {
+    fn dim(&self) -> usize {
+        self.n
+    }
+    fn n_blocks(&self) -> usize {
+        self.blocks.len()
+    }
+    fn block_len(&self, b: usize) -> usize {
+        self.blocks[b].ncols()
+    }
+    fn block(&mut self, b: usize) -> Result<Mat<f64>> {
+        Ok(self.blocks[b].clone())
+    }
+}
+
 /// Builds the hyper-reduced nonlinearity with `m` points for the basis `basis` (and mean).
 pub fn hyper_reduce(
     fom: &mut dyn FullOrderModel,
@@ -79,18 +126,39 @@ pub fn hyper_reduce(
     m: usize,
     selection: PointSelection,
 ) -> Result<Nonlinear> {
+    hyper_reduce_on(fom, states, basis, mean, m, selection, &SingleProcess)
+}
+
+/// [`hyper_reduce`] with the flux snapshots of each block (trajectory) computed by one rank
+/// of `comm` and gathered on every rank.
+pub fn hyper_reduce_on(
+    fom: &mut dyn FullOrderModel,
+    states: &mut dyn SnapshotSource,
+    basis: &Basis,
+    mean: Option<&[f64]>,
+    m: usize,
+    selection: PointSelection,
+    comm: &dyn Collective,
+) -> Result<Nonlinear> {
     let n = fom.dim();
     if m == 0 || m > n {
         return Err(invalid("points", m, &format!("1 ..= {n} (the grid size)")));
     }
-    let mut flux = FluxSource {
+    let mut local_flux = FluxSource {
         states,
         fom: capabilities::flux(fom)?,
         all_points: (0..n).collect(),
     };
+    let mut shared;
+    let flux: &mut dyn SnapshotSource = if comm.size() > 1 {
+        shared = SharedBlocks::new(&mut local_flux, comm)?;
+        &mut shared
+    } else {
+        &mut local_flux
+    };
     let (u, points, sample) = match selection {
         PointSelection::Eim => {
-            let g = gathered(&mut flux, None)?;
+            let g = gathered(flux, None)?;
             let eim = Eim::greedy(g.as_ref(), 0.0, m)?;
             if eim.points.len() < m {
                 return Err(invalid(
@@ -109,7 +177,7 @@ pub fn hyper_reduce(
             // A flux basis up to twice as large gives the over-sampled indicator points.
             let total: usize = (0..flux.n_blocks()).map(|b| flux.block_len(b)).sum();
             let big = (2 * m).min(total).min(n).max(m);
-            let u_big = flux_pod(&mut flux, big)?;
+            let u_big = flux_pod(flux, big)?;
             let u = Mat::from_fn(n, m, |i, j| u_big[(i, j)]);
             let points = if selection == PointSelection::Deim {
                 deim(u.as_ref())?

@@ -23,6 +23,7 @@
 pub mod adaptive;
 pub mod build;
 mod capabilities;
+mod distributed_pod;
 pub mod dmd;
 mod error;
 pub mod evaluate;
@@ -40,7 +41,7 @@ pub mod reduced;
 pub mod reductors;
 pub mod wave_run;
 
-pub use build::{build_model, Reduction};
+pub use build::{build_model, build_model_on, Reduction};
 pub use error::{Result, RomError};
 pub use evaluate::{
     full_model_step_seconds, run_against, run_against_forced, Comparison, RunOptions,

@@ -41,6 +41,10 @@ pub enum PodMethod {
     Snapshots,
     /// Stream S through Brand's incremental SVD.
     Incremental,
+    /// One POD per block (trajectory), then the POD of their modes scaled by their
+    /// singular values (HAPOD, Himpe, Leibner & Rave 2018), with the a-priori bound of the
+    /// energy tolerance; over MPI ranks, each rank takes the blocks it holds.
+    Hapod,
 }
 
 impl PodMethod {
@@ -67,6 +71,9 @@ pub struct PodOptions {
     pub method: PodMethod,
     /// Largest snapshot matrix (bytes) the `auto` route gathers in memory.
     pub memory_budget: usize,
+    /// The HAPOD's ω ∈ (0, 1): the share of the error budget its root keeps
+    /// ([`crate::basis::HapodOptions::omega`]).
+    pub hapod_omega: f64,
 }
 
 impl Default for PodOptions {
@@ -78,6 +85,7 @@ impl Default for PodOptions {
             weights: None,
             method: PodMethod::Auto,
             memory_budget: 2 << 30,
+            hapod_omega: 0.75,
         }
     }
 }
@@ -141,6 +149,9 @@ impl Pod {
             None
         };
         let method = opts.route(n, n_s);
+        if method == PodMethod::Hapod {
+            return Self::compute_on(source, opts, &crate::parallel::SingleProcess);
+        }
         let svd = match method {
             PodMethod::Incremental => streamed_svd(source, mean.as_deref(), &ip)?,
             _ => {
@@ -159,7 +170,7 @@ impl Pod {
     pub fn of_matrix(s: MatRef<'_, f64>, opts: &PodOptions) -> Result<Self> {
         let (n, n_s) = (s.nrows(), s.ncols());
         let method = opts.route(n, n_s);
-        if opts.center || method == PodMethod::Incremental {
+        if opts.center || matches!(method, PodMethod::Incremental | PodMethod::Hapod) {
             return Self::compute(&mut MatrixSource(s.to_owned()), opts);
         }
         let ip = check_request(n, n_s, opts)?;
@@ -185,7 +196,7 @@ impl Pod {
 
     /// Truncates `svd` (whose singular values, all of them, are `all`) by `truncation`
     /// into the POD.
-    fn finish(
+    pub(super) fn finish(
         svd: ThinSvd,
         all: Vec<f64>,
         ip: InnerProduct,
@@ -202,7 +213,7 @@ impl Pod {
                 "a rule keeping at least one mode (the snapshots may all equal their mean)",
             ));
         }
-        let basis = svd.truncated(r)?.left_basis(ip)?;
+        let basis = svd.truncated(r)?.with_sign_convention().left_basis(ip)?;
         Ok(Self {
             basis,
             singular_values: all,
@@ -220,7 +231,7 @@ impl Pod {
 
 /// Checks a POD request on n values × n_s snapshots (truncation, rank range, weight) and
 /// returns its inner product.
-fn check_request(n: usize, n_s: usize, opts: &PodOptions) -> Result<InnerProduct> {
+pub(super) fn check_request(n: usize, n_s: usize, opts: &PodOptions) -> Result<InnerProduct> {
     opts.truncation.validate()?;
     if n == 0 || n_s == 0 {
         return Err(invalid(
@@ -278,7 +289,11 @@ impl PodOptions {
     }
 }
 
-fn snapshot_mean(source: &mut dyn SnapshotSource, n: usize, n_s: usize) -> Result<Vec<f64>> {
+pub(super) fn snapshot_mean(
+    source: &mut dyn SnapshotSource,
+    n: usize,
+    n_s: usize,
+) -> Result<Vec<f64>> {
     let mut mean = vec![0.0; n];
     for b in 0..source.n_blocks() {
         let block = source.block(b)?;
@@ -292,7 +307,7 @@ fn snapshot_mean(source: &mut dyn SnapshotSource, n: usize, n_s: usize) -> Resul
     Ok(mean)
 }
 
-fn subtract_mean(block: &mut Mat<f64>, mean: Option<&[f64]>) {
+pub(super) fn subtract_mean(block: &mut Mat<f64>, mean: Option<&[f64]>) {
     if let Some(mean) = mean {
         for j in 0..block.ncols() {
             for (v, m) in block.col_as_slice_mut(j).iter_mut().zip(mean) {

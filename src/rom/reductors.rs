@@ -11,13 +11,14 @@ use faer::Mat;
 use galerkin_solvers::{FullOrderModel, LiftedWave};
 
 use super::error::{invalid, Result};
-use super::galerkin::{project_linear, project_quadratic};
-use super::hyper::{hyper_from, hyper_reduce, PointSelection};
+use super::galerkin::{project_linear, project_linear_on, project_quadratic, project_quadratic_on};
+use super::hyper::{hyper_from, hyper_reduce_on, PointSelection};
 use super::lifting::LiftedRom;
 use super::model::{Nonlinear, ReducedModel};
 use super::pod::{Pod, SnapshotSource};
 use super::reduced::Reductor;
 use crate::basis::{Basis, InnerProduct};
+use crate::parallel::{Collective, SingleProcess};
 
 /// Directions whose part outside the basis is below this fraction of their norm add
 /// nothing (CGS2 keeps round-off from becoming a mode).
@@ -108,16 +109,42 @@ fn extend(basis: &mut Basis, directions: &[Vec<f64>]) -> Result<usize> {
     Ok(basis.extend(v.as_ref(), EXTEND_DROP_TOL)?)
 }
 
+/// [`GalerkinReductor`]'s model, its operator columns shared among the ranks of `comm`
+/// (every rank returns the same model).
+pub fn galerkin_on(
+    fom: &mut dyn FullOrderModel,
+    space: &Pod,
+    comm: &dyn Collective,
+) -> Result<ReducedModel> {
+    check_sizes(fom, &space.basis)?;
+    let mean = space.mean.as_deref();
+    let linear = project_linear_on(fom, &space.basis, mean, true, comm)?;
+    let nonlinear = project_quadratic_on(fom, &space.basis, comm)?;
+    Ok(assemble(fom, space, linear, nonlinear))
+}
+
+/// [`HyperReductor`]'s model with `(points, selection)`, the linear operator columns and
+/// the flux snapshots of each training block shared among the ranks of `comm`.
+pub fn hyper_on(
+    fom: &mut dyn FullOrderModel,
+    states: &mut dyn SnapshotSource,
+    space: &Pod,
+    (points, selection): (usize, PointSelection),
+    comm: &dyn Collective,
+) -> Result<ReducedModel> {
+    check_sizes(fom, &space.basis)?;
+    let mean = space.mean.as_deref();
+    let linear = project_linear_on(fom, &space.basis, mean, false, comm)?;
+    let nonlinear = hyper_reduce_on(fom, states, &space.basis, mean, points, selection, comm)?;
+    Ok(assemble(fom, space, linear, nonlinear))
+}
+
 impl<'f> Reductor<dyn FullOrderModel + 'f> for GalerkinReductor {
     type Space = Pod;
     type Model = ReducedModel;
 
     fn reduce(&mut self, fom: &mut (dyn FullOrderModel + 'f), space: &Pod) -> Result<ReducedModel> {
-        check_sizes(fom, &space.basis)?;
-        let mean = space.mean.as_deref();
-        let linear = project_linear(fom, &space.basis, mean, true)?;
-        let nonlinear = project_quadratic(fom, &space.basis)?;
-        Ok(assemble(fom, space, linear, nonlinear))
+        galerkin_on(fom, space, &SingleProcess)
     }
 
     fn extend_basis(
@@ -141,18 +168,13 @@ impl<'f> Reductor<dyn FullOrderModel + 'f> for HyperReductor<'_> {
     type Model = ReducedModel;
 
     fn reduce(&mut self, fom: &mut (dyn FullOrderModel + 'f), space: &Pod) -> Result<ReducedModel> {
-        check_sizes(fom, &space.basis)?;
-        let mean = space.mean.as_deref();
-        let linear = project_linear(fom, &space.basis, mean, false)?;
-        let nonlinear = hyper_reduce(
+        hyper_on(
             fom,
             self.states,
-            &space.basis,
-            mean,
-            self.points,
-            self.selection,
-        )?;
-        Ok(assemble(fom, space, linear, nonlinear))
+            space,
+            (self.points, self.selection),
+            &SingleProcess,
+        )
     }
 
     fn extend_basis(

@@ -33,7 +33,8 @@ pub use portable::{
     write_portable_bytes, write_portable_lifted,
 };
 pub use reduce::{
-    build_on_pod, cell_weight_of, full_model_of, quadrature_of, reduce, ReduceOptions,
+    build_on_pod, build_on_pod_on, cell_weight_of, full_model_of, quadrature_of, reduce, reduce_on,
+    ReduceOptions,
 };
 pub use rom_file::{kind_of, LiftedRomFile, StoredRom};
 pub use source::DatasetSource;

@@ -7,7 +7,8 @@ use galerkin_solvers::{FullOrderModel, SpectralModel};
 use super::error::{invalid, Result};
 use super::source::DatasetSource;
 use crate::data::Dataset;
-use crate::rom::{build_model, Pod, PodOptions, ReducedModel, Reduction, SnapshotSource};
+use crate::parallel::{Collective, SingleProcess};
+use crate::rom::{build_model_on, Pod, PodOptions, ReducedModel, Reduction, SnapshotSource};
 
 /// What `reduce` reads and builds.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +61,17 @@ pub fn build_on_pod(
     pod: &Pod,
     kind: Reduction,
 ) -> Result<ReducedModel> {
+    build_on_pod_on(fom, states, pod, kind, &SingleProcess)
+}
+
+/// [`build_on_pod`] with the operator assembly shared among the ranks of `comm`.
+pub fn build_on_pod_on(
+    fom: &mut dyn FullOrderModel,
+    states: &mut dyn SnapshotSource,
+    pod: &Pod,
+    kind: Reduction,
+    comm: &dyn Collective,
+) -> Result<ReducedModel> {
     let kind = match kind {
         Reduction::Hyper {
             points: 0,
@@ -70,7 +82,7 @@ pub fn build_on_pod(
         },
         kind => kind,
     };
-    Ok(build_model(fom, states, pod, pod.rank(), kind)?)
+    Ok(build_model_on(fom, states, pod, pod.rank(), kind, comm)?)
 }
 
 /// The area (length in 1-D) of one cell of the file's stored grid: the quadrature weight
@@ -117,11 +129,27 @@ pub fn cell_area(grid: &galerkin_solvers::Grid) -> f64 {
 
 /// POD of a file's trajectories and the reduced model built on it.
 pub fn reduce(dataset: &Dataset, opts: &ReduceOptions) -> Result<(ReducedModel, Pod)> {
+    reduce_on(dataset, opts, &SingleProcess)
+}
+
+/// [`reduce`] by all ranks of `comm` together (each opening the same file): the POD split
+/// by rows (exact TSQR; `thin` / `auto`) or by trajectories (`hapod`) and the operator
+/// assembly shared ([`Pod::compute_on`], [`build_model_on`]). Every rank returns the same
+/// model, equal to one process's up to round-off (exactly the HAPOD's for `hapod`).
+pub fn reduce_on(
+    dataset: &Dataset,
+    opts: &ReduceOptions,
+    comm: &dyn Collective,
+) -> Result<(ReducedModel, Pod)> {
     let times = opts.times.clone().unwrap_or(0..dataset.shape()[1]);
     let mut source = DatasetSource::new(dataset, &opts.trajectories, times)?;
     let first = opts.trajectories.first().copied().unwrap_or(0);
     let mut fom = full_model_of(dataset, first)?;
-    let pod = Pod::compute(&mut source, &opts.pod)?;
+    let pod = if comm.size() == 1 {
+        Pod::compute(&mut source, &opts.pod)?
+    } else {
+        Pod::compute_on(&mut source, &opts.pod, comm)?
+    };
     tracing::info!(
         "POD ({}) of {} snapshots: {} modes, σ₁ = {:.3e}, σ_r/σ₁ = {:.2e}",
         pod.method.name(),
@@ -130,7 +158,7 @@ pub fn reduce(dataset: &Dataset, opts: &ReduceOptions) -> Result<(ReducedModel, 
         pod.singular_values[0],
         pod.singular_values[pod.rank() - 1] / pod.singular_values[0]
     );
-    let mut model = build_on_pod(&mut fom, &mut source, &pod, opts.kind)?;
+    let mut model = build_on_pod_on(&mut fom, &mut source, &pod, opts.kind, comm)?;
     let used: Vec<usize> = if opts.trajectories.is_empty() {
         (0..dataset.n_traj()).collect()
     } else {

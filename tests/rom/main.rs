@@ -5,6 +5,7 @@
 mod common;
 
 mod adaptive;
+mod distributed;
 mod dmd;
 mod fixtures;
 mod galerkin;
@@ -16,5 +17,7 @@ mod local;
 mod operator_eim;
 mod opinf;
 mod portable;
+#[path = "../common/ranks.rs"]
+mod ranks;
 mod traits;
 mod user_pde;

@@ -13,9 +13,10 @@ use burn::tensor::Device;
 use super::checkpoint;
 use super::recipe::TrainRecipe;
 use super::samples::read_trajectories;
-use crate::data::{open_or_simulate, Precision, SimulateOptions};
+use crate::data::{open_or_simulate, Dataset, Precision, Recipe, SimulateOptions};
 use crate::operators::data::Task;
 use crate::operators::train::{rollout_errors, StepReport, TrainJob, TrainState};
+use crate::parallel::{Collective, SingleProcess};
 use crate::workflow::error::{invalid, Result, WorkflowError};
 
 /// What a training run produced.
@@ -51,7 +52,38 @@ pub fn train(
     on_step: &mut dyn FnMut(&StepReport),
     stop: &dyn Fn() -> bool,
 ) -> Result<TrainOutcome> {
-    let dataset = open_or_simulate(&recipe.data.dataset, simulate)?;
+    train_on(recipe, fresh, simulate, on_step, stop, &SingleProcess)
+}
+
+/// [`train`] data-parallel over the ranks of `comm` ([`TrainJob::run_on`]): every rank
+/// reads the data and holds the model; rank 0 alone writes the checkpoint; the run stops
+/// between epochs when any rank's `stop` says so. On several ranks the dataset must exist
+/// (simulate it first, with `mpirun … galerkin simulate`). A collective.
+pub fn train_on(
+    recipe: &TrainRecipe,
+    fresh: bool,
+    simulate: &SimulateOptions,
+    on_step: &mut dyn FnMut(&StepReport),
+    stop: &dyn Fn() -> bool,
+    comm: &dyn Collective,
+) -> Result<TrainOutcome> {
+    let dataset = if comm.size() > 1 {
+        let data_recipe = Recipe::from_file(&recipe.data.dataset, &[])?;
+        if !data_recipe.output.exists() {
+            return Err(invalid(
+                "data.dataset",
+                recipe.data.dataset.display(),
+                format!(
+                    "a simulated dataset when training on several ranks ({} is missing: run                      `galerkin simulate {}` first)",
+                    data_recipe.output.display(),
+                    recipe.data.dataset.display()
+                ),
+            ));
+        }
+        Dataset::open(&data_recipe.output)?
+    } else {
+        open_or_simulate(&recipe.data.dataset, simulate)?
+    };
     for (field, r) in [
         ("data.train", recipe.data.train),
         ("data.test", recipe.data.test),
@@ -115,8 +147,10 @@ pub fn train(
             h.test_error.last().copied().unwrap_or(f64::NAN),
             h.seconds.last().copied().unwrap_or(0.0)
         );
-        stopped = s.epoch < epochs && stop();
-        if s.epoch % every == 0 || s.epoch == epochs || stopped {
+        // Every rank must agree, or the others would wait in the next step's gather.
+        let asked = f64::from(u8::from(stop()));
+        stopped = s.epoch < epochs && comm.all_sum(&[asked])[0] > 0.0;
+        if comm.rank() == 0 && (s.epoch % every == 0 || s.epoch == epochs || stopped) {
             checkpoint::save(&path, s, &text)?;
         }
         Ok(if stopped {
@@ -125,7 +159,7 @@ pub fn train(
             ControlFlow::Continue(())
         })
     };
-    let state = job.run(state, on_step, &mut after_epoch)?;
+    let state = job.run_on(state, comm, on_step, &mut after_epoch)?;
     // Every epoch, fresh or resumed, ends with a held-out evaluation, and epochs >= 1.
     let test_error = *state
         .history
