@@ -70,13 +70,14 @@ impl Processes {
         self.comm().rank() == 0
     }
 
-    /// Refuses `command` on several ranks: only `simulate` and `reduce` are distributed.
+    /// Refuses `command` on several ranks: only `simulate`, `reduce` and `train` are
+    /// distributed.
     pub fn require_single(&self, command: &str) -> Result<()> {
         let size = self.comm().size();
         if size > 1 {
             return Err(AppError::Mpi(format!(
                 "`galerkin {command}` runs on one process, not {size} MPI ranks (only \
-                 `simulate` and `reduce` are distributed); run it without mpirun"
+                 `simulate`, `reduce` and `train` are distributed); run it without mpirun"
             )));
         }
         Ok(())

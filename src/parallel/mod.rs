@@ -22,6 +22,11 @@ pub trait Collective {
     fn size(&self) -> usize;
     /// Every rank's `local` (lengths may differ), in rank order, on every rank.
     fn all_gather(&self, local: &[f64]) -> Vec<Vec<f64>>;
+    /// Sends `data` to rank `to`, where [`Collective::receive`] from this rank returns it
+    /// (messages between two ranks arrive in order).
+    fn send(&self, to: usize, data: &[f64]);
+    /// The next message from rank `from`.
+    fn receive(&self, from: usize) -> Vec<f64>;
 
     /// Element-wise sum of every rank's `local` (all of one length), added in rank order.
     fn all_sum(&self, local: &[f64]) -> Vec<f64> {
@@ -52,6 +57,13 @@ impl Collective for SingleProcess {
     }
     fn all_gather(&self, local: &[f64]) -> Vec<Vec<f64>> {
         vec![local.to_vec()]
+    }
+    /// One process has no other rank: the reduction trees of this crate have no edges on
+    /// one rank and never send. A message to itself is dropped.
+    fn send(&self, _to: usize, _data: &[f64]) {}
+    /// See [`SingleProcess::send`]: no message ever arrives (empty).
+    fn receive(&self, _from: usize) -> Vec<f64> {
+        Vec::new()
     }
 }
 
@@ -99,15 +111,17 @@ pub fn share_by_cost(costs: &[f64], size: usize, rank: usize) -> Range<usize> {
     start..end
 }
 
-/// Whether this process was started by an MPI launcher, and as which rank of how many: read
-/// from the launcher's environment (Open MPI's `OMPI_COMM_WORLD_*`, PMI's `PMI_*`, PMIx's
-/// `PMIX_RANK`), without initializing MPI. Lets a build without the `mpi` feature refuse to
-/// run as one of several ranks, where each copy would repeat the whole job.
+/// Whether this process was started by an MPI launcher, and as which rank of how many
+/// (0: a launcher that does not say): read from the launcher's environment (Open MPI's
+/// `OMPI_COMM_WORLD_*`, PMI's `PMI_*`, PMIx's `PMIX_RANK` with Slurm's task count), without
+/// initializing MPI. Lets a build without the `mpi` feature refuse to run as one of several
+/// ranks, where each copy would repeat the whole job.
 pub fn launched_by_mpi() -> Option<(usize, usize)> {
     let read = |name: &str| std::env::var(name).ok()?.parse::<usize>().ok();
     let pairs = [
         ("OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"),
         ("PMI_RANK", "PMI_SIZE"),
+        ("PMIX_RANK", "SLURM_STEP_NUM_TASKS"),
     ];
     pairs
         .iter()

@@ -154,4 +154,28 @@ impl Collective for Mpi {
         }
         out
     }
+    /// The length, then the values in pieces of at most 2³⁰ (MPI counts are C ints).
+    fn send(&self, to: usize, data: &[f64]) {
+        let world = self.world();
+        let peer = world.process_at_rank(to as i32);
+        peer.send_with_tag(&(data.len() as u64), TAG_POINT_TO_POINT);
+        for piece in data.chunks(PIECE) {
+            peer.send_with_tag(piece, TAG_POINT_TO_POINT);
+        }
+    }
+    fn receive(&self, from: usize) -> Vec<f64> {
+        let world = self.world();
+        let peer = world.process_at_rank(from as i32);
+        let (len, _) = peer.receive_with_tag::<u64>(TAG_POINT_TO_POINT);
+        let mut out = vec![0.0; len as usize];
+        for piece in out.chunks_mut(PIECE) {
+            peer.receive_into_with_tag(piece, TAG_POINT_TO_POINT);
+        }
+        out
+    }
 }
+
+/// The tag of [`Collective::send`] messages (the ensemble's dispatch uses others).
+const TAG_POINT_TO_POINT: i32 = 3;
+/// The largest piece of one point-to-point message.
+const PIECE: usize = 1 << 30;

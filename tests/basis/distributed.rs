@@ -27,7 +27,7 @@ proptest! {
     fn tsqr_across_ranks_is_the_thin_svd(
         n in 1usize..70,
         m in 1usize..12,
-        size in 1usize..6,
+        size in 1usize..9,
         weighted in any::<bool>(),
         seed in 0u64..1000,
     ) {

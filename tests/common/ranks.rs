@@ -2,6 +2,7 @@
 //! algorithms in the ordinary test suite, without MPI. A rank that panics fails the others'
 //! next gather instead of leaving them waiting.
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex};
 
 use galerkin::parallel::Collective;
@@ -19,9 +20,15 @@ struct Round {
     broken: bool,
 }
 
+/// Queued messages by (sender, receiver).
+type Mailboxes = HashMap<(usize, usize), VecDeque<Vec<f64>>>;
+
 struct Shared {
     round: Mutex<Round>,
     changed: Condvar,
+    /// Point-to-point messages by (from, to), in order.
+    mail: Mutex<Mailboxes>,
+    delivered: Condvar,
 }
 
 /// One of `size` threads that gather through shared slots.
@@ -67,6 +74,31 @@ impl Collective for ThreadRank {
     fn all_gather(&self, local: &[f64]) -> Vec<Vec<f64>> {
         self.meet(local).as_ref().clone()
     }
+    fn send(&self, to: usize, data: &[f64]) {
+        let mut mail = self.shared.mail.lock().unwrap();
+        mail.entry((self.rank, to))
+            .or_default()
+            .push_back(data.to_vec());
+        self.shared.delivered.notify_all();
+    }
+    fn receive(&self, from: usize) -> Vec<f64> {
+        let mut mail = self.shared.mail.lock().unwrap();
+        loop {
+            if let Some(message) = mail.get_mut(&(from, self.rank)).and_then(|q| q.pop_front()) {
+                return message;
+            }
+            assert!(
+                !self.shared.round.lock().unwrap().broken,
+                "another rank panicked"
+            );
+            mail = self
+                .shared
+                .delivered
+                .wait_timeout(mail, std::time::Duration::from_millis(50))
+                .unwrap()
+                .0;
+        }
+    }
 }
 
 /// Marks the group broken when its rank's thread unwinds.
@@ -95,6 +127,8 @@ pub fn on_ranks<T: Send>(size: usize, job: impl Fn(&dyn Collective) -> T + Sync)
             broken: false,
         }),
         changed: Condvar::new(),
+        mail: Mutex::new(Default::default()),
+        delivered: Condvar::new(),
     });
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..size)
