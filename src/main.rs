@@ -485,9 +485,12 @@ enum Command {
         format: ExportFormat,
         /// The native trajectory file.
         input: std::path::PathBuf,
-        /// Where to write the export.
+        /// Where to write the export (its directory is made if missing; never the input).
         #[arg(short, long)]
         output: std::path::PathBuf,
+        /// Overwrite an existing output file.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -633,8 +636,9 @@ fn run(command: Command, procs: &Processes) -> Result<()> {
             format,
             input,
             output,
+            force,
         } => {
-            galerkin::data::export(&input, &output, format)?;
+            galerkin::data::export(&input, &output, format, force)?;
             println!("wrote {}", output.display());
             Ok(())
         }
@@ -942,24 +946,14 @@ fn reduce(args: ReduceArgs, procs: &Processes) -> Result<()> {
         let stem = args.input.file_stem().unwrap_or_default().to_string_lossy();
         std::path::PathBuf::from(format!("data/{stem}-rom.h5"))
     });
-    for existing in std::iter::once(&output).chain(&args.portable) {
-        if existing.exists() && !args.force {
-            anyhow::bail!(
-                "{} already exists (pass --force to overwrite it)",
-                existing.display()
-            );
-        }
+    for target in std::iter::once(&output).chain(&args.portable) {
+        galerkin::data::check_output(target, &[&args.input], args.force)?;
     }
     if let Some(modes) = &args.learn.dmd_modes {
         if args.method != ReduceMethod::Dmd {
             anyhow::bail!("--dmd-modes needs --method dmd");
         }
-        if modes.exists() && !args.force {
-            anyhow::bail!(
-                "{} already exists (pass --force to overwrite it)",
-                modes.display()
-            );
-        }
+        galerkin::data::check_output(modes, &[&args.input], args.force)?;
     }
     if args.method.is_learned() {
         procs.require_single("reduce --method opinf | galerkin-closure | dmd")?;

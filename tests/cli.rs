@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{galerkin, path};
+use common::{galerkin, path, simulate_recipe, temp_dir};
 
 #[test]
 fn reduce_and_evaluate_from_the_command_line() {
@@ -333,4 +333,97 @@ fn portable_roms_run_in_the_runtime_as_evaluate_runs_them() {
             "{method}: the recipe's domain"
         );
     }
+}
+
+/// `reduce` and `export` never write onto their input (not even with --force), refuse an
+/// existing output without --force, and `export` makes a missing output directory.
+#[test]
+fn writing_commands_never_overwrite_their_input() {
+    let dir = temp_dir("cli-no-overwrite");
+    let data = dir.join("b.h5");
+    simulate_recipe("datasets/burgers-tiny.toml", &data);
+    let original = std::fs::read(&data).unwrap();
+    let other = dir.join("other.h5");
+    std::fs::write(&other, b"keep me").unwrap();
+    for (args, expected) in [
+        (
+            vec![
+                "reduce",
+                path(&data),
+                "-o",
+                path(&data),
+                "--rank",
+                "4",
+                "--force",
+            ],
+            "an input is never overwritten",
+        ),
+        (
+            vec!["reduce", path(&data), "-o", path(&other), "--rank", "4"],
+            "pass --force to overwrite it",
+        ),
+        (
+            vec![
+                "export",
+                "--format",
+                "the-well",
+                path(&data),
+                "-o",
+                path(&data),
+                "--force",
+            ],
+            "an input is never overwritten",
+        ),
+        (
+            vec![
+                "export",
+                "--format",
+                "pdebench",
+                path(&data),
+                "-o",
+                path(&other),
+            ],
+            "pass --force to overwrite it",
+        ),
+    ] {
+        let (ok, text) = galerkin(&args);
+        assert!(!ok, "{args:?} must fail:\n{text}");
+        assert!(
+            text.contains(expected),
+            "{args:?}: expected `{expected}` in\n{text}"
+        );
+        assert_eq!(
+            std::fs::read(&data).unwrap(),
+            original,
+            "{args:?} changed the input"
+        );
+        assert_eq!(
+            std::fs::read(&other).unwrap(),
+            b"keep me",
+            "{args:?} changed a file"
+        );
+    }
+    // The same file through another path is still the input.
+    let dotted = dir.join(".").join("b.h5");
+    let (ok, text) = galerkin(&["reduce", path(&data), "-o", path(&dotted), "--force"]);
+    assert!(
+        !ok && text.contains("an input is never overwritten"),
+        "{text}"
+    );
+    // A missing directory is made; --force overwrites an existing export.
+    let nested = dir.join("exports").join("b.hdf5");
+    for _ in 0..2 {
+        let (ok, text) = galerkin(&[
+            "export",
+            "--format",
+            "the-well",
+            path(&data),
+            "-o",
+            path(&nested),
+            "--force",
+        ]);
+        assert!(ok, "{text}");
+    }
+    assert_eq!(std::fs::read(&data).unwrap(), original);
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -15,8 +15,8 @@ fn check(recipe_path: &str, two_d: bool, dir: &Path) {
     let native = dir.join("native.h5");
     common::simulate_recipe(recipe_path, &native);
     let (pdebench, well) = (dir.join("pdebench.h5"), dir.join("well.hdf5"));
-    export(&native, &pdebench, ExportFormat::PdeBench).unwrap();
-    export(&native, &well, ExportFormat::TheWell).unwrap();
+    export(&native, &pdebench, ExportFormat::PdeBench, false).unwrap();
+    export(&native, &well, ExportFormat::TheWell, false).unwrap();
     let ds = Dataset::open(&native).unwrap();
     let shape = ds.shape().to_vec();
     let mut samples = Vec::new();

@@ -23,7 +23,7 @@ use hdf5::types::VarLenUnicode;
 
 use super::dataset::Dataset;
 use super::error::{hdf5_error, invalid, Result};
-use super::writer::write_string_attr;
+use super::writer::{check_output, create_parent_dir, write_string_attr};
 
 /// Target layout of [`export`] (`pdebench`, `the-well`).
 #[derive(
@@ -39,8 +39,10 @@ pub enum ExportFormat {
 }
 
 /// Writes `input` (native schema) as `format` to `output` (atomically: a temporary name,
-/// renamed when complete).
-pub fn export(input: &Path, output: &Path, format: ExportFormat) -> Result<()> {
+/// renamed when complete; its directory made if missing). Never onto `input`; onto an
+/// existing file only with `force`.
+pub fn export(input: &Path, output: &Path, format: ExportFormat, force: bool) -> Result<()> {
+    check_output(output, &[input], force)?;
     let ds = Dataset::open(input)?;
     if ds.done()?.contains(&0) {
         return Err(invalid(
@@ -56,6 +58,7 @@ pub fn export(input: &Path, output: &Path, format: ExportFormat) -> Result<()> {
             "a single-field file (exports of the two-field wave files are not supported yet)",
         ));
     }
+    create_parent_dir(output)?;
     let tmp = output.with_extension("export-partial");
     let result = match format {
         ExportFormat::PdeBench if ds.shape().len() == 4 => pdebench_1d(&ds, &tmp),

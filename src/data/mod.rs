@@ -38,5 +38,6 @@ pub use recipe::{
 pub use simulate::{open_or_simulate, simulate};
 pub(crate) use writer::write_hdf5_atomically;
 pub use writer::{
-    partial_path, read_string_attr, write_string_attr, FileMetadata, Layout, SCHEMA_VERSION,
+    check_output, partial_path, read_string_attr, write_string_attr, FileMetadata, Layout,
+    SCHEMA_VERSION,
 };

@@ -287,6 +287,39 @@ impl TrajectoryWriter {
     }
 }
 
+/// Checks that a command may write `output`: never onto one of its `inputs` (the same file
+/// by any path, even with `force`), and onto an existing file only with `force`.
+pub fn check_output(output: &Path, inputs: &[&Path], force: bool) -> Result<()> {
+    if !output.exists() {
+        return Ok(());
+    }
+    let same = |input: &&&Path| {
+        matches!(
+            (std::fs::canonicalize(output), std::fs::canonicalize(input)),
+            (Ok(a), Ok(b)) if a == b
+        )
+    };
+    if let Some(input) = inputs.iter().find(same) {
+        return Err(DataError::InvalidField {
+            field: "output".into(),
+            value: output.display().to_string(),
+            allowed: format!(
+                "a path other than the input `{}` (an input is never overwritten, even with \
+                 --force)",
+                input.display()
+            ),
+        });
+    }
+    if !force {
+        return Err(DataError::InvalidField {
+            field: "output".into(),
+            value: output.display().to_string(),
+            allowed: "a path that does not exist yet (pass --force to overwrite it)".into(),
+        });
+    }
+    Ok(())
+}
+
 /// Creates the directory `output` goes into, if it has one and it is missing.
 pub(crate) fn create_parent_dir(output: &Path) -> Result<()> {
     if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
