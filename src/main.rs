@@ -513,6 +513,13 @@ struct TrainArgs {
 fn main() -> ExitCode {
     #[cfg(feature = "operators")]
     galerkin::operators::keep_freed_memory();
+    // A reader that closes the pipe (`galerkin info f | head -1`) ends the program quietly,
+    // as it ends any Unix tool, instead of a panic in `println!`.
+    #[cfg(unix)]
+    // SAFETY: sets the default disposition of SIGPIPE, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let procs = match Processes::start() {
         Ok(procs) => procs,

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{galerkin, path, simulate_recipe, temp_dir};
+use common::{galerkin, path, temp_dir};
 
 #[test]
 fn reduce_and_evaluate_from_the_command_line() {
@@ -341,7 +341,16 @@ fn portable_roms_run_in_the_runtime_as_evaluate_runs_them() {
 fn writing_commands_never_overwrite_their_input() {
     let dir = temp_dir("cli-no-overwrite");
     let data = dir.join("b.h5");
-    simulate_recipe("datasets/burgers-tiny.toml", &data);
+    // Simulated by a child: a file this process had open could be inherited (with its
+    // lock) by the children of the tests running beside this one.
+    let (ok, text) = galerkin(&[
+        "simulate",
+        "datasets/burgers-tiny.toml",
+        "--quiet",
+        "-o",
+        path(&data),
+    ]);
+    assert!(ok, "{text}");
     let original = std::fs::read(&data).unwrap();
     let other = dir.join("other.h5");
     std::fs::write(&other, b"keep me").unwrap();
@@ -425,5 +434,40 @@ fn writing_commands_never_overwrite_their_input() {
         assert!(ok, "{text}");
     }
     assert_eq!(std::fs::read(&data).unwrap(), original);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A reader that closes the pipe early (`galerkin info f | head -1`) ends `galerkin`
+/// quietly (SIGPIPE, as any Unix tool), not with a panic.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = temp_dir("cli-pipe");
+    let data = dir.join("k.h5");
+    let (ok, text) = galerkin(&[
+        "simulate",
+        "datasets/ks-tiny.toml",
+        "--quiet",
+        "--n-traj",
+        "40",
+        "-o",
+        path(&data),
+    ]);
+    assert!(ok, "{text}");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_galerkin"))
+        .args(["info", path(&data)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        out.status.success() || out.status.signal() == Some(13),
+        "{:?}: {stderr}",
+        out.status
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
