@@ -17,7 +17,7 @@ use super::error::{ensure_finite, BasisError, Result};
 use super::inner::InnerProduct;
 use super::qr::householder_thin;
 use super::svd::ThinSvd;
-use crate::parallel::Collective;
+use crate::parallel::{column_major, Collective};
 
 /// The thin SVD of the matrix whose rows `local` (n_p × m) this rank holds, rank after rank
 /// in order, under a diagonal inner product whose weights of these rows `ip` holds (the
@@ -135,13 +135,6 @@ fn reduce_up(
         step *= 2;
     }
     (r, merges, None)
-}
-
-/// The values of `a`, column after column.
-fn column_major(a: MatRef<'_, f64>) -> Vec<f64> {
-    (0..a.ncols())
-        .flat_map(|j| a.col(j).iter().copied())
-        .collect()
 }
 
 /// The column-major blocks `pieces` (`heights[p]` rows × `cols` each) stacked by rows.

@@ -44,6 +44,13 @@ pub trait Collective {
     }
 }
 
+/// The values of `a`, column after column: how a matrix travels in a message.
+pub fn column_major(a: faer::MatRef<'_, f64>) -> Vec<f64> {
+    (0..a.ncols())
+        .flat_map(|j| a.col(j).iter().copied())
+        .collect()
+}
+
 /// One process: every collective is the identity.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SingleProcess;
@@ -90,24 +97,23 @@ pub fn share_by_cost(costs: &[f64], size: usize, rank: usize) -> Range<usize> {
         }
         (((before + 0.5 * cost) / total * size as f64) as usize).min(size - 1)
     };
-    let mut before = 0.0;
-    let (mut start, mut end) = (costs.len(), costs.len());
-    let mut found = false;
-    for (i, &c) in costs.iter().enumerate() {
-        let o = owner(before, c);
-        if o == rank && !found {
-            start = i;
-            found = true;
-        }
-        if o > rank {
-            end = i;
-            break;
-        }
-        before += c;
-    }
-    if !found {
-        return end.min(start)..end.min(start);
-    }
+    // Owners never decrease along the items, so a rank's items are contiguous.
+    let owners: Vec<usize> = costs
+        .iter()
+        .scan(0.0, |before, &c| {
+            let o = owner(*before, c);
+            *before += c;
+            Some(o)
+        })
+        .collect();
+    let start = owners
+        .iter()
+        .position(|&o| o >= rank)
+        .unwrap_or(owners.len());
+    let end = owners
+        .iter()
+        .position(|&o| o > rank)
+        .unwrap_or(owners.len());
     start..end
 }
 

@@ -18,8 +18,7 @@ use faer::Mat;
 
 use super::error::{invalid, Result};
 use super::pod::{
-    check_request, gathered, snapshot_mean, subtract_mean, Pod, PodMethod, PodOptions,
-    SnapshotSource,
+    add_columns, check_request, gathered, subtract_mean, Pod, PodMethod, PodOptions, SnapshotSource,
 };
 use crate::basis::{
     hapod_on, row_distributed_svd_leading, Basis, HapodOptions, InnerProduct, ThinSvd, Truncation,
@@ -102,12 +101,15 @@ fn by_rows(
         inner: source,
         rows: rows.clone(),
     };
-    let mean = if opts.center {
-        Some(snapshot_mean(&mut mine, rows.len(), n_s)?)
-    } else {
-        None
-    };
-    let local = gathered(&mut mine, mean.as_deref())?;
+    // One read of the file: the mean (summed in the serial order) from the gathered rows.
+    let mut local = gathered(&mut mine, None)?;
+    let mean = opts.center.then(|| {
+        let mut mean = vec![0.0; rows.len()];
+        add_columns(&mut mean, &local);
+        mean.iter_mut().for_each(|m| *m /= n_s as f64);
+        mean
+    });
+    subtract_mean(&mut local, mean.as_deref());
     let truncation = opts.truncation;
     let (svd, all) =
         row_distributed_svd_leading(local.as_ref(), &restrict(&ip, &rows)?, comm, |s| {
@@ -131,32 +133,24 @@ fn by_blocks(
             "an energy tolerance (--energy): the HAPOD keeps the modes its error bound needs",
         ));
     };
-    let blocks = comm.my_share(source.n_blocks());
-    let mean = if opts.center {
+    // This rank's blocks, read once.
+    let mut slices = comm
+        .my_share(source.n_blocks())
+        .map(|b| source.block(b))
+        .collect::<Result<Vec<_>>>()?;
+    let mean = opts.center.then(|| {
         let mut sum = vec![0.0; n];
-        for b in blocks.clone() {
-            let block = source.block(b)?;
-            for j in 0..block.ncols() {
-                sum.iter_mut()
-                    .zip(block.col_as_slice(j))
-                    .for_each(|(s, v)| *s += v);
-            }
-        }
+        slices.iter().for_each(|block| add_columns(&mut sum, block));
         let mut mean = comm.all_sum(&sum);
         mean.iter_mut().for_each(|m| *m /= n_s as f64);
-        Some(mean)
-    } else {
-        None
-    };
-    let mut slices = Vec::with_capacity(blocks.len());
+        mean
+    });
     let mut energy = 0.0;
-    for b in blocks {
-        let mut block = source.block(b)?;
-        subtract_mean(&mut block, mean.as_deref());
+    for block in &mut slices {
+        subtract_mean(block, mean.as_deref());
         energy += (0..block.ncols())
             .map(|j| ip.dot(block.col_as_slice(j), block.col_as_slice(j)))
             .sum::<f64>();
-        slices.push(block);
     }
     let energy = comm.all_sum(&[energy])[0];
     let views: Vec<_> = slices.iter().map(|s| s.as_ref()).collect();

@@ -15,7 +15,7 @@ use super::capabilities::{affine, quadratic};
 use super::error::Result;
 use super::model::{LinearPart, Nonlinear, ProjectedTerm};
 use crate::basis::Basis;
-use crate::parallel::{share_by_cost, Collective, SingleProcess};
+use crate::parallel::{column_major, share_by_cost, Collective, SingleProcess};
 
 /// VᵀW y for the columns of `y`.
 pub(crate) fn project_columns(basis: &Basis, y: &Mat<f64>) -> Result<Mat<f64>> {
@@ -67,10 +67,7 @@ fn projected_map_on(
         op(&column, out.col_as_slice_mut(k))?;
     }
     let projected = project_columns(basis, &out)?;
-    let local: Vec<f64> = (0..projected.ncols())
-        .flat_map(|j| projected.col(j).iter().copied().collect::<Vec<_>>())
-        .collect();
-    let all = comm.all_gather(&local).concat();
+    let all = comm.all_gather(&column_major(projected.as_ref())).concat();
     Ok(Mat::from_fn(r, r, |i, j| all[j * r + i]))
 }
 
@@ -175,10 +172,7 @@ pub fn project_quadratic_on(
         .collect();
     let mut local = Vec::new();
     for block in blocks {
-        let block = block?;
-        for i in 0..block.ncols() {
-            local.extend(block.col(i).iter().copied());
-        }
+        local.extend(column_major(block?.as_ref()));
     }
     // Column j's block holds r × (j + 1) values; in order over all ranks they are the
     // columns (i, j), i ≤ j, of the packed tensor.

@@ -16,7 +16,7 @@ use super::galerkin::{map_columns, project_columns};
 use super::model::{HyperReduction, Nonlinear};
 use super::pod::{gathered, Pod, PodMethod, PodOptions, SnapshotSource};
 use crate::basis::{deim, qdeim, Basis, Eim, Truncation};
-use crate::parallel::{Collective, SingleProcess};
+use crate::parallel::{column_major, Collective, SingleProcess};
 
 /// How interpolation points are chosen.
 #[derive(
@@ -85,10 +85,7 @@ impl SharedBlocks {
         let n = inner.dim();
         let mut local = Vec::new();
         for b in comm.my_share(inner.n_blocks()) {
-            let block = inner.block(b)?;
-            for j in 0..block.ncols() {
-                local.extend_from_slice(block.col_as_slice(j));
-            }
+            local.extend(column_major(inner.block(b)?.as_ref()));
         }
         let all = comm.all_gather(&local).concat();
         let mut blocks = Vec::with_capacity(inner.n_blocks());

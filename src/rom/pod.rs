@@ -289,19 +289,19 @@ impl PodOptions {
     }
 }
 
-pub(super) fn snapshot_mean(
-    source: &mut dyn SnapshotSource,
-    n: usize,
-    n_s: usize,
-) -> Result<Vec<f64>> {
+/// Adds the columns of `block` to `sum`, one after the other.
+pub(super) fn add_columns(sum: &mut [f64], block: &Mat<f64>) {
+    for j in 0..block.ncols() {
+        for (s, v) in sum.iter_mut().zip(block.col_as_slice(j)) {
+            *s += v;
+        }
+    }
+}
+
+fn snapshot_mean(source: &mut dyn SnapshotSource, n: usize, n_s: usize) -> Result<Vec<f64>> {
     let mut mean = vec![0.0; n];
     for b in 0..source.n_blocks() {
-        let block = source.block(b)?;
-        for j in 0..block.ncols() {
-            for (m, v) in mean.iter_mut().zip(block.col_as_slice(j)) {
-                *m += v;
-            }
-        }
+        add_columns(&mut mean, &source.block(b)?);
     }
     mean.iter_mut().for_each(|m| *m /= n_s as f64);
     Ok(mean)
