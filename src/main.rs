@@ -61,17 +61,17 @@ struct LearnArgs {
     /// Candidate Tikhonov λ of the constant and linear operators, comma-separated (default
     /// 1e-6,1e-5,…,1e3); each candidate model is integrated over the training window and
     /// the one with the smallest error that stays within --growth × max|q| is kept.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, allow_negative_numbers = true, value_delimiter = ',')]
     lambdas: Vec<f64>,
     /// Candidate ratios λ_quadratic / λ, comma-separated (default 1,10,100).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, allow_negative_numbers = true, value_delimiter = ',')]
     quadratic_ratios: Vec<f64>,
     /// Order of the finite-difference time derivatives (2 to 6; non-uniform times allowed),
     /// or 0 for the derivative-free integral form (trapezoidal rule between saves).
     #[arg(long, default_value_t = 4)]
     derivative_order: usize,
     /// Growth bound of the λ selection: a candidate leaving GROWTH × max|q| is rejected.
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 2.0)]
     growth: f64,
     /// Score each λ candidate on consecutive segments of this many saves, each run from its
     /// own first state (default: whole trajectories). For chaotic data (KS), where every
@@ -94,7 +94,7 @@ struct LearnArgs {
     #[arg(long)]
     dmd_bags: Option<usize>,
     /// DMD: fraction of the snapshots in each bag.
-    #[arg(long, default_value_t = 0.6)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.6)]
     dmd_fraction: f64,
     /// DMD: seed of the bags.
     #[arg(long, default_value_t = 0)]
@@ -141,12 +141,52 @@ struct SimulateArgs {
     #[arg(long)]
     n_traj: Option<usize>,
     /// Base seed (overrides `seed`).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     seed: Option<u64>,
     /// Override any recipe key: --set time.dt=1e-4 --set parameters.viscosity=0.01
     #[arg(long = "set", value_name = "KEY=VALUE")]
     overrides: Vec<String>,
     /// No progress bar (for scripts and logs).
+    #[arg(long)]
+    quiet: bool,
+    /// Exit with success even when every trajectory blew up (the file is written either
+    /// way, with NaN and health status 2 for each failed trajectory).
+    #[arg(long)]
+    allow_failed: bool,
+}
+
+/// Arguments of `galerkin lyapunov` (times in the recipe's time units).
+#[derive(Debug, clap::Args)]
+struct LyapunovArgs {
+    /// The dataset recipe (TOML), e.g. datasets/ks-l22.toml.
+    recipe: std::path::PathBuf,
+    /// Time discarded before measuring, to reach the attractor (0 or >= dt).
+    #[arg(long, default_value_t = 100.0, allow_negative_numbers = true)]
+    spin_up: f64,
+    /// Time τ between renormalizations of the separation (>= dt).
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    renormalize_every: f64,
+    /// Measuring time the exponent is averaged over (>= τ; error ∝ 1/√time).
+    #[arg(long, default_value_t = 1000.0, allow_negative_numbers = true)]
+    average_over: f64,
+    /// Initial separation, relative to the state's norm, in (0, 0.01].
+    #[arg(long, default_value_t = 1e-8, allow_negative_numbers = true)]
+    separation: f64,
+    /// Number of initial conditions (the recipe's random ICs, different seeds).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    initial_conditions: u16,
+    /// Window of the departure check (>= τ): a run whose separation grows by less than a
+    /// factor e over it, or whose state stops changing, has left the attractor. Many
+    /// Lyapunov times long.
+    #[arg(long, default_value_t = 400.0, allow_negative_numbers = true)]
+    departure_window: f64,
+    /// Base seed of the initial conditions (overrides `seed`).
+    #[arg(long, allow_negative_numbers = true)]
+    seed: Option<u64>,
+    /// Override any recipe key: --set grid.length=13 --set time.dt=0.025
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    overrides: Vec<String>,
+    /// No progress bar.
     #[arg(long)]
     quiet: bool,
 }
@@ -164,7 +204,7 @@ struct ReduceArgs {
     #[arg(long, conflicts_with = "energy")]
     rank: Option<usize>,
     /// Keep the fewest modes whose discarded snapshot energy is at most this (default 1e-8).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     energy: Option<f64>,
     /// `galerkin` (exact quadratic tensor), `deim`, `qdeim` or `eim` (hyper-reduction);
     /// for wave files (pde = "wave") `lifted-quadratic`: the energy-quadratized lifting
@@ -222,10 +262,10 @@ struct ImportArgs {
     #[arg(long, value_name = "FILE[:KEY]")]
     times: Option<String>,
     /// Or a uniform save interval (with --t0).
-    #[arg(long, conflicts_with = "times")]
+    #[arg(long, allow_negative_numbers = true, conflicts_with = "times")]
     dt: Option<f64>,
     /// The first time of --dt.
-    #[arg(long, requires = "dt")]
+    #[arg(long, allow_negative_numbers = true, requires = "dt")]
     t0: Option<f64>,
     /// x coordinates of a grid [nx].
     #[arg(long, value_name = "FILE[:KEY]")]
@@ -285,7 +325,7 @@ struct FmuArgs {
     probes: Vec<String>,
     /// The ROM step (the FMU's `dt` parameter; default: the recipe's dt of --initial-from).
     /// Every communication step of the master must be a whole number of steps.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     dt: Option<f64>,
     /// Take the initial state (the `a0[k]` parameters' start values) from a trajectory file
     /// (its first snapshot, projected); without it the initial state is the mean (a = 0).
@@ -295,7 +335,7 @@ struct FmuArgs {
     #[arg(long, default_value_t = 0)]
     trajectory: usize,
     /// The default experiment's stop time (default: the trajectory's horizon, else 100 dt).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     stop_time: Option<f64>,
     /// The runtime library to embed as the FMU binary (default: libgalerkin_rom next to
     /// this program, or $GALERKIN_FMU_BINARY).
@@ -317,7 +357,7 @@ struct EvaluateArgs {
     #[arg(long, value_delimiter = ',')]
     trajectory: Vec<usize>,
     /// Online step (default: the recipe's dt).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     dt: Option<f64>,
     /// Online scheme: explicit RK4 (with stability substeps) or the implicit midpoint rule
     /// (for stiff reduced operators).
@@ -332,7 +372,7 @@ struct EvaluateArgs {
     #[arg(long)]
     adaptive: bool,
     /// Indicator tolerance of --adaptive.
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1e-3)]
     tol: f64,
     /// Score on the save indices START..END only (the run starts from the projection of
     /// snapshot START): a held-out window without slicing files.
@@ -344,15 +384,22 @@ struct EvaluateArgs {
     /// galerkin's). Not with --adaptive (its rank changes).
     #[arg(long, value_name = "PATH")]
     states: Option<std::path::PathBuf>,
+    /// Overwrite an existing --states file.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the end-to-end demo (a few seconds): exact Burgers snapshots → POD by four SVD
-    /// routes → DEIM / Q-DEIM; then a Burgers ensemble simulated into data/demo-burgers.h5,
-    /// its summary, and the space–time figure figures/demo-burgers.png; then a POD-Galerkin
-    /// ROM trained on 7 trajectories and run on the held-out 8th (data/demo-burgers-rom.h5,
-    /// figures/demo-rom.png), with its error and speed-up; then an FNO-1D trained on 40
+    /// Run the end-to-end demo (about 15 s the first time, a few seconds once its files
+    /// exist), in four stages: exact Burgers snapshots → POD by four SVD routes → DEIM /
+    /// Q-DEIM; then a Burgers ensemble simulated into data/demo-burgers.h5, its summary, and
+    /// the space–time figure figures/demo-burgers.png; then 2-D Navier–Stokes on a 128²
+    /// grid (a double shear layer rolling up, datasets/demo-ns.toml) simulated at five
+    /// viscosities into data/demo-ns.h5, a POD-Galerkin ROM (r = 20) trained on four and
+    /// run on the held-out fifth (data/demo-ns-rom.h5, figures/demo-rom.png), with its
+    /// error against the full model, the POD projection floor, and the speed-up per step
+    /// measured against the full model at the same dt; then an FNO-1D trained on 40
     /// Burgers pairs and tested on 8 held-out ones (`galerkin train
     /// training/smoke-burgers.toml`, report in runs/smoke-burgers/).
     Demo {
@@ -427,6 +474,22 @@ enum Command {
     ///
     /// Example: galerkin evaluate data/ks-l22-rom.h5 data/ks-l22.h5 --trajectory 0
     Evaluate(EvaluateArgs),
+    /// Estimate the largest Lyapunov exponent λ_max of the system a dataset recipe
+    /// describes (Benettin's two-trajectory renormalization).
+    ///
+    /// A reference trajectory and a companion δ away run together; every τ their distance d
+    /// is measured, ln(d/δ) summed and the companion pulled back to δ: λ_max is the sum
+    /// over the measuring time, and 1/λ_max the Lyapunov time, the horizon over which
+    /// errors grow e-fold. Each initial condition (the recipe's random IC generator,
+    /// trajectories 0..K of `galerkin simulate` with the same seed) gives one estimate;
+    /// the report gives each, their mean ± standard error and 1/λ. A run that leaves the
+    /// chaotic attractor (the state becomes steady or a travelling wave, or the
+    /// separation stops growing, as KS on small domains does) is reported with the time
+    /// it left and excluded from the mean. All times are in the recipe's time units.
+    ///
+    /// Example: galerkin lyapunov datasets/ks-l22.toml --spin-up 100 --average-over 2000
+    /// Example: galerkin lyapunov datasets/ks-l22.toml --set grid.length=16
+    Lyapunov(LyapunovArgs),
     /// Train a Fourier neural operator (1-D or 2-D, from the data) from a training recipe.
     ///
     /// The recipe (TOML, examples in training/) names a dataset recipe (simulated first
@@ -491,6 +554,9 @@ enum Command {
         /// Overwrite an existing output file.
         #[arg(long)]
         force: bool,
+        /// Export trajectories that blew up (stored as NaN) too; refused without it.
+        #[arg(long)]
+        allow_non_finite: bool,
     },
 }
 
@@ -521,6 +587,14 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
+    // Ctrl-C stops long work at its next safe point (a simulation keeps what it finished);
+    // under mpirun the launcher owns the signal.
+    if galerkin::parallel::launched_by_mpi().is_none() {
+        galerkin::app::interrupt::install();
+    }
+    // faer splits its kernels into a fixed number of tasks: the same results on any number
+    // of threads (RAYON_NUM_THREADS).
+    galerkin::basis::use_fixed_parallelism();
     let procs = match Processes::start() {
         Ok(procs) => procs,
         Err(err) => {
@@ -546,15 +620,67 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .event_format(PlainEvents)
         .init();
     match run(cli.command, &procs) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             procs.fail(&err);
-            eprintln!("error: {err:#}");
-            ExitCode::FAILURE
+            eprintln!("error: {}", error_chain(&err));
+            // The shell's convention for a run ended by SIGINT.
+            match err.downcast_ref::<galerkin::data::DataError>() {
+                Some(galerkin::data::DataError::Cancelled { .. }) => ExitCode::from(130),
+                _ => ExitCode::FAILURE,
+            }
         }
     }
+}
+
+/// Log lines in the program's own style, `warning: …` like `error: …`: no timestamp, no
+/// module path, no colour codes (they would land raw in piped output and logs).
+struct PlainEvents;
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for PlainEvents
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let level = match *event.metadata().level() {
+            tracing::Level::ERROR => "error",
+            tracing::Level::WARN => "warning",
+            tracing::Level::INFO => "info",
+            tracing::Level::DEBUG => "debug",
+            tracing::Level::TRACE => "trace",
+        };
+        write!(writer, "{level}: ")?;
+        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
+}
+
+/// An error and its causes joined by ": ", each said once: library errors often include
+/// their source's text in their own message already (an OS error, HDF5's), which anyhow's
+/// `{:#}` would print a second time.
+fn error_chain(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }
 
 /// The subcommand's name, as typed.
@@ -571,6 +697,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Figures { .. } => "figures",
         Command::Evaluate(_) => "evaluate",
         Command::Train(_) => "train",
+        Command::Lyapunov(_) => "lyapunov",
     }
 }
 
@@ -583,10 +710,14 @@ fn run(command: Command, procs: &Processes) -> Result<()> {
     }
     match command {
         Command::Demo { quiet } => {
+            let demo_start = std::time::Instant::now();
+            let mut stage_seconds = Vec::new();
             println!("== 1. The basis core on exact snapshots ==\n");
             let report = galerkin::app::demo::run(galerkin::app::demo::DemoConfig::default())?;
             println!("{report}");
+            stage_seconds.push(report.seconds);
             println!("\n== 2. Simulate a Burgers ensemble → HDF5 → summary → figure ==\n");
+            let clock = std::time::Instant::now();
             let pipeline = galerkin::app::demo::run_pipeline(
                 std::path::Path::new("data"),
                 std::path::Path::new("figures/demo-burgers.png"),
@@ -598,28 +729,44 @@ fn run(command: Command, procs: &Processes) -> Result<()> {
                 pipeline.info,
                 pipeline.figure.display()
             );
-            println!("\n== 3. Reduce: POD-Galerkin ROM vs the full model ==\n");
-            let dataset = galerkin::data::Dataset::open(&pipeline.dataset)?;
+            stage_seconds.push(clock.elapsed().as_secs_f64());
+            println!(
+                "\n== 3. Reduce: a 2-D Navier–Stokes ROM on a held-out viscosity vs the full \
+                 model ==\n"
+            );
+            let clock = std::time::Instant::now();
             let rom = galerkin::app::demo::rom::run_reduction(
-                &dataset,
-                std::path::Path::new("data/demo-burgers-rom.h5"),
+                std::path::Path::new("data"),
+                std::path::Path::new("data/demo-ns-rom.h5"),
                 std::path::Path::new("figures/demo-rom.png"),
+                quiet,
             )?;
             println!("{rom}");
-            demo_training(quiet, procs)
+            stage_seconds.push(clock.elapsed().as_secs_f64());
+            let clock = std::time::Instant::now();
+            demo_training(quiet, procs)?;
+            stage_seconds.push(clock.elapsed().as_secs_f64());
+            let stages: Vec<String> = stage_seconds
+                .iter()
+                .enumerate()
+                .map(|(i, s)| format!("{} {s:.1} s", i + 1))
+                .collect();
+            println!(
+                "\nDemo done in {:.1} s (stages {}).",
+                demo_start.elapsed().as_secs_f64(),
+                stages.join(", ")
+            );
+            Ok(())
         }
         Command::Simulate(args) => {
-            let mut overrides = args.overrides.clone();
-            if let Some(o) = &args.output {
-                overrides.push(format!("output={:?}", o.display().to_string()));
-            }
-            if let Some(n) = args.n_traj {
-                overrides.push(format!("n_traj={n}"));
-            }
-            if let Some(seed) = args.seed {
-                overrides.push(format!("seed={seed}"));
-            }
-            let recipe = galerkin::data::Recipe::from_file(&args.recipe, &overrides)?;
+            // Typed: the path and numbers are set as given, never re-parsed from text.
+            let overrides = galerkin::data::RecipeOverrides {
+                set: args.overrides.clone(),
+                output: args.output.clone(),
+                n_traj: args.n_traj,
+                seed: args.seed,
+            };
+            let recipe = galerkin::data::Recipe::from_file_with(&args.recipe, &overrides)?;
             let opts = galerkin::data::SimulateOptions {
                 progress: galerkin::app::progress::trajectories(args.quiet || !procs.is_root()),
                 ..Default::default()
@@ -636,7 +783,35 @@ fn run(command: Command, procs: &Processes) -> Result<()> {
                 if procs.comm().size() > 1 {
                     println!("({} MPI ranks)", procs.comm().size());
                 }
+                if summary.failed() == summary.total() && !args.allow_failed {
+                    anyhow::bail!(
+                        "every one of the {} trajectories failed (see above); {} holds only \
+                         NaN. Fix the recipe and simulate into a new file, or pass \
+                         --allow-failed to accept such a run",
+                        summary.total(),
+                        summary.output.display()
+                    );
+                }
             }
+            Ok(())
+        }
+        Command::Lyapunov(args) => {
+            let mut overrides = args.overrides.clone();
+            if let Some(seed) = args.seed {
+                overrides.push(format!("seed={seed}"));
+            }
+            let recipe = galerkin::data::Recipe::from_file(&args.recipe, &overrides)?;
+            let config = galerkin::app::lyapunov::LyapunovConfig {
+                spin_up: args.spin_up,
+                renormalize_every: args.renormalize_every,
+                average_over: args.average_over,
+                separation: args.separation,
+                initial_conditions: args.initial_conditions.into(),
+                seed: args.seed,
+                departure_window: args.departure_window,
+                quiet: args.quiet,
+            };
+            print!("{}", galerkin::app::lyapunov::run(&recipe, &config)?);
             Ok(())
         }
         Command::Export {
@@ -644,8 +819,16 @@ fn run(command: Command, procs: &Processes) -> Result<()> {
             input,
             output,
             force,
+            allow_non_finite,
         } => {
-            galerkin::data::export(&input, &output, format, force)?;
+            let opts = galerkin::data::ExportOptions {
+                format,
+                force,
+                allow_non_finite,
+            };
+            for warning in galerkin::data::export(&input, &output, &opts)? {
+                tracing::warn!("{warning}");
+            }
             println!("wrote {}", output.display());
             Ok(())
         }
@@ -655,16 +838,27 @@ fn run(command: Command, procs: &Processes) -> Result<()> {
         }
         Command::Reduce(args) => reduce(args, procs),
         Command::Import(args) => {
-            let summary = galerkin::data::import(&import_spec(&args)?, args.force)?;
+            let spec = import_spec(&args)?;
+            if let Some(path) = &args.spec {
+                galerkin::data::check_output(&spec.output, &[path], args.force)?;
+            }
+            let summary = galerkin::data::import(&spec, args.force)?;
             println!("{summary}");
             Ok(())
         }
         Command::ExportRom(args) => {
+            galerkin::data::check_output(&args.output, &[&args.rom], args.force)?;
             let kind = galerkin::workflow::export_rom(&args.rom, &args.output, args.force)?;
             println!("portable `{}` ROM → {}", kind.name(), args.output.display());
             Ok(())
         }
         Command::Fmu(args) => {
+            let inputs: Vec<&std::path::Path> = std::iter::once(&args.rom)
+                .chain(&args.initial_from)
+                .chain(&args.binary)
+                .map(|p| p.as_path())
+                .collect();
+            galerkin::data::check_output(&args.output, &inputs, args.force)?;
             let summary = galerkin::app::fmu::write_fmu(&galerkin::app::fmu::FmuOptions {
                 rom: args.rom,
                 output: args.output.clone(),
@@ -849,10 +1043,10 @@ fn import_spec(args: &ImportArgs) -> Result<galerkin::data::ImportSpec> {
 
 /// A START..END range of save indices.
 fn parse_range(flag: &str, text: &str) -> Result<std::ops::Range<usize>> {
-    let (a, b) = text
-        .split_once("..")
-        .ok_or_else(|| anyhow::anyhow!("{flag} must be START..END, got `{text}`"))?;
-    Ok(a.trim().parse()?..b.trim().parse()?)
+    let bad = || anyhow::anyhow!("{flag} must be START..END (save indices), got `{text}`");
+    let (a, b) = text.split_once("..").ok_or_else(bad)?;
+    let index = |v: &str| v.trim().parse::<usize>().map_err(|_| bad());
+    Ok(index(a)?..index(b)?)
 }
 
 /// The learned method of `galerkin reduce --method opinf | galerkin-closure | dmd`.
@@ -1140,6 +1334,9 @@ fn reduce_learned(
 fn evaluate(args: EvaluateArgs) -> Result<()> {
     use galerkin::rom::RunOptions;
     use galerkin::workflow::{evaluate_on_dataset, StoredRom};
+    if let Some(states) = &args.states {
+        galerkin::data::check_output(states, &[&args.rom, &args.data], args.force)?;
+    }
     let dataset = galerkin::data::Dataset::open(&args.data)?;
     let model = match StoredRom::load(&args.rom)? {
         StoredRom::Lifted(file) => return evaluate_lifted(&args, &file, &dataset),
@@ -1150,7 +1347,11 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
         let (k, v) = p
             .split_once('=')
             .ok_or_else(|| anyhow::anyhow!("--set must be NAME=VALUE, got `{p}`"))?;
-        parameters.insert(k.trim().to_string(), v.trim().parse::<f64>()?);
+        let value = v
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| anyhow::anyhow!("--set {}: `{}` is not a number", k.trim(), v.trim()))?;
+        parameters.insert(k.trim().to_string(), value);
     }
     let window = args
         .times
@@ -1231,7 +1432,7 @@ fn state_lines(out: &mut String, trajectory: usize, times: &[f64], states: &[Vec
 /// Writes the `--states` text to `path`, if given.
 fn write_states(path: Option<&std::path::Path>, text: &str) -> Result<()> {
     if let Some(path) = path {
-        std::fs::write(path, text)
+        galerkin::data::write_text_atomically(path, text)
             .map_err(|e| anyhow::anyhow!("--states {}: {e}", path.display()))?;
         println!("reduced states → {}", path.display());
     }

@@ -73,20 +73,60 @@ fn demo_pipeline_simulates_summarizes_and_draws() {
         "{}",
         again.simulation
     );
-    // Stage 3: a ROM trained on 7 trajectories, run on the held-out 8th.
-    let dataset = galerkin::data::Dataset::open(&again.dataset).unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn demo_rom_predicts_a_held_out_viscosity_faster_than_the_full_model() {
+    let dir = std::env::temp_dir().join(format!("galerkin-demo-rom-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
     let rom = galerkin::app::demo::rom::run_reduction(
-        &dataset,
-        &dir.join("data/rom.h5"),
+        &dir.join("data"),
+        &dir.join("data/demo-ns-rom.h5"),
         &dir.join("figures/demo-rom.png"),
+        true,
     )
     .unwrap();
-    assert_eq!((rom.trained_on, rom.held_out, rom.rank), (7, 7, 32));
-    // Measured 1.15e-2 vs a projection error of 7.98e-3: Galerkin within 2× of the best
-    // fit in the basis, on an initial condition it never saw.
+    assert_eq!(rom.grid, [128, 128]);
+    assert_eq!(
+        (rom.trained_on.clone(), rom.held_out),
+        (vec![0, 1, 2, 3], 4)
+    );
+    assert_eq!(rom.rank, galerkin::app::demo::rom::DEMO_RANK);
+    // Measured: ROM 4.4e-2 over t ∈ [0, 16], projection floor 2.7e-2, the closest training
+    // run (ν = 0.006) 1.2e-1, the initial state held fixed 1.0: the flow changes
+    // completely, and the ROM at the new ν beats both naive answers.
+    assert!(rom.error < 0.05, "{rom}");
     assert!(rom.error < 2.0 * rom.projection_error, "{rom}");
-    assert!(rom.error < 0.03, "{rom}");
+    assert!(rom.error < 0.5 * rom.closest_training.1, "{rom}");
+    assert!(rom.frozen_error > 0.5, "{rom}");
+    // The speed-up. Deterministic: the operation counts per step at the same dt, about
+    // 300× (20 FFTs of 128² points vs an r = 20 quadratic tensor, one RK4 substep).
+    assert_eq!(rom.substeps, 1, "{rom}");
+    assert!(rom.flop_ratio() >= 100.0, "{rom}");
+    // Timed: the demo measures 140–210× on 2 busy cores. Timings in a test share the
+    // machine with other tests, so only a generous floor is checked, which a ROM step as
+    // slow as a tenth of the full model's would already fail.
+    assert!(rom.speed_up() >= 20.0, "{rom}");
     assert!(galerkin::rom::ReducedModel::load(&rom.rom_file).is_ok());
     assert!(std::fs::read(&rom.figure).unwrap().len() > 20_000);
+    assert!(rom.to_string().contains("speed-up"), "{rom}");
+    // A second run keeps the complete trajectory file.
+    let again = galerkin::app::demo::rom::run_reduction(
+        &dir.join("data"),
+        &dir.join("data/demo-ns-rom.h5"),
+        &dir.join("figures/demo-rom.png"),
+        true,
+    )
+    .unwrap();
+    assert!(
+        again.simulation.contains("0 trajectories computed"),
+        "{}",
+        again.simulation
+    );
+    assert!(
+        (again.error - rom.error).abs() <= 1e-9 * rom.error,
+        "{again}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

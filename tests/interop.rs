@@ -5,18 +5,27 @@
 use std::path::Path;
 use std::process::Command;
 
-use galerkin::data::{export, Dataset, ExportFormat};
+use galerkin::data::{export, Dataset, ExportFormat, ExportOptions};
 
 mod common;
 
 use common::python_with;
 
+/// A plain export: no overwrite, no failed trajectories.
+fn options(format: ExportFormat) -> ExportOptions {
+    ExportOptions {
+        format,
+        force: false,
+        allow_non_finite: false,
+    }
+}
+
 fn check(recipe_path: &str, two_d: bool, dir: &Path) {
     let native = dir.join("native.h5");
     common::simulate_recipe(recipe_path, &native);
     let (pdebench, well) = (dir.join("pdebench.h5"), dir.join("well.hdf5"));
-    export(&native, &pdebench, ExportFormat::PdeBench, false).unwrap();
-    export(&native, &well, ExportFormat::TheWell, false).unwrap();
+    export(&native, &pdebench, &options(ExportFormat::PdeBench)).unwrap();
+    export(&native, &well, &options(ExportFormat::TheWell)).unwrap();
     let ds = Dataset::open(&native).unwrap();
     let shape = ds.shape().to_vec();
     let mut samples = Vec::new();

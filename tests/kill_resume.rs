@@ -1,16 +1,21 @@
-//! SIGKILL in the middle of `galerkin simulate`, then the same command again. A separate
-//! test binary: a child process inherits the parent's open HDF5 file descriptors (and
-//! their locks), so it must not run beside tests that hold files open.
+//! SIGKILL, Ctrl-C and a full disk in the middle of `galerkin simulate`, then the same
+//! command again. A separate test binary whose tests take turns (`SERIAL`): a child process
+//! inherits the parent's open HDF5 file descriptors (and their locks), so none may run
+//! beside a test that holds files open.
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use galerkin::data::partial_path;
 
 use common::{all_data, temp_dir};
+
+/// One test at a time (see the module comment).
+static SERIAL: Mutex<()> = Mutex::new(());
 
 /// `galerkin simulate` of a run lasting about a second, as a child process.
 fn simulate_cmd(output: &Path) -> Command {
@@ -37,6 +42,7 @@ fn simulate_cmd(output: &Path) -> Command {
 /// resumes and the file is bit-identical to an uninterrupted run.
 #[test]
 fn killed_runs_resume_to_identical_files() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = temp_dir("kill");
     let reference = dir.join("reference.h5");
     assert!(simulate_cmd(&reference).status().unwrap().success());
@@ -68,5 +74,119 @@ fn killed_runs_resume_to_identical_files() {
         interrupted >= 2,
         "only {interrupted} of 3 kills interrupted the run"
     );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Ctrl-C (SIGINT) in the middle of a run: it stops between trajectories, says how many
+/// it kept and how to resume, exits with 130, and the same command completes the file
+/// bit for bit.
+#[test]
+fn an_interrupted_run_says_what_it_kept_and_resumes() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = temp_dir("interrupt");
+    let reference = dir.join("reference.h5");
+    assert!(simulate_cmd(&reference).status().unwrap().success());
+    let out = dir.join("interrupted.h5");
+    let child = simulate_cmd(&out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the run is under way (its partial file exists), then interrupt it.
+    for _ in 0..200 {
+        if partial_path(&out).exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(150));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let result = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    if result.status.success() {
+        // The run finished before the signal arrived: nothing to check but the file.
+        assert_eq!(all_data(&out), all_data(&reference));
+        return;
+    }
+    assert_eq!(result.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted: ") && stderr.contains("re-run the same command to resume"),
+        "{stderr}"
+    );
+    assert!(partial_path(&out).exists() && !out.exists());
+    let rerun = simulate_cmd(&out).output().unwrap();
+    assert!(
+        rerun.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
+    assert_eq!(all_data(&out), all_data(&reference));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Unmounts a test's file system when the test ends, however it ends.
+struct Mounted(PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// A disk that fills up mid-run: the error names the file, what is kept and how to resume;
+/// after space is freed the same command completes the file bit for bit. Needs a small
+/// file system of its own (a 1 MiB tmpfs, mounted as root); skipped with the reason where
+/// mounting is not allowed.
+#[test]
+fn a_full_disk_keeps_what_was_written_and_resumes() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = temp_dir("disk-full");
+    let small = dir.join("small");
+    std::fs::create_dir_all(&small).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(&small)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!(
+            "skipped: mounting a 1 MiB tmpfs (the full disk) needs root or CAP_SYS_ADMIN, \
+             which this run lacks"
+        );
+        return;
+    }
+    let _unmount = Mounted(small.clone());
+    let reference = dir.join("reference.h5");
+    let out = small.join("full.h5");
+    // 24 trajectories × 301 saves × 64 points of f64: 3.7 MB, which 1 MiB cannot hold.
+    let cmd = simulate_cmd;
+    assert!(cmd(&reference).status().unwrap().success());
+    let full = cmd(&out).output().unwrap();
+    let stderr = String::from_utf8_lossy(&full.stderr);
+    assert!(!full.status.success(), "the run fit in 1 MiB: {stderr}");
+    assert!(
+        stderr.contains("no space left on the device")
+            && stderr.contains("full.h5.partial")
+            && stderr.contains("re-run the same command to resume"),
+        "{stderr}"
+    );
+    let remounted = Command::new("mount")
+        .args(["-o", "remount,size=64m"])
+        .arg(&small)
+        .status()
+        .unwrap();
+    assert!(remounted.success());
+    let rerun = cmd(&out).output().unwrap();
+    assert!(
+        rerun.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
+    assert_eq!(all_data(&out), all_data(&reference));
+    drop(_unmount);
     std::fs::remove_dir_all(&dir).ok();
 }

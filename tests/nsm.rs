@@ -361,3 +361,42 @@ fn self_supervised_training_learns_burgers() {
     assert!(nsm_error < 0.02, "held-out relative L2 {nsm_error}");
     assert!(frozen > 10.0 * nsm_error, "u = u0 gives {frozen}");
 }
+
+/// Training repeats bit for bit: two runs, and runs on 1 and 2 threads, give the same
+/// losses and weights (the figures' sizes, a few steps).
+#[test]
+fn training_is_reproducible_on_any_number_of_threads() {
+    let space = SpectralSpace::new(8, 16, 0.5).unwrap();
+    let problem = BurgersProblem::new(0.1, space, InitialCondition::fno_burgers(), 6).unwrap();
+    let config = NsmConfig {
+        width: 16,
+        layers: 4,
+        projection: 32,
+    };
+    let options = TrainOptions {
+        steps: 12,
+        batch: 16,
+        lr: 1e-2,
+        weight_decay: 1e-4,
+        seed: 1,
+    };
+    let run = || {
+        let report = train(&problem, config, &options, &cpu_f64()).unwrap();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+        let weights: Vec<Vec<u64>> = report.weights.arrays.iter().map(|a| bits(a)).collect();
+        (bits(&report.loss), weights)
+    };
+    let first = run();
+    assert_eq!(run(), first, "a second run differs");
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        assert_eq!(
+            pool.install(run),
+            first,
+            "a run on {threads} threads differs"
+        );
+    }
+}

@@ -17,6 +17,8 @@ use pyo3::prelude::*;
 /// galerkin's Rust core.
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // The same bits whatever the thread count, as from the `galerkin` command.
+    galerkin::basis::use_fixed_parallelism();
     let py = m.py();
     m.add("GalerkinError", py.get_type::<error::GalerkinError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

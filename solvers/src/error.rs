@@ -46,8 +46,9 @@ pub enum SolverError {
     },
     /// The state became NaN or infinite.
     #[error(
-        "blow-up at t = {time} (step {step}): the solution contains {value}; \
-             reduce dt or increase the resolution"
+        "blow-up at t = {} (step {step}): the solution contains {value}; \
+             reduce dt or increase the resolution",
+        short_time(*.time)
     )]
     BlowUp {
         /// Simulation time of the check that failed.
@@ -59,8 +60,9 @@ pub enum SolverError {
     },
     /// The advective CFL number exceeded its limit.
     #[error(
-        "CFL violation at t = {time} (step {step}): CFL = {cfl:.3} > limit {limit}; \
-             reduce dt below {safe_dt:.3e}"
+        "CFL violation at t = {} (step {step}): CFL = {cfl:.3} > limit {limit}; \
+             reduce dt below {safe_dt:.3e}",
+        short_time(*.time)
     )]
     Cfl {
         /// Simulation time.
@@ -116,4 +118,23 @@ pub fn parse_name<T: std::str::FromStr + strum::VariantNames>(
         let names: Vec<String> = T::VARIANTS.iter().map(|v| format!("`{v}`")).collect();
         invalid(field, text, &format!("one of {}", names.join(", ")))
     })
+}
+
+/// `t` with at most 6 significant digits, for messages (a blow-up at
+/// t = 0.30000000000000004 reads as t = 0.3).
+pub fn short_time(t: f64) -> String {
+    let text = format!("{t:.5e}");
+    text.parse::<f64>().map_or(text, |v| v.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_time;
+
+    #[test]
+    fn message_times_keep_six_significant_digits() {
+        assert_eq!(short_time(0.30000000000000004), "0.3");
+        assert_eq!(short_time(1234.5678912), "1234.57");
+        assert_eq!(short_time(3e-7), "0.0000003");
+    }
 }

@@ -4,18 +4,26 @@
 //! Physical fields are row-major `[ny][nx]` (x fastest). Spectral fields are stored
 //! transposed, `[nkx][ny]` with nkx = nx/2 + 1 (real FFT along x, complex FFT along y),
 //! index `kx * ny + ky`, y-wavenumbers in FFT order 0, 1, …, ny/2, −ny/2 + 1, …, −1.
+//!
+//! A grid may have an origin (x0, y0), default (0, 0): the domain is then
+//! [x0, x0 + lx) × [y0, y0 + ly), e.g. x ∈ [−1, 1) with x0 = −1, lx = 2. The origin moves
+//! the coordinates [`Grid::x`] and [`Grid::y`] (what expressions see and files store) and
+//! nothing else: wavenumbers, transforms and every solver depend only on sizes and lengths.
 
 use std::f64::consts::PI;
 
 use crate::error::{invalid, positive, Result};
 
-/// A uniform periodic grid on [0, lx) × [0, ly) (ny = 1, ly unused, for 1-D).
+/// A uniform periodic grid on [x0, x0 + lx) × [y0, y0 + ly) (ny = 1, ly unused, for 1-D);
+/// the origin (x0, y0) is (0, 0) unless set by [`Grid::with_origin`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Grid {
     nx: usize,
     ny: usize,
     lx: f64,
     ly: f64,
+    x0: f64,
+    y0: f64,
 }
 
 /// The smallest grid size accepted per resolved axis.
@@ -30,6 +38,8 @@ impl Grid {
             ny: 1,
             lx: positive("length", length)?,
             ly: 1.0,
+            x0: 0.0,
+            y0: 0.0,
         })
     }
 
@@ -42,7 +52,31 @@ impl Grid {
             ny,
             lx: positive("lx", lx)?,
             ly: positive("ly", ly)?,
+            x0: 0.0,
+            y0: 0.0,
         })
+    }
+
+    /// The same grid with origin (x0, y0): domain [x0, x0 + lx) × [y0, y0 + ly) (y0 is
+    /// ignored by 1-D grids' users). Only the coordinates move; both must be finite.
+    pub fn with_origin(mut self, x0: f64, y0: f64) -> Result<Self> {
+        for (field, v) in [("x0", x0), ("y0", y0)] {
+            if !v.is_finite() {
+                return Err(invalid(field, v, "a finite number"));
+            }
+        }
+        self.x0 = x0;
+        self.y0 = y0;
+        Ok(self)
+    }
+
+    /// The x coordinate of the first grid point (the domain's left end).
+    pub fn x0(&self) -> f64 {
+        self.x0
+    }
+    /// The y coordinate of the first grid row (0 for a 1-D grid unless set).
+    pub fn y0(&self) -> f64 {
+        self.y0
     }
 
     /// Points along x.
@@ -97,13 +131,17 @@ impl Grid {
     pub fn dy(&self) -> f64 {
         self.ly / self.ny as f64
     }
-    /// Coordinates xᵢ = i·dx.
+    /// Coordinates xᵢ = x0 + i·dx (exactly i·dx for the default origin 0).
     pub fn x(&self) -> Vec<f64> {
-        (0..self.nx).map(|i| i as f64 * self.dx()).collect()
+        (0..self.nx)
+            .map(|i| self.x0 + i as f64 * self.dx())
+            .collect()
     }
-    /// Coordinates yⱼ = j·dy (`[0.0]` in 1-D).
+    /// Coordinates yⱼ = y0 + j·dy (`[y0]`, normally `[0.0]`, in 1-D).
     pub fn y(&self) -> Vec<f64> {
-        (0..self.ny).map(|j| j as f64 * self.dy()).collect()
+        (0..self.ny)
+            .map(|j| self.y0 + j as f64 * self.dy())
+            .collect()
     }
 
     /// Integer x-mode of stored column `kx` (0…nx/2).
@@ -166,5 +204,34 @@ fn check_points(field: &str, n: usize) -> Result<()> {
         Ok(())
     } else {
         Err(invalid(field, n, "at least 4 grid points"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_origin_moves_coordinates_only() {
+        let plain = Grid::new_1d(8, 2.0).unwrap();
+        let shifted = plain.clone().with_origin(-1.0, 0.0).unwrap();
+        assert_eq!(shifted.x()[0], -1.0);
+        assert_eq!(shifted.x()[4], 0.0);
+        assert!(shifted.x().iter().all(|&x| (-1.0..1.0).contains(&x)));
+        // The default origin gives exactly i·dx; wavenumbers do not move.
+        let bits = |v: Vec<f64>| v.into_iter().map(f64::to_bits).collect::<Vec<_>>();
+        let want: Vec<f64> = (0..8).map(|i| i as f64 * 0.25).collect();
+        assert_eq!(bits(plain.x()), bits(want));
+        assert_eq!(
+            plain.spectral_symbol(|kx, _| kx),
+            shifted.spectral_symbol(|kx, _| kx)
+        );
+        let two = Grid::new_2d(4, 8, 1.0, 2.0)
+            .unwrap()
+            .with_origin(0.5, -1.0)
+            .unwrap();
+        assert_eq!((two.x()[0], two.y()[0], two.y()[7]), (0.5, -1.0, 0.75));
+        let err = plain.with_origin(f64::NAN, 0.0).unwrap_err().to_string();
+        assert!(err.contains("`x0`") && err.contains("finite"), "{err}");
     }
 }

@@ -1,6 +1,7 @@
 //! Initial conditions: Gaussian random fields, random truncated Fourier series, expressions
 //! and fields read from `.npy` or HDF5 files.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use num_complex::Complex64;
@@ -39,7 +40,9 @@ pub enum InitialCondition {
         /// max|u| after scaling.
         amplitude: f64,
     },
-    /// A closed-form expression in x (and y); see [`crate::expr`].
+    /// A closed-form expression in x (and y), the grid's coordinates (its origin
+    /// included); named values (constants, parameters) are bound by
+    /// [`InitialCondition::sample_with`]. See [`crate::expr`].
     Expression(String),
     /// A field read from a file: `.npy` (f64 or f32, C order) or HDF5 (`.h5`/`.hdf5`,
     /// `dataset` names the dataset, default `u0`); shape \[nx\] or \[ny, nx\].
@@ -85,6 +88,18 @@ impl InitialCondition {
     /// Samples the field on `grid` (physical layout of [`crate::grid`]); random kinds draw
     /// from `rng` in a fixed order, so equal seeds give identical fields.
     pub fn sample(&self, grid: &Grid, rng: &mut impl Rng) -> Result<Vec<f64>> {
+        self.sample_with(grid, rng, &BTreeMap::new())
+    }
+
+    /// [`InitialCondition::sample`] with named values an expression may use (a recipe's
+    /// constants and the trajectory's parameter values, e.g. `nu`); other kinds ignore
+    /// them.
+    pub fn sample_with(
+        &self,
+        grid: &Grid,
+        rng: &mut impl Rng,
+        names: &BTreeMap<String, f64>,
+    ) -> Result<Vec<f64>> {
         let field = match self {
             Self::GaussianRandomField { sigma, tau, alpha } => {
                 positive("ic.sigma", *sigma)?;
@@ -112,7 +127,7 @@ impl InitialCondition {
                 random_fourier(grid, *max_mode, *decay, *amplitude, rng)
             }
             Self::Expression(text) => {
-                let expr = Expression::parse(text)?;
+                let expr = Expression::parse_with(text, names)?;
                 let (x, y) = (grid.x(), grid.y());
                 let mut out = Vec::with_capacity(grid.len());
                 for &yj in &y {

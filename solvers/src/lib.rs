@@ -35,7 +35,7 @@ pub mod simulation;
 pub mod wave;
 
 pub use dealias::Dealias;
-pub use error::{Result, SolverError};
+pub use error::{short_time, Result, SolverError};
 pub use fom::{AffineLinear, FluxOperators, FullOrderModel, QuadraticForm, SpectralModel};
 pub use grid::Grid;
 pub use ic::InitialCondition;
@@ -44,5 +44,5 @@ pub use pde::{
     builtin_flux, pde_spec, Advection2d, Burgers, FluxForm, Forcing, HalfSquare,
     KuramotoSivashinsky, LinearTerm, NavierStokes, PdeSpec, PointwiseFlux, SemiLinearPde, PDES,
 };
-pub use simulation::{Schedule, Simulation, Snapshot, Trajectory};
+pub use simulation::{SavePlan, SavePoint, Schedule, Simulation, Snapshot, Trajectory};
 pub use wave::{ConservativeWave, Coupling, LiftedWave, WaveNonlinearity};

@@ -47,8 +47,8 @@ pub enum AppError {
         /// What would have been accepted.
         allowed: String,
     },
-    /// Writing a table.
-    #[error("cannot write `{path}`: {source}")]
+    /// Reading or writing a file failed.
+    #[error("`{path}`: {source}")]
     Io {
         /// The file.
         path: PathBuf,

@@ -4,6 +4,8 @@
 //! - [`figures`]: `galerkin figures`, every figure and table in `figures/`;
 //! - [`demo`]: `galerkin demo`, the end-to-end showcase;
 //! - [`fmu`]: `galerkin fmu`, a ROM packed as an FMI 2.0 co-simulation FMU;
+//! - [`interrupt`]: Ctrl-C as a request to stop long work at its next safe point;
+//! - [`lyapunov`]: `galerkin lyapunov`, a recipe's largest Lyapunov exponent;
 //! - [`processes`]: one process or the ranks of an MPI job;
 //! - [`plot`]: line charts and space–time images (plotters, bundled font);
 //! - [`progress`]: progress bars for long work;
@@ -13,6 +15,8 @@ pub mod demo;
 pub mod error;
 pub mod figures;
 pub mod fmu;
+pub mod interrupt;
+pub mod lyapunov;
 pub mod plot;
 pub mod processes;
 pub mod progress;

@@ -1,5 +1,5 @@
 //! Terminal progress bars (indicatif) for the library's [`Progress`] sinks and the
-//! training loop.
+//! training loop; every sink reports a Ctrl-C ([`super::interrupt`]) as a request to stop.
 
 use std::sync::Arc;
 
@@ -10,7 +10,7 @@ use crate::data::Progress;
 /// A bar counting trajectories, or nothing when `quiet`.
 pub fn trajectories(quiet: bool) -> Arc<dyn Progress> {
     if quiet {
-        return crate::data::progress::silent();
+        return Arc::new(Quiet);
     }
     let bar = ProgressBar::new(0);
     bar.set_style(
@@ -18,6 +18,20 @@ pub fn trajectories(quiet: bool) -> Arc<dyn Progress> {
             "{bar:40} {pos}/{len} trajectories  {per_sec}  elapsed {elapsed}  ETA {eta}",
         )
         .expect("valid template"),
+    );
+    Arc::new(Bar(bar))
+}
+
+/// A bar counting time steps of a long computation (`galerkin lyapunov`), or nothing when
+/// `quiet`: percent and ETA matter there, not the unit.
+pub fn steps(quiet: bool) -> Arc<dyn Progress> {
+    if quiet {
+        return Arc::new(Quiet);
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {percent:>3}%  elapsed {elapsed}  ETA {eta}")
+            .expect("valid template"),
     );
     Arc::new(Bar(bar))
 }
@@ -35,5 +49,20 @@ impl Progress for Bar {
     }
     fn finish(&self) {
         self.0.finish_and_clear();
+    }
+    fn cancelled(&self) -> bool {
+        super::interrupt::requested()
+    }
+}
+
+/// No display, but the same stop on Ctrl-C as [`Bar`] (`--quiet` runs).
+struct Quiet;
+
+impl Progress for Quiet {
+    fn start(&self, _total: u64) {}
+    fn advance(&self, _n: u64) {}
+    fn finish(&self) {}
+    fn cancelled(&self) -> bool {
+        super::interrupt::requested()
     }
 }

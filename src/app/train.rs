@@ -189,12 +189,9 @@ fn write_report(
         }
     }
     let path = out.join("report.md");
-    let tmp = out.join("report.md.tmp");
-    std::fs::write(&tmp, md)
-        .and_then(|_| std::fs::rename(&tmp, &path))
-        .map_err(|e| WorkflowError::File {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
+    crate::data::write_text_atomically(&path, &md).map_err(|e| WorkflowError::File {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
     Ok(path)
 }

@@ -11,7 +11,9 @@
 //! - Newton–Schulz polar iterations ([`newton_schulz`]), cubic and Muon's quintic;
 //! - interpolation points: EIM ([`Eim`]), DEIM ([`deim`]), Q-DEIM ([`qdeim`]) and the
 //!   oblique projector they define ([`Interpolator`]);
-//! - spectral reference bases ([`fourier_basis`], [`chebyshev_basis`]).
+//! - spectral reference bases ([`fourier_basis`], [`chebyshev_basis`]);
+//! - faer's parallelism fixed to a number of tasks ([`use_fixed_parallelism`]), so results
+//!   do not depend on the thread count.
 
 mod distributed;
 mod error;
@@ -23,6 +25,7 @@ mod least_squares;
 mod newton_schulz;
 mod norms;
 mod orthonormal;
+mod parallelism;
 mod qr;
 mod randomized;
 mod spectral;
@@ -41,6 +44,7 @@ pub use newton_schulz::{
 };
 pub use norms::{distance, relative_error, squared_distance};
 pub use orthonormal::{orthogonality_error, Basis};
+pub use parallelism::{fixed_parallelism, use_fixed_parallelism, FAER_TASKS};
 pub use qr::{householder_qr, tsqr, ThinQr};
 pub use randomized::{randomized_svd, RandomizedSvdOptions};
 pub use spectral::{chebyshev_basis, chebyshev_lobatto_points, fourier_basis};

@@ -5,6 +5,57 @@ use std::path::{Path, PathBuf};
 use super::error::{hdf5_error, DataError, Result};
 use super::writer::read_string_attr;
 
+/// Checks what every reader relies on, so that a damaged or hand-edited file is refused
+/// on open with what is wrong instead of giving a wrong answer later: a known
+/// `schema_version`, a `pde` attribute, `/t` with one time per save, `/x` (`/y`) with one
+/// coordinate per grid point along the axis, and one entry per trajectory in `/done` and
+/// every `/params/*`.
+fn check_structure(file: &hdf5::File, shape: &[usize]) -> std::result::Result<(), String> {
+    let version = file
+        .attr("schema_version")
+        .and_then(|a| a.read_scalar::<i64>())
+        .map_err(|_| "no integer `schema_version` attribute".to_string())?;
+    if !(1..=super::SCHEMA_VERSION).contains(&version) {
+        return Err(format!(
+            "schema_version {version} is not one this galerkin reads (1 to {}); a newer \
+             galerkin wrote it?",
+            super::SCHEMA_VERSION
+        ));
+    }
+    if read_string_attr(file, "pde").is_none() {
+        return Err("no `pde` attribute".into());
+    }
+    let length = |name: &str| file.dataset(name).ok().map(|d| d.shape());
+    let expect = |name: &str, len: usize, what: &str| -> std::result::Result<(), String> {
+        match length(name) {
+            Some(s) if s.len() == 1 && s[0] == len => Ok(()),
+            Some(s) => Err(format!(
+                "/{name} has shape {s:?} but /u {shape:?} has {len} {what}"
+            )),
+            None => Err(format!("no /{name} dataset ({len} {what} expected)")),
+        }
+    };
+    expect("t", shape[1], "saves")?;
+    if length("x").is_some() {
+        expect("x", shape[2], "points along x")?;
+    }
+    if length("y").is_some() {
+        if shape.len() < 5 {
+            return Err(format!("/y is present but /u {shape:?} is not 2-D"));
+        }
+        expect("y", shape[3], "points along y")?;
+    }
+    if length("done").is_some() {
+        expect("done", shape[0], "trajectories")?;
+    }
+    if let Ok(params) = file.group("params") {
+        for name in params.member_names().unwrap_or_default() {
+            expect(&format!("params/{name}"), shape[0], "trajectories")?;
+        }
+    }
+    Ok(())
+}
+
 /// An open trajectory file. Nothing but metadata is read until asked.
 pub struct Dataset {
     file: hdf5::File,
@@ -32,6 +83,7 @@ impl Dataset {
                 "no `recipe` attribute (nor `origin = \"imported\"` of `galerkin import`)",
             ));
         }
+        check_structure(&file, &shape).map_err(|reason| not_ours(&reason))?;
         Ok(Self {
             file,
             path: path.to_path_buf(),
@@ -255,9 +307,15 @@ impl Dataset {
             attr("integrator"),
             attr("dealias")
         );
+        let precision = match self.file.dataset("u").and_then(|u| u.dtype()) {
+            Ok(t) if t.size() == 4 => "f32",
+            Ok(t) if t.size() == 8 => "f64",
+            _ => "?",
+        };
         let _ = writeln!(
             s,
-            "/u        {:?} = [n_traj, n_t, space (x first), n_fields]",
+            "/u        {:?} = [n_traj, n_t, space (x first), n_fields], stored as {precision} \
+             (recipe `precision`, default f32; the solvers compute in f64)",
             self.shape
         );
         let times = self.times()?;
@@ -284,6 +342,28 @@ impl Dataset {
             } else {
                 format!("{flagged:?}")
             }
+        );
+        // Over the whole run: the largest CFL number and spectral tail ratio at any save
+        // (files written before `max_tail_ratio` existed have the final state's only).
+        let largest = |name: &str| -> Option<f64> {
+            let values = self.read_vec(name).ok()?;
+            values
+                .into_iter()
+                .filter(|v| v.is_finite())
+                .reduce(f64::max)
+        };
+        let shown = |v: Option<f64>, precision: usize| {
+            v.map_or("n/a".to_string(), |v| format!("{v:.precision$e}"))
+        };
+        let _ = writeln!(
+            s,
+            "          over all saves: max CFL {}, max spectral tail ratio {} (limit {:e})",
+            shown(largest("health/max_cfl"), 3),
+            shown(
+                largest("health/max_tail_ratio").or_else(|| largest("health/tail_ratio")),
+                2
+            ),
+            super::TAIL_RATIO_LIMIT
         );
         let _ = writeln!(s, "recipe:\n{}", attr("recipe"));
         Ok(s)

@@ -193,12 +193,13 @@ fn encode_fatal(message: &str) -> Vec<u8> {
     out
 }
 
-/// [kind][index u64][health: mean, energy, max_cfl, tail_ratio f64, status u8][values f64…]
+/// [kind][index u64][health: mean, energy, max_cfl, tail_ratio, max_tail_ratio f64, status
+/// u8][values f64…]
 /// for a stored member; [kind][index u64][reason] for a failed one. Little-endian.
 fn encode_outcome(index: usize, outcome: &Outcome) -> Vec<u8> {
     match outcome {
         Ok((values, health)) => {
-            let mut out = Vec::with_capacity(1 + 8 + 33 + 8 * values.len());
+            let mut out = Vec::with_capacity(1 + 8 + 41 + 8 * values.len());
             out.push(KIND_STORED);
             out.extend_from_slice(&(index as u64).to_le_bytes());
             for v in [
@@ -206,6 +207,7 @@ fn encode_outcome(index: usize, outcome: &Outcome) -> Vec<u8> {
                 health.energy,
                 health.max_cfl,
                 health.tail_ratio,
+                health.max_tail_ratio,
             ] {
                 out.extend_from_slice(&v.to_le_bytes());
             }
@@ -258,9 +260,10 @@ fn decode(bytes: &[u8], source: usize) -> Result<Option<(usize, Outcome)>> {
                 energy: f64_at(17).ok_or_else(malformed)?,
                 max_cfl: f64_at(25).ok_or_else(malformed)?,
                 tail_ratio: f64_at(33).ok_or_else(malformed)?,
-                status: *bytes.get(41).ok_or_else(malformed)?,
+                max_tail_ratio: f64_at(41).ok_or_else(malformed)?,
+                status: *bytes.get(49).ok_or_else(malformed)?,
             };
-            let values = bytes[42..]
+            let values = bytes[50..]
                 .chunks_exact(8)
                 .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
                 .collect();
@@ -281,6 +284,7 @@ mod tests {
             energy: 1.25,
             max_cfl: f64::NAN,
             tail_ratio: 1e-9,
+            max_tail_ratio: 2e-9,
             status: 1,
         };
         let stored = encode_outcome(7, &Ok((vec![1.0, -2.5, f64::NAN], health)));

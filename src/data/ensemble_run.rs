@@ -67,13 +67,33 @@ impl<'a> Store<'a> {
         });
         note_resolution(&mut self.unhealthy, member.index, &health);
         self.writer
-            .write(member.index, &data, &params, member.seed, &health)?;
+            .write(member.index, &data, &params, member.seed, &health)
+            .map_err(|e| DataError::WriteFailed {
+                kept: self.writer.done().iter().filter(|&&d| d == 1).count(),
+                partial: super::writer::partial_path(&self.recipe.output),
+                reason: e.to_string(),
+            })?;
         self.written += 1;
         self.opts.progress.advance(1);
         if self.opts.progress.cancelled() {
-            return Err(stopped_on_request(self.written, self.recipe));
+            return Err(self.stopped());
         }
         Ok(())
+    }
+
+    /// Whoever runs the job asked it to stop ([`Progress::cancelled`]).
+    pub(crate) fn cancelled(&self) -> bool {
+        self.opts.progress.cancelled()
+    }
+
+    /// The error of a run stopped on request: the partial file keeps every finished
+    /// trajectory, and the same command resumes from there.
+    pub(crate) fn stopped(&self) -> DataError {
+        DataError::Cancelled {
+            kept: self.writer.done().iter().filter(|&&d| d == 1).count(),
+            total: self.writer.done().len(),
+            partial: super::writer::partial_path(&self.recipe.output),
+        }
     }
 
     /// Closes and renames the file (every member done) and reports the run.
@@ -132,6 +152,18 @@ pub struct SimulateSummary {
     pub seconds: f64,
 }
 
+impl SimulateSummary {
+    /// Trajectories that failed (blew up or hit the CFL limit; stored as NaN).
+    pub fn failed(&self) -> usize {
+        self.unhealthy.iter().filter(|u| u.1 == 2).count()
+    }
+
+    /// Trajectories in the file.
+    pub fn total(&self) -> usize {
+        self.written + self.skipped
+    }
+}
+
 impl std::fmt::Display for SimulateSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(
@@ -180,7 +212,7 @@ fn finish(
     start: Instant,
 ) -> Result<SimulateSummary> {
     let output = writer.finish()?;
-    unhealthy.sort_by_key(|u| u.0);
+    add_flagged_in_file(&output, &mut unhealthy)?;
     Ok(SimulateSummary {
         output,
         written,
@@ -188,16 +220,6 @@ fn finish(
         unhealthy,
         seconds: start.elapsed().as_secs_f64(),
     })
-}
-
-/// The error of a run its [`Progress`] sink stopped after `written` trajectories: the
-/// partial file keeps them, and the same run resumes from there.
-fn stopped_on_request(written: usize, recipe: &Recipe) -> DataError {
-    DataError::Interrupted(format!(
-        "stopped on request: {written} trajectories of this run kept in the partial file of \
-         `{}`; run the same recipe again to resume",
-        recipe.output.display()
-    ))
 }
 
 /// Records an under-resolved trajectory (health status 1) in `unhealthy`.
@@ -214,27 +236,76 @@ fn note_resolution(unhealthy: &mut Vec<(usize, u8, String)>, index: usize, healt
     }
 }
 
+/// The first line where the recipe text stored in a file and this recipe's differ, for
+/// messages: `its recipe has `n = 512`, this one `n = 256``.
+fn first_difference(stored: &str, ours: &str) -> String {
+    let mut a = stored.lines();
+    let mut b = ours.lines();
+    loop {
+        match (a.next(), b.next()) {
+            (Some(x), Some(y)) if x == y => continue,
+            (x, y) => {
+                let show =
+                    |l: Option<&str>| l.map_or("(end)".to_string(), |l| format!("`{}`", l.trim()));
+                return format!("its recipe has {}, this one {}", show(x), show(y));
+            }
+        }
+    }
+}
+
+/// Adds to `unhealthy` the trajectories the finished file `output` flags that it does not
+/// list yet (computed by an earlier, interrupted run), and sorts it: a resumed or confirmed
+/// run never reports "all trajectories healthy" over a file that flags some.
+fn add_flagged_in_file(
+    output: &std::path::Path,
+    unhealthy: &mut Vec<(usize, u8, String)>,
+) -> Result<()> {
+    let status = super::Dataset::open(output)?.health_status()?;
+    for (index, &s) in status.iter().enumerate() {
+        if s != 0 && !unhealthy.iter().any(|u| u.0 == index) {
+            unhealthy.push((
+                index,
+                s,
+                format!(
+                    "{} in an earlier run of this recipe (see `galerkin info`)",
+                    if s == 2 { "failed" } else { "under-resolved" }
+                ),
+            ));
+        }
+    }
+    unhealthy.sort_by_key(|u| u.0);
+    Ok(())
+}
+
 /// The output already exists: fine if it is this recipe's complete file, refused otherwise.
 pub(super) fn confirm_complete(recipe: &Recipe, start: Instant) -> Result<SimulateSummary> {
     let output = recipe.output.clone();
-    let same = hdf5::File::open(&output)
+    let stored = hdf5::File::open(&output)
         .ok()
-        .and_then(|f| read_string_attr(&f, "recipe"))
-        .is_some_and(|text| text == recipe.canonical_text());
-    if !same {
+        .and_then(|f| read_string_attr(&f, "recipe"));
+    let ours = recipe.canonical_text();
+    if stored.as_deref() != Some(ours.as_str()) {
+        let difference = match &stored {
+            None => "it holds no galerkin recipe".to_string(),
+            Some(text) => first_difference(text, &ours),
+        };
         return Err(DataError::InvalidField {
             field: "output".into(),
             value: output.display().to_string(),
-            allowed: "a path that does not exist yet (the file there is not this recipe's \
-                      dataset, and it is never overwritten)"
-                .into(),
+            allowed: format!(
+                "a path that does not exist yet or this recipe's complete dataset; the file \
+                 there is another dataset ({difference}) and is never overwritten: move it \
+                 away or write elsewhere (-o, or the recipe's `output`)"
+            ),
         });
     }
+    let mut unhealthy = Vec::new();
+    add_flagged_in_file(&output, &mut unhealthy)?;
     Ok(SimulateSummary {
         output,
         written: 0,
         skipped: recipe.n_traj,
-        unhealthy: Vec::new(),
+        unhealthy,
         seconds: start.elapsed().as_secs_f64(),
     })
 }

@@ -29,13 +29,16 @@ pub enum DataError {
     #[error(transparent)]
     Solver(#[from] galerkin_solvers::SolverError),
     /// HDF5 failed on a file.
-    #[error("HDF5 error on `{path}`: {message}")]
+    #[error("`{path}`: {message}")]
     Hdf5 {
         /// The file.
         path: PathBuf,
-        /// HDF5's message.
+        /// What failed, in words ([`describe_hdf5_error`]).
         message: String,
     },
+    /// The machine lacks the memory a run would need (estimated before allocating).
+    #[error("not enough memory: {0}")]
+    OutOfMemory(String),
     /// A file system operation failed.
     #[error("cannot {action} `{path}`: {source}")]
     Io {
@@ -54,6 +57,33 @@ pub enum DataError {
     RecipeMismatch {
         /// The partial file.
         path: PathBuf,
+    },
+    /// The user stopped the run (Ctrl-C): what was finished is kept.
+    #[error(
+        "interrupted: {kept} of {total} trajectories kept in `{partial}`; re-run the same \
+         command to resume"
+    )]
+    Cancelled {
+        /// Finished trajectories in the partial file.
+        kept: usize,
+        /// Trajectories of the recipe.
+        total: usize,
+        /// The partial file.
+        partial: PathBuf,
+    },
+    /// Writing a finished trajectory failed (a full disk, a lost mount): the partial file
+    /// keeps every trajectory written before.
+    #[error(
+        "{reason}\nThe {kept} trajectories written before are kept in `{partial}`; fix the \
+         cause (free disk space) and re-run the same command to resume"
+    )]
+    WriteFailed {
+        /// Finished trajectories in the partial file.
+        kept: usize,
+        /// The partial file.
+        partial: PathBuf,
+        /// What failed.
+        reason: String,
     },
     /// The run was stopped (an injected fault, or the writer failed first).
     #[error("run interrupted: {0}")]
@@ -97,6 +127,37 @@ pub(crate) fn invalid(field: &str, value: impl std::fmt::Display, allowed: &str)
 pub(crate) fn hdf5_error(path: &std::path::Path) -> impl Fn(hdf5::Error) -> DataError + '_ {
     move |e| DataError::Hdf5 {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        message: describe_hdf5_error(&e),
     }
+}
+
+/// HDF5's error in words a user can act on: the C library reports an OS failure as a
+/// line like `unable to lock file, errno = 11, error message = '…'` inside its call stack;
+/// the common causes (missing file, a lock held by another process, a full disk, not an
+/// HDF5 file, a directory) become one sentence with what to do, others keep HDF5's text.
+pub fn describe_hdf5_error(error: &hdf5::Error) -> String {
+    let raw = error.to_string();
+    let errno = raw
+        .split("errno = ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|digits| digits.parse::<i32>().ok());
+    use std::io::ErrorKind;
+    let kind = errno.map(|n| std::io::Error::from_raw_os_error(n).kind());
+    let plain = match kind {
+        Some(ErrorKind::NotFound) => "No such file or directory",
+        Some(ErrorKind::WouldBlock) => {
+            "the file is locked by another process (a galerkin command still running on it, \
+             or h5py / HDFView holding it open); wait for it or close it, then retry"
+        }
+        Some(ErrorKind::PermissionDenied) => "Permission denied",
+        Some(ErrorKind::IsADirectory) => "is a directory, not a file",
+        Some(ErrorKind::StorageFull) => "no space left on the device",
+        Some(ErrorKind::QuotaExceeded) => "disk quota exceeded",
+        _ if raw.contains("file signature not found") => {
+            "not an HDF5 file (its first bytes are not HDF5's signature)"
+        }
+        _ => return raw,
+    };
+    plain.to_string()
 }

@@ -38,11 +38,25 @@ pub enum ExportFormat {
     TheWell,
 }
 
-/// Writes `input` (native schema) as `format` to `output` (atomically: a temporary name,
-/// renamed when complete; its directory made if missing). Never onto `input`; onto an
-/// existing file only with `force`.
-pub fn export(input: &Path, output: &Path, format: ExportFormat, force: bool) -> Result<()> {
-    check_output(output, &[input], force)?;
+/// How [`export`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportOptions {
+    /// The target layout.
+    pub format: ExportFormat,
+    /// Replace an existing output file.
+    pub force: bool,
+    /// Export trajectories flagged as failed (NaN) too; refused by default, since every
+    /// reader would train or compare on NaN.
+    pub allow_non_finite: bool,
+}
+
+/// Writes `input` (native schema) in `opts.format` to `output` (atomically: a temporary
+/// name, renamed when complete; its directory made if missing). Never onto `input`; onto
+/// an existing file only with `force`; a file with failed (non-finite) trajectories only
+/// with `allow_non_finite`. Returns warnings about how the target's own readers will take
+/// the file (PDEBench's loaders expect `.hdf5` for 1-D, `.h5` and ≥ 24 samples for 2-D).
+pub fn export(input: &Path, output: &Path, opts: &ExportOptions) -> Result<Vec<String>> {
+    check_output(output, &[input], opts.force)?;
     let ds = Dataset::open(input)?;
     if ds.done()?.contains(&0) {
         return Err(invalid(
@@ -58,6 +72,24 @@ pub fn export(input: &Path, output: &Path, format: ExportFormat, force: bool) ->
             "a single-field file (exports of the two-field wave files are not supported yet)",
         ));
     }
+    let failed: Vec<usize> = match ds.health_status() {
+        Ok(status) => (0..status.len()).filter(|&i| status[i] == 2).collect(),
+        Err(_) => Vec::new(),
+    };
+    if !failed.is_empty() && !opts.allow_non_finite {
+        return Err(invalid(
+            "input",
+            input.display(),
+            &format!(
+                "a file without failed trajectories: {} of {} blew up and hold NaN ({failed:?}); \
+                 pass --allow-non-finite to export them anyway",
+                failed.len(),
+                ds.n_traj()
+            ),
+        ));
+    }
+    let warnings = reader_warnings(&ds, output, opts.format);
+    let format = opts.format;
     create_parent_dir(output)?;
     let tmp = output.with_extension("export-partial");
     let result = match format {
@@ -73,7 +105,34 @@ pub fn export(input: &Path, output: &Path, format: ExportFormat, force: bool) ->
         action: "rename the export to",
         path: output.to_path_buf(),
         source,
-    })
+    })?;
+    Ok(warnings)
+}
+
+/// What the target's own loaders will make of `output`: PDEBench's 1-D loaders glob
+/// `*.hdf5`, its 2-D per-sample loader `*.h5` and reads the grid from sample `0023`.
+fn reader_warnings(ds: &Dataset, output: &Path, format: ExportFormat) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let extension = output.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if format == ExportFormat::PdeBench {
+        let two_d = ds.shape().len() > 4;
+        let expected = if two_d { "h5" } else { "hdf5" };
+        if extension != expected {
+            warnings.push(format!(
+                "PDEBench's {} loaders look for `.{expected}` files; `{}` ends in `.{extension}`",
+                if two_d { "2-D" } else { "1-D" },
+                output.display()
+            ));
+        }
+        if two_d && ds.n_traj() < 24 {
+            warnings.push(format!(
+                "PDEBench's 2-D loader reads the grid from sample `0023`: it needs at least 24 \
+                 samples, this file has {}",
+                ds.n_traj()
+            ));
+        }
+    }
+    warnings
 }
 
 /// All trajectories as f32 in native order [N, T, space…].

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::error::{hdf5_error, DataError, Result};
-use super::writer::{write_hdf5_atomically, write_string_attr, SCHEMA_VERSION};
+use super::writer::{check_output, write_hdf5_atomically, write_string_attr, SCHEMA_VERSION};
 
 /// The `origin` attribute of imported files.
 pub const IMPORTED_ORIGIN: &str = "imported";
@@ -506,25 +506,12 @@ pub fn import(spec: &ImportSpec, force: bool) -> Result<ImportSummary> {
             .flatten()
             .map(|a| a.file.as_path()),
         )
+        .chain(spec.parameters.values().filter_map(|v| match v {
+            ValuesSpec::Array(a) => Some(a.file.as_path()),
+            ValuesSpec::Values(_) => None,
+        }))
         .collect();
-    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    };
-    if let Some(input) = inputs.iter().find(|i| same(i, output)) {
-        return Err(invalid(
-            "output",
-            output.display(),
-            format!("a file other than the input {}", input.display()),
-        ));
-    }
-    if output.exists() && !force {
-        return Err(invalid(
-            "output",
-            output.display(),
-            "a path that does not exist yet (pass --force to overwrite it)",
-        ));
-    }
+    check_output(output, &inputs, force)?;
     let u = native_order(read_array(&spec.snapshots)?, &spec.snapshots.axes)?;
     let (n_traj, n_t) = (u.shape[0], u.shape[1]);
     let per = u.data.len() / (n_traj * n_t).max(1);

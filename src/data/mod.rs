@@ -3,6 +3,7 @@
 //! per-trajectory health, exports, imports of external snapshots, and the progress sink of
 //! long runs.
 
+mod blowup;
 mod dataset;
 #[cfg(feature = "mpi")]
 mod distributed;
@@ -11,6 +12,7 @@ mod error;
 mod export;
 mod health;
 mod import;
+mod memory;
 pub mod progress;
 mod recipe;
 mod simulate;
@@ -21,23 +23,24 @@ pub use dataset::Dataset;
 #[cfg(feature = "mpi")]
 pub use distributed::simulate_on;
 pub use ensemble_run::{SimulateOptions, SimulateSummary};
-pub use error::{DataError, Result};
-pub use export::{export, ExportFormat};
+pub use error::{describe_hdf5_error, DataError, Result};
+pub use export::{export, ExportFormat, ExportOptions};
 pub use health::{Health, TAIL_RATIO_LIMIT};
 pub use import::{
     import, read_array, Array, ArraySource, GridSpec as ImportGridSpec, ImportSpec, ImportSummary,
     TimesSpec, ValuesSpec, IMPORTED_ORIGIN,
 };
+pub use memory::{available_bytes, MemoryEstimate, BYTES_PER_POINT};
 pub use progress::{Progress, Silent};
 #[cfg(feature = "operators")]
 pub(crate) use recipe::apply_override;
 pub use recipe::{
-    parse_override, ForcingSpec, GridSpec, IcSpec, ParameterValues, Precision, Recipe, TimeSpec,
-    WaveSpec,
+    parse_override, ForcingSpec, GridSpec, IcSpec, ParameterValues, Precision, Recipe,
+    RecipeOverrides, SaveSpec, TimeSpec, WaveSpec,
 };
 pub use simulate::{open_or_simulate, simulate};
 pub(crate) use writer::write_hdf5_atomically;
 pub use writer::{
-    check_output, partial_path, read_string_attr, write_string_attr, FileMetadata, Layout,
-    SCHEMA_VERSION,
+    check_output, partial_path, read_string_attr, write_string_attr, write_text_atomically,
+    FileMetadata, Layout, SCHEMA_VERSION,
 };

@@ -10,7 +10,7 @@ use std::sync::mpsc::sync_channel;
 use std::time::Instant;
 
 use galerkin_solvers::ensemble::{EnsemblePlan, Member};
-use galerkin_solvers::{Grid, Schedule, SolverError, Trajectory};
+use galerkin_solvers::{Grid, SavePlan, SolverError, Trajectory};
 use rayon::prelude::*;
 
 use super::dataset::Dataset;
@@ -23,12 +23,11 @@ use super::recipe::Recipe;
 use super::writer::{FileMetadata, Layout, TrajectoryWriter};
 
 /// The trajectory file of the dataset recipe file `recipe_path`, simulated first (with
-/// `opts`) when it does not exist yet.
+/// `opts`) when it does not exist yet; a file at the recipe's `output` that another recipe
+/// made is refused (its stored recipe text must equal this one's), not used.
 pub fn open_or_simulate(recipe_path: &std::path::Path, opts: &SimulateOptions) -> Result<Dataset> {
     let recipe = Recipe::from_file(recipe_path, &[])?;
-    if !recipe.output.exists() {
-        simulate(&recipe, opts)?;
-    }
+    simulate(&recipe, opts)?;
     Dataset::open(&recipe.output)
 }
 
@@ -47,6 +46,9 @@ pub fn simulate(recipe: &Recipe, opts: &SimulateOptions) -> Result<SimulateSumma
         // The sender moves into the workers, so the channel closes when the ensemble ends.
         let workers = scope.spawn(move || {
             todo.par_iter().try_for_each(|member| {
+                if opts.progress.cancelled() {
+                    return Err(DataError::Interrupted("stopped on request".into()));
+                }
                 tx.send((member.clone(), job.compute(member)))
                     .map_err(|_| DataError::Interrupted("the writer stopped".into()))
             })
@@ -65,6 +67,10 @@ pub fn simulate(recipe: &Recipe, opts: &SimulateOptions) -> Result<SimulateSumma
             Err(e) => Err(e),
         })
     });
+    let stored = stored.and_then(|()| match store.cancelled() {
+        true => Err(store.stopped()),
+        false => Ok(()),
+    });
     if let Err(e) = stored {
         store.abandon();
         return Err(e);
@@ -80,7 +86,7 @@ pub(crate) struct Job<'r> {
     pub(crate) plan: EnsemblePlan,
     layout: Layout,
     meta: FileMetadata,
-    schedule: Schedule,
+    schedule: SavePlan,
     grid: Grid,
     strides: (usize, usize),
     wave: bool,
@@ -94,7 +100,7 @@ impl<'r> Job<'r> {
     /// per-member outcomes.
     pub(crate) fn new(recipe: &'r Recipe) -> Result<Self> {
         let grid = recipe.solver_grid()?;
-        let schedule = recipe.schedule()?;
+        let schedule = recipe.save_plan()?;
         let (sx, sy) = recipe.save_strides()?;
         let plan = recipe.plan()?;
         let first = plan.member(0);
@@ -105,7 +111,7 @@ impl<'r> Job<'r> {
         let wave = recipe.is_wave()?;
         let layout = Layout {
             n_traj: plan.len(),
-            times: schedule.save_times(),
+            times: schedule.times(),
             x: grid.x().into_iter().step_by(sx).collect(),
             y: if grid.is_2d() {
                 grid.y().into_iter().step_by(sy).collect()
@@ -128,7 +134,7 @@ impl<'r> Job<'r> {
         } else {
             recipe.simulation(&first)?;
         }
-        let values = writer_len(&grid, sx, sy) * layout.fields * schedule.n_saves();
+        let values = writer_len(&grid, sx, sy) * layout.fields * schedule.len();
         Ok(Self {
             recipe,
             plan,
@@ -155,15 +161,15 @@ impl<'r> Job<'r> {
         }
         let (sx, sy) = self.strides;
         let trajectory = self.recipe.simulation(member).and_then(|(mut sim, _)| {
-            Trajectory::collect(&mut sim, &self.schedule).map_err(DataError::from)
+            Trajectory::collect_plan(&mut sim, &self.schedule).map_err(DataError::from)
         });
         match trajectory {
             Ok(t) => Ok(Ok((
                 subsample(&t, &self.grid, sx, sy),
                 Health::measure(&self.grid, &t),
             ))),
-            Err(e @ DataError::Solver(SolverError::BlowUp { .. } | SolverError::Cfl { .. })) => {
-                Ok(Err(e.to_string()))
+            Err(DataError::Solver(e @ (SolverError::BlowUp { .. } | SolverError::Cfl { .. }))) => {
+                Ok(Err(super::blowup::explain(self.recipe, member, &e)))
             }
             Err(e) => Err(e),
         }

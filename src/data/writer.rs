@@ -3,7 +3,7 @@
 //! Layout: `/u` [n_traj, n_t, nx(, ny), 1] (f32 or f64, one chunk per trajectory, deflate),
 //! `/t` [n_t], `/x` [nx] (`/y` [ny]), `/params/<name>` [n_traj], `/seed` [n_traj],
 //! `/done` [n_traj] (u8, the resume marker), `/health/{mean, energy, max_cfl, tail_ratio,
-//! status}` [n_traj]; root attributes `pde`, `equation`, `integrator`, `dt_internal`,
+//! max_tail_ratio, status}` [n_traj] (CFL and `max_tail_ratio` over the run's saves); root attributes `pde`, `equation`, `integrator`, `dt_internal`,
 //! `save_every`, `dealias`, `schema_version`, `galerkin_version`, `recipe`. Space is stored
 //! x first (then y), as PDEBench and The Well do.
 //!
@@ -167,7 +167,7 @@ impl TrajectoryWriter {
             .with_data(&self.done)
             .create("done")?;
         let health = f.create_group("health")?;
-        for name in ["mean", "energy", "max_cfl", "tail_ratio"] {
+        for name in ["mean", "energy", "max_cfl", "tail_ratio", "max_tail_ratio"] {
             health.new_dataset::<f64>().shape(l.n_traj).create(name)?;
         }
         health
@@ -256,6 +256,7 @@ impl TrajectoryWriter {
             ("energy", health.energy),
             ("max_cfl", health.max_cfl),
             ("tail_ratio", health.tail_ratio),
+            ("max_tail_ratio", health.max_tail_ratio),
         ] {
             f.dataset(&format!("health/{name}"))?
                 .write_slice(&[value], index..index + 1)?;
@@ -320,6 +321,15 @@ pub fn check_output(output: &Path, inputs: &[&Path], force: bool) -> Result<()> 
     Ok(())
 }
 
+/// Writes `text` to `path` under the name `<path>.tmp`, then renames it: a reader (or an
+/// interrupted run) never sees half a file.
+pub fn write_text_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
+
 /// Creates the directory `output` goes into, if it has one and it is missing.
 pub(crate) fn create_parent_dir(output: &Path) -> Result<()> {
     if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -340,7 +350,9 @@ pub(crate) fn write_hdf5_atomically(
     write: impl FnOnce(&hdf5::File) -> hdf5::Result<()>,
 ) -> Result<()> {
     create_parent_dir(path)?;
-    let tmp = PathBuf::from(format!("{}.tmp", path.display()));
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
     let fill = || -> hdf5::Result<()> {
         let f = hdf5::File::create(&tmp)?;
         write(&f)?;

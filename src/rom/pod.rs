@@ -205,7 +205,43 @@ impl Pod {
         method: PodMethod,
         truncation: Truncation,
     ) -> Result<Self> {
-        let r = truncation.rank(&all)?;
+        let resolved = numerical_rank(&all, method);
+        let r = match truncation {
+            // The method of snapshots drops the Gram eigenvalues lost to round-off: it can
+            // hand out fewer modes than the snapshots span.
+            Truncation::Rank(r) if r > all.len() => {
+                return Err(invalid(
+                    "rank",
+                    r,
+                    &format!(
+                        "1 ..= {}: the `{}` route resolves only {} singular values{}",
+                        all.len(),
+                        method.name(),
+                        all.len(),
+                        if method == PodMethod::Snapshots {
+                            " (the method of snapshots squares the condition number; \
+                             --pod-method thin resolves to round-off)"
+                        } else {
+                            ""
+                        }
+                    ),
+                ))
+            }
+            Truncation::Rank(r) => {
+                if r > resolved {
+                    tracing::warn!(
+                        "modes {}..={r} of the POD have σ/σ₁ ≤ {:.0e} (round-off): the \
+                         snapshots span {resolved} directions; the {r} modes asked for are \
+                         kept",
+                        resolved + 1,
+                        resolution(method)
+                    );
+                }
+                r
+            }
+            // Energy and tolerance rules never keep a numerically null mode.
+            rule => rule.rank(&all)?.min(resolved),
+        };
         if r == 0 {
             return Err(invalid(
                 "truncation",
@@ -227,6 +263,23 @@ impl Pod {
     pub fn rank(&self) -> usize {
         self.basis.rank()
     }
+}
+
+/// The smallest σ/σ₁ a route resolves: the SVD routes work on the snapshots themselves
+/// (relative accuracy ≈ n·ε, 1e-12 leaves room), the method of snapshots on their Gram
+/// matrix, whose eigenvalues σ² carry an absolute error ≈ ε σ₁², so σ below √ε σ₁ ≈ 1.5e-8
+/// σ₁ is noise.
+fn resolution(method: PodMethod) -> f64 {
+    match method {
+        PodMethod::Snapshots => 1e-7,
+        _ => 1e-12,
+    }
+}
+
+/// The number of singular values in `s` (non-increasing) above the route's resolution.
+fn numerical_rank(s: &[f64], method: PodMethod) -> usize {
+    let floor = s.first().copied().unwrap_or(0.0) * resolution(method);
+    s.iter().take_while(|&&x| x > floor).count()
 }
 
 /// Checks a POD request on n values × n_s snapshots (truncation, rank range, weight) and

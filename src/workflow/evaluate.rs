@@ -40,6 +40,7 @@ pub fn evaluate_on_dataset(
             ),
         ));
     }
+    check_same_problem(model, dataset, index)?;
     let mut opts = opts.clone();
     let known = model.parameter_names();
     for (name, value) in dataset.parameters(index)? {
@@ -105,4 +106,83 @@ pub fn evaluate_on_dataset(
         &opts,
         inputs.as_ref().map(|u| u.as_ref()),
     )?)
+}
+
+/// Refuses a trajectory that is not the problem the ROM was built for, beyond the PDE name
+/// and the number of values (checked by the caller): the stored grid coordinates (box size
+/// and origin: a KS ROM of L = 22 on data of L = 30 has the same point count), the forcing,
+/// the wave nonlinearity; a parameter the ROM cannot vary (not an affine parameter of its
+/// operators) off its training values is allowed with a warning (an extrapolation study
+/// is a legitimate run, but never a silent one). Files without a recipe
+/// (imported) or ROMs without one (learned from imported files) are checked by size only.
+pub fn check_same_problem(model: &ReducedModel, dataset: &Dataset, index: usize) -> Result<()> {
+    if model.recipe.is_empty() || dataset.is_imported() {
+        return Ok(());
+    }
+    let built = crate::data::Recipe::parse(&model.recipe, "the ROM's training recipe", &[])?;
+    let data = dataset.recipe()?;
+    let mismatch = |what: &str, rom: String, file: String| {
+        invalid(
+            "trajectory file",
+            dataset.path().display(),
+            format!(
+                "data of the problem the ROM was built for; the ROM has {what} {rom}, the \
+                 file has {file}"
+            ),
+        )
+    };
+    let grid = built.save_grid()?;
+    let (lx, ly) = (grid.lx(), grid.ly());
+    let same_axis = |rom: &[f64], file: &[f64], length: f64| {
+        rom.len() == file.len()
+            && rom
+                .iter()
+                .zip(file)
+                .all(|(a, b)| (a - b).abs() <= 1e-9 * length)
+    };
+    let x = dataset.read_vec("x")?;
+    if !same_axis(&grid.x(), &x, lx) {
+        let span = |v: &[f64]| match (v.first(), v.get(1)) {
+            (Some(a), Some(b)) => format!("x from {a} in steps of {}", b - a),
+            _ => format!("{} x points", v.len()),
+        };
+        return Err(mismatch("grid", span(&grid.x()), span(&x)));
+    }
+    if grid.is_2d() && !same_axis(&grid.y(), &dataset.read_vec("y")?, ly) {
+        return Err(mismatch(
+            "grid",
+            format!("ly = {ly}"),
+            "other y coordinates".into(),
+        ));
+    }
+    if built.forcing != data.forcing {
+        return Err(mismatch(
+            "forcing",
+            format!("{:?}", built.forcing),
+            format!("{:?}", data.forcing),
+        ));
+    }
+    if built.wave != data.wave {
+        return Err(mismatch(
+            "wave settings",
+            format!("{:?}", built.wave),
+            format!("{:?}", data.wave),
+        ));
+    }
+    let varies = model.parameter_names();
+    for (name, value) in dataset.parameters(index)? {
+        let Some(trained) = model.training_parameters.get(&name) else {
+            continue;
+        };
+        let close = |t: &f64| (t - value).abs() <= 1e-12 * value.abs().max(t.abs());
+        if !varies.contains(&name) && !trained.iter().any(close) {
+            tracing::warn!(
+                "the ROM cannot vary `{name}` (not a parameter of its operators; trained on \
+                 {trained:?}) but trajectory {index} of {} has {name} = {value}: it runs with \
+                 its built operators, an extrapolation",
+                dataset.path().display()
+            );
+        }
+    }
+    Ok(())
 }

@@ -80,6 +80,19 @@ pub fn build_on_pod_on(
             points: (2 * pod.rank()).min(pod.n_snapshots).min(fom.dim()),
             selection,
         },
+        // Fewer interpolation points than modes leaves the reduced flux in a space of lower
+        // dimension than the state: r − m directions would get no nonlinear dynamics.
+        Reduction::Hyper { points, .. } if points < pod.rank() => {
+            return Err(invalid(
+                "points",
+                points,
+                format!(
+                    "at least the ROM's rank r = {} (default 2r = {})",
+                    pod.rank(),
+                    2 * pod.rank()
+                ),
+            ))
+        }
         kind => kind,
     };
     Ok(build_model_on(fom, states, pod, pod.rank(), kind, comm)?)

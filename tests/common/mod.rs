@@ -58,6 +58,13 @@ pub fn galerkin(args: &[&str]) -> (bool, String) {
 
 /// [`galerkin`] with extra environment variables.
 pub fn galerkin_with_env(args: &[&str], env: &[(&str, &Path)]) -> (bool, String) {
+    let (status, text) = galerkin_exit(args, env);
+    (status == Some(0), text)
+}
+
+/// Runs `galerkin ARGS` with extra environment variables and returns (exit status, stdout
+/// + stderr); the status is `None` when a signal ended the process.
+pub fn galerkin_exit(args: &[&str], env: &[(&str, &Path)]) -> (Option<i32>, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_galerkin"))
         .args(args)
         .envs(env.iter().copied())
@@ -68,7 +75,7 @@ pub fn galerkin_with_env(args: &[&str], env: &[(&str, &Path)]) -> (bool, String)
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    (out.status.success(), text)
+    (out.status.code(), text)
 }
 
 /// `p` as a command-line argument.

@@ -5,6 +5,7 @@
 mod common;
 
 mod adaptive;
+mod determinism;
 mod distributed;
 mod dmd;
 mod fixtures;

@@ -6,8 +6,9 @@
 //!    DEIM / Q-DEIM of its nonlinear flux u²/2 ([`run`]);
 //! 2. a Burgers ensemble simulated into a trajectory file, its summary and space–time
 //!    figure ([`run_pipeline`]);
-//! 3. a POD-Galerkin ROM trained on 7 trajectories and run on the held-out 8th, with its
-//!    error and speed-up ([`rom::run_reduction`]);
+//! 3. 2-D Navier–Stokes (a double shear layer on a 128² grid) simulated at five
+//!    viscosities, a POD-Galerkin ROM trained on four and run on the held-out fifth, with
+//!    its error and its speed-up per step over the full model ([`rom::run_reduction`]);
 //! 4. an FNO-1D trained on Burgers pairs (`galerkin train training/smoke-burgers.toml`,
 //!    with the `operators` feature).
 

@@ -123,13 +123,10 @@ fn dataset(opts: &FiguresOptions, name: &str) -> Result<Dataset> {
 }
 
 fn write_text(path: &Path, text: &str) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text)
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .map_err(|source| AppError::Io {
-            path: path.to_path_buf(),
-            source,
-        })
+    crate::data::write_text_atomically(path, text).map_err(|source| AppError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Median seconds per RK4 step of `model` (3 runs of `steps` steps from `a0`).

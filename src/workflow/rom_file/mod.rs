@@ -104,7 +104,7 @@ fn kind_attribute(path: &Path, f: &hdf5::File) -> Result<RomKind> {
 fn file_error(path: &Path) -> impl Fn(hdf5::Error) -> RomError + '_ {
     move |e| RomError::RomFile {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        reason: crate::data::describe_hdf5_error(&e),
     }
 }
 

@@ -24,7 +24,7 @@ pub const CHECKPOINT_FORMAT: &str = "galerkin-fno-checkpoint";
 fn file_error(path: &Path) -> impl Fn(hdf5::Error) -> WorkflowError + '_ {
     move |e| WorkflowError::File {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        reason: crate::data::describe_hdf5_error(&e),
     }
 }
 
