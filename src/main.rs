@@ -140,12 +140,8 @@ struct SimulateArgs {
     /// Number of trajectories (overrides `n_traj`).
     #[arg(long)]
     n_traj: Option<usize>,
-    /// Base seed (overrides `seed`).
-    #[arg(long, allow_negative_numbers = true)]
-    seed: Option<u64>,
-    /// Override any recipe key: --set time.dt=1e-4 --set parameters.viscosity=0.01
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    overrides: Vec<String>,
+    #[command(flatten)]
+    keys: RecipeKeys,
     /// No progress bar (for scripts and logs).
     #[arg(long)]
     quiet: bool,
@@ -153,6 +149,33 @@ struct SimulateArgs {
     /// way, with NaN and health status 2 for each failed trajectory).
     #[arg(long)]
     allow_failed: bool,
+}
+
+/// Recipe keys set from the command line, by the commands that run a dataset recipe.
+#[derive(Debug, clap::Args)]
+struct RecipeKeys {
+    /// Base seed of the initial conditions (overrides `seed`).
+    #[arg(long, allow_negative_numbers = true)]
+    seed: Option<u64>,
+    /// Override any recipe key: --set time.dt=1e-4 --set parameters.viscosity=0.01
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+}
+
+impl RecipeKeys {
+    /// The typed overrides (paths and numbers as given, never re-parsed from text).
+    fn overrides(
+        &self,
+        output: Option<std::path::PathBuf>,
+        n_traj: Option<usize>,
+    ) -> galerkin::data::RecipeOverrides {
+        galerkin::data::RecipeOverrides {
+            set: self.set.clone(),
+            output,
+            n_traj,
+            seed: self.seed,
+        }
+    }
 }
 
 /// Arguments of `galerkin lyapunov` (times in the recipe's time units).
@@ -180,12 +203,8 @@ struct LyapunovArgs {
     /// Lyapunov times long.
     #[arg(long, default_value_t = 400.0, allow_negative_numbers = true)]
     departure_window: f64,
-    /// Base seed of the initial conditions (overrides `seed`).
-    #[arg(long, allow_negative_numbers = true)]
-    seed: Option<u64>,
-    /// Override any recipe key: --set grid.length=13 --set time.dt=0.025
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    overrides: Vec<String>,
+    #[command(flatten)]
+    keys: RecipeKeys,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -759,13 +778,7 @@ fn run(command: Command, procs: &Processes) -> Result<()> {
             Ok(())
         }
         Command::Simulate(args) => {
-            // Typed: the path and numbers are set as given, never re-parsed from text.
-            let overrides = galerkin::data::RecipeOverrides {
-                set: args.overrides.clone(),
-                output: args.output.clone(),
-                n_traj: args.n_traj,
-                seed: args.seed,
-            };
+            let overrides = args.keys.overrides(args.output.clone(), args.n_traj);
             let recipe = galerkin::data::Recipe::from_file_with(&args.recipe, &overrides)?;
             let opts = galerkin::data::SimulateOptions {
                 progress: galerkin::app::progress::trajectories(args.quiet || !procs.is_root()),
@@ -796,18 +809,17 @@ fn run(command: Command, procs: &Processes) -> Result<()> {
             Ok(())
         }
         Command::Lyapunov(args) => {
-            let mut overrides = args.overrides.clone();
-            if let Some(seed) = args.seed {
-                overrides.push(format!("seed={seed}"));
-            }
-            let recipe = galerkin::data::Recipe::from_file(&args.recipe, &overrides)?;
+            let recipe = galerkin::data::Recipe::from_file_with(
+                &args.recipe,
+                &args.keys.overrides(None, None),
+            )?;
             let config = galerkin::app::lyapunov::LyapunovConfig {
                 spin_up: args.spin_up,
                 renormalize_every: args.renormalize_every,
                 average_over: args.average_over,
                 separation: args.separation,
                 initial_conditions: args.initial_conditions.into(),
-                seed: args.seed,
+                seed: args.keys.seed,
                 departure_window: args.departure_window,
                 quiet: args.quiet,
             };

@@ -205,9 +205,20 @@ mod distributed {
         None
     }
 
-    /// Done markers of a partial file.
+    /// Done markers of a partial file. A killed job's ranks may still be exiting (and
+    /// holding the file's lock) when mpirun has returned: retry for a few seconds.
     fn done_count(partial: &Path) -> usize {
-        let f = hdf5::File::open(partial).unwrap();
+        let mut tries = 0;
+        let f = loop {
+            match hdf5::File::open(partial) {
+                Ok(f) => break f,
+                Err(_) if tries < 50 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(e) => panic!("{}: {e}", partial.display()),
+            }
+        };
         let done = f.dataset("done").unwrap().read_raw::<u8>().unwrap();
         done.iter().filter(|&&d| d == 1).count()
     }

@@ -486,38 +486,35 @@ pub struct Trajectory {
 impl Trajectory {
     /// Runs `schedule` on `sim` and collects every snapshot.
     pub fn collect(sim: &mut Simulation, schedule: &Schedule) -> Result<Self> {
-        let mut traj = Self {
-            times: Vec::with_capacity(schedule.n_saves()),
-            data: Vec::with_capacity(schedule.n_saves() * sim.pde().grid().len()),
-            max_cfl: None,
-        };
-        sim.run(schedule, |snap| {
-            traj.times.push(snap.time);
-            traj.data.extend_from_slice(snap.field);
-            if let Some(c) = snap.cfl {
-                traj.max_cfl = Some(traj.max_cfl.map_or(c, |m: f64| m.max(c)));
-            }
-            Ok(())
-        })?;
+        let mut traj = Self::with_room(schedule.n_saves(), sim.pde().grid().len());
+        sim.run(schedule, |snap| traj.push(snap))?;
         Ok(traj)
     }
 
     /// Runs `plan` on `sim` and collects every snapshot ([`Simulation::run_plan`]).
     pub fn collect_plan(sim: &mut Simulation, plan: &SavePlan) -> Result<Self> {
-        let mut traj = Self {
-            times: Vec::with_capacity(plan.len()),
-            data: Vec::with_capacity(plan.len() * sim.pde().grid().len()),
-            max_cfl: None,
-        };
-        sim.run_plan(plan, |snap| {
-            traj.times.push(snap.time);
-            traj.data.extend_from_slice(snap.field);
-            if let Some(c) = snap.cfl {
-                traj.max_cfl = Some(traj.max_cfl.map_or(c, |m: f64| m.max(c)));
-            }
-            Ok(())
-        })?;
+        let mut traj = Self::with_room(plan.len(), sim.pde().grid().len());
+        sim.run_plan(plan, |snap| traj.push(snap))?;
         Ok(traj)
+    }
+
+    /// An empty trajectory with room for `saves` snapshots of `points` values.
+    fn with_room(saves: usize, points: usize) -> Self {
+        Self {
+            times: Vec::with_capacity(saves),
+            data: Vec::with_capacity(saves * points),
+            max_cfl: None,
+        }
+    }
+
+    /// Appends `snap` and folds its CFL number into the maximum.
+    fn push(&mut self, snap: &Snapshot<'_>) -> Result<()> {
+        self.times.push(snap.time);
+        self.data.extend_from_slice(snap.field);
+        if let Some(c) = snap.cfl {
+            self.max_cfl = Some(self.max_cfl.map_or(c, |m: f64| m.max(c)));
+        }
+        Ok(())
     }
 
     /// Snapshot `i`.
