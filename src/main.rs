@@ -1273,6 +1273,17 @@ fn save_and_report(
     start: std::time::Instant,
 ) -> Result<()> {
     use galerkin::basis::Truncation;
+    if model.rank() > pod.resolved_rank() {
+        tracing::warn!(
+            "modes {}..={} of the POD are round-off (σ/σ₁ below what the `{}` route \
+             resolves): the snapshots span {} directions; the {} modes asked for are kept",
+            pod.resolved_rank() + 1,
+            model.rank(),
+            pod.method.name(),
+            pod.resolved_rank(),
+            model.rank()
+        );
+    }
     model.save(output)?;
     if let Some(portable) = &args.portable {
         galerkin::workflow::write_portable(model, portable, args.force)?;

@@ -138,7 +138,21 @@ fn fixtures(dir: &Path) {
         .replace("train = [0, 40]", "train = [0, 4]")
         .replace("test = [40, 48]", "test = [4, 8]")
         .replace("runs/smoke-burgers", "run");
-    std::fs::write(dir.join("train.toml"), train).unwrap();
+    std::fs::write(dir.join("train.toml"), &train).unwrap();
+    std::fs::write(
+        dir.join("ds.toml"),
+        base.replace("data/burgers-tiny.h5", "ds.h5"),
+    )
+    .unwrap();
+    make(dir, &["simulate", "ds.toml", "--quiet"]);
+    std::fs::write(
+        dir.join("train-ok.toml"),
+        train
+            .replace("other.toml", "ds.toml")
+            .replace("[4, 8]", "[3, 4]")
+            .replace("[0, 4]", "[0, 3]"),
+    )
+    .unwrap();
     let b = dir.join("b.h5");
     damaged(&b, &dir.join("bad-t.h5"), |f| {
         f.unlink("t")?;
@@ -316,6 +330,10 @@ fn table() -> Vec<Case> {
     add(REFUSED, "another dataset", &["train", "train.toml", "--quiet"]);
     add(REFUSED, "epochs", &["train", "train.toml", "--quiet", "--set", "train.epochs=-1"]);
     add(REFUSED, "unknown field", &["train", "train.toml", "--quiet", "--set", "train.bogus=1"]);
+    add(REFUSED, "fits in memory", &["train", "train-ok.toml", "--quiet", "--set", "model.width=100000000"]);
+    add(REFUSED, "fits in memory", &["train", "train-ok.toml", "--quiet", "--set", "model.layers=100000000"]);
+    add(REFUSED, "model.modes", &["train", "train-ok.toml", "--quiet", "--set", "model.modes=100000000"]);
+    add(REFUSED, "data.train", &["train", "train-ok.toml", "--quiet", "--set", "data.train=[0, 40]"]);
     // the rest
     add(USAGE, "possible values", &["figures", "--only", "everything"]);
     add(USAGE, "unexpected argument", &["demo", "--fast"]);

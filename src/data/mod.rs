@@ -30,7 +30,7 @@ pub use import::{
     import, read_array, Array, ArraySource, GridSpec as ImportGridSpec, ImportSpec, ImportSummary,
     TimesSpec, ValuesSpec, IMPORTED_ORIGIN,
 };
-pub use memory::{available_bytes, MemoryEstimate, BYTES_PER_POINT};
+pub use memory::{available_bytes, bytes as format_bytes, MemoryEstimate, BYTES_PER_POINT};
 pub use progress::{Progress, Silent};
 #[cfg(feature = "operators")]
 pub(crate) use recipe::apply_override;

@@ -227,18 +227,7 @@ impl Pod {
                     ),
                 ))
             }
-            Truncation::Rank(r) => {
-                if r > resolved {
-                    tracing::warn!(
-                        "modes {}..={r} of the POD have σ/σ₁ ≤ {:.0e} (round-off): the \
-                         snapshots span {resolved} directions; the {r} modes asked for are \
-                         kept",
-                        resolved + 1,
-                        resolution(method)
-                    );
-                }
-                r
-            }
+            Truncation::Rank(r) => r,
             // Energy and tolerance rules never keep a numerically null mode.
             rule => rule.rank(&all)?.min(resolved),
         };
@@ -262,6 +251,13 @@ impl Pod {
     /// The number of modes kept.
     pub fn rank(&self) -> usize {
         self.basis.rank()
+    }
+
+    /// The number of singular values above what the route resolves (σ/σ₁ > 1e-12, or
+    /// 1e-7 for the method of snapshots): modes past it are round-off. A rank rule keeps
+    /// what it was asked for; callers say when that passes this number.
+    pub fn resolved_rank(&self) -> usize {
+        numerical_rank(&self.singular_values, self.method)
     }
 }
 

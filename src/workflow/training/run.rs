@@ -74,7 +74,8 @@ pub fn train_on(
                 "data.dataset",
                 recipe.data.dataset.display(),
                 format!(
-                    "a simulated dataset when training on several ranks ({} is missing: run                      `galerkin simulate {}` first)",
+                    "a simulated dataset when training on several ranks ({} is missing: run \
+                     `galerkin simulate {}` first)",
                     data_recipe.output.display(),
                     recipe.data.dataset.display()
                 ),
@@ -100,6 +101,17 @@ pub fn train_on(
     let train = read_trajectories(&dataset, range(recipe.data.train))?;
     let test = read_trajectories(&dataset, range(recipe.data.test))?;
     let task = recipe.task_for(train.saves());
+    super::memory::check_training_memory(
+        &recipe.model,
+        &train.shape,
+        task.history() + train.shape.len(),
+        // A step holds at most every sample.
+        recipe
+            .train
+            .batch
+            .min(train.fields.len().saturating_mul(train.saves())),
+        crate::data::available_bytes(),
+    )?;
     let job = TrainJob {
         train: &train,
         test: &test,
