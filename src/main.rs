@@ -648,9 +648,17 @@ fn main() -> ExitCode {
             procs.fail(&err);
             eprintln!("error: {}", error_chain(&err));
             // The shell's convention for a run ended by SIGINT.
-            match err.downcast_ref::<galerkin::data::DataError>() {
-                Some(galerkin::data::DataError::Cancelled { .. }) => ExitCode::from(130),
-                _ => ExitCode::FAILURE,
+            let interrupted = matches!(
+                err.downcast_ref::<galerkin::data::DataError>(),
+                Some(galerkin::data::DataError::Cancelled { .. })
+            ) || matches!(
+                err.downcast_ref::<galerkin::app::error::AppError>(),
+                Some(galerkin::app::error::AppError::Interrupted { .. })
+            );
+            if interrupted {
+                ExitCode::from(130)
+            } else {
+                ExitCode::FAILURE
             }
         }
     }

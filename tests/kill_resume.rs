@@ -190,3 +190,86 @@ fn a_full_disk_keeps_what_was_written_and_resumes() {
     drop(_unmount);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Ctrl-C in the middle of `galerkin train`: the run stops at the end of the epoch with a
+/// checkpoint, says so, exits with 130, and the same command finishes with the weights of
+/// an uninterrupted run, bit for bit.
+#[cfg(feature = "operators")]
+#[test]
+fn an_interrupted_training_keeps_its_checkpoint_and_resumes() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = temp_dir("interrupt-train");
+    let recipe = |name: &str| std::fs::read_to_string(name).unwrap();
+    std::fs::write(
+        dir.join("ds.toml"),
+        recipe("datasets/burgers-tiny.toml").replace("data/burgers-tiny.h5", "ds.h5"),
+    )
+    .unwrap();
+    let training = recipe("training/smoke-burgers.toml")
+        .replace("datasets/operator-burgers-small.toml", "ds.toml")
+        .replace("train = [0, 40]", "train = [0, 3]")
+        .replace("test = [40, 48]", "test = [3, 4]");
+    for run in ["straight", "interrupted"] {
+        std::fs::write(
+            dir.join(format!("{run}.toml")),
+            training.replace("runs/smoke-burgers", run),
+        )
+        .unwrap();
+    }
+    let train = |run: &str| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_galerkin"));
+        cmd.current_dir(&dir)
+            .args(["train", &format!("{run}.toml"), "--quiet"])
+            .args([
+                "--set",
+                "train.epochs=1500",
+                "--set",
+                "train.checkpoint_every=500",
+            ]);
+        cmd
+    };
+    assert!(train("straight").status().unwrap().success());
+    let child = train("interrupted")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once the first checkpoint (epoch 500) exists: the run is under way.
+    let checkpoint = dir.join("interrupted/checkpoint.h5");
+    for _ in 0..2000 {
+        if checkpoint.exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let result = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    if !result.status.success() {
+        assert_eq!(result.status.code(), Some(130), "{stderr}");
+        assert!(
+            stderr.contains("interrupted: epoch ")
+                && stderr.contains("re-run the same command to resume"),
+            "{stderr}"
+        );
+        let rerun = train("interrupted").output().unwrap();
+        assert!(
+            rerun.status.success(),
+            "{}",
+            String::from_utf8_lossy(&rerun.stderr)
+        );
+    }
+    let load = |run: &str| {
+        galerkin::workflow::training::checkpoint::load(&dir.join(format!("{run}/checkpoint.h5")))
+            .unwrap()
+            .state
+    };
+    let (straight, resumed) = (load("straight"), load("interrupted"));
+    assert_eq!(resumed.epoch, 1500);
+    assert_eq!(resumed.weights, straight.weights);
+    assert_eq!(resumed.history.train_loss, straight.history.train_loss);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -34,6 +34,19 @@ pub enum AppError {
     /// From the ROM runtime (a portable ROM checked for an FMU).
     #[error(transparent)]
     Runtime(#[from] galerkin_runtime::RuntimeError),
+    /// The user stopped a training run (Ctrl-C) between epochs: the checkpoint keeps it.
+    #[error(
+        "interrupted: epoch {epoch} of {epochs} kept in `{checkpoint}`; re-run the same \
+         command to resume"
+    )]
+    Interrupted {
+        /// Epochs done.
+        epoch: usize,
+        /// Epochs of the recipe.
+        epochs: usize,
+        /// The checkpoint written at the stop.
+        checkpoint: PathBuf,
+    },
     /// An MPI job that cannot run (no `mpi` feature, ranks that disagree).
     #[error("{0}")]
     Mpi(String),

@@ -1,6 +1,6 @@
 //! Ctrl-C as a request to stop: the first SIGINT sets a flag that long work polls between
-//! units (a simulation between trajectories, which it keeps in its partial file) and
-//! prints what happens next; a second one ends the process at once, as Ctrl-C always does.
+//! units (a simulation between trajectories, which it keeps in its partial file; training
+//! between epochs, with a checkpoint) and prints what happens next; a second one ends the process at once, as Ctrl-C always does.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -8,8 +8,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 static REQUESTED: AtomicBool = AtomicBool::new(false);
 
 /// What the first Ctrl-C prints (from the handler: `write(2)` is async-signal-safe).
-const NOTICE: &[u8] = b"\ninterrupt: finishing the trajectories in progress and keeping every \
-finished one (Ctrl-C again to stop at once)\n";
+const NOTICE: &[u8] = b"\ninterrupt: stopping at the next safe point (after the trajectories \
+in progress, or at the end of the epoch with a checkpoint) and keeping what is finished \
+(Ctrl-C again to stop at once)\n";
 
 /// The SIGINT handler: flags the request, says so, and restores the default action so that
 /// a second Ctrl-C kills the process.

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::error::Result;
+use super::error::{AppError, Result};
 use super::plot::{line_chart, LineChart, Series, Style};
 use crate::data::SimulateOptions;
 use crate::operators::loss::LossKind;
@@ -74,8 +74,16 @@ pub fn run_on(
         progress: crate::app::progress::trajectories(quiet),
         ..Default::default()
     };
-    let outcome = train_on(recipe, opts.fresh, &simulate, &mut on_step, &|| false, comm)?;
+    let stop = crate::app::interrupt::requested;
+    let outcome = train_on(recipe, opts.fresh, &simulate, &mut on_step, &stop, comm)?;
     bar.finish_and_clear();
+    if outcome.stopped {
+        return Err(AppError::Interrupted {
+            epoch: outcome.state.epoch,
+            epochs: recipe.train.epochs,
+            checkpoint: recipe.checkpoint_path(),
+        });
+    }
     if outcome.resumed_from > 0 && !quiet {
         eprintln!(
             "train: resumed {} from epoch {} ({})",
