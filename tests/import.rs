@@ -5,6 +5,10 @@
 
 mod common;
 
+/// One test at a time: a child process inherits the parent's open HDF5 files (and their
+/// locks), so no test may spawn one while another holds a file open.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 use std::path::Path;
 use std::process::Command;
 
@@ -82,6 +86,7 @@ fn viscosities(native: &Path) -> String {
 
 #[test]
 fn imported_snapshots_equal_the_native_file_and_reduce_to_the_same_rom() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = common::temp_dir("import");
     let native = simulated(&dir);
     write_external(&native, &dir);
@@ -245,6 +250,7 @@ fn imported_snapshots_equal_the_native_file_and_reduce_to_the_same_rom() {
 
 #[test]
 fn bad_imports_are_clear_errors() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = common::temp_dir("import-bad");
     let native = simulated(&dir);
     write_external(&native, &dir);
@@ -383,6 +389,7 @@ fn evaluated_error(text: &str) -> f64 {
 
 #[test]
 fn a_point_cloud_at_non_uniform_times_reduces_to_its_dynamics() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = common::temp_dir("import-cloud");
     let python = common::python_with(&["numpy"]);
     // Three modes on 300 random points of the unit square, at 120 random times in [0, 2]:
@@ -489,6 +496,7 @@ for name, a in dict(u=u, t=t, p=p, w=w).items():
 
 #[test]
 fn a_forced_system_learns_its_input_operator() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = common::temp_dir("import-forced");
     let python = common::python_with(&["numpy"]);
     // a' = −a + b/2 + f(t), b' = −2b + f(t)/2 on u = a sin 2πx + b cos 4πx (64 points),

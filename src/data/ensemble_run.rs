@@ -211,8 +211,8 @@ fn finish(
     mut unhealthy: Vec<(usize, u8, String)>,
     start: Instant,
 ) -> Result<SimulateSummary> {
-    let output = writer.finish()?;
-    add_flagged_in_file(&output, &mut unhealthy)?;
+    let (output, status) = writer.finish()?;
+    add_flagged(&status, &mut unhealthy);
     Ok(SimulateSummary {
         output,
         written,
@@ -253,14 +253,11 @@ fn first_difference(stored: &str, ours: &str) -> String {
     }
 }
 
-/// Adds to `unhealthy` the trajectories the finished file `output` flags that it does not
-/// list yet (computed by an earlier, interrupted run), and sorts it: a resumed or confirmed
-/// run never reports "all trajectories healthy" over a file that flags some.
-fn add_flagged_in_file(
-    output: &std::path::Path,
-    unhealthy: &mut Vec<(usize, u8, String)>,
-) -> Result<()> {
-    let status = super::Dataset::open(output)?.health_status()?;
+/// Adds to `unhealthy` the trajectories whose health `status` (the finished file's, one per
+/// trajectory) flags them and that it does not list yet (computed by an earlier,
+/// interrupted run), and sorts it: a resumed or confirmed run never reports "all
+/// trajectories healthy" over a file that flags some.
+fn add_flagged(status: &[u8], unhealthy: &mut Vec<(usize, u8, String)>) {
     for (index, &s) in status.iter().enumerate() {
         if s != 0 && !unhealthy.iter().any(|u| u.0 == index) {
             unhealthy.push((
@@ -274,15 +271,13 @@ fn add_flagged_in_file(
         }
     }
     unhealthy.sort_by_key(|u| u.0);
-    Ok(())
 }
 
 /// The output already exists: fine if it is this recipe's complete file, refused otherwise.
 pub(super) fn confirm_complete(recipe: &Recipe, start: Instant) -> Result<SimulateSummary> {
     let output = recipe.output.clone();
-    let stored = hdf5::File::open(&output)
-        .ok()
-        .and_then(|f| read_string_attr(&f, "recipe"));
+    let file = hdf5::File::open(&output).ok();
+    let stored = file.as_ref().and_then(|f| read_string_attr(f, "recipe"));
     let ours = recipe.canonical_text();
     if stored.as_deref() != Some(ours.as_str()) {
         let difference = match &stored {
@@ -299,8 +294,12 @@ pub(super) fn confirm_complete(recipe: &Recipe, start: Instant) -> Result<Simula
             ),
         });
     }
+    let status = file
+        .and_then(|f| f.dataset("health/status").ok())
+        .and_then(|d| d.read_raw::<u8>().ok())
+        .unwrap_or_default();
     let mut unhealthy = Vec::new();
-    add_flagged_in_file(&output, &mut unhealthy)?;
+    add_flagged(&status, &mut unhealthy);
     Ok(SimulateSummary {
         output,
         written: 0,

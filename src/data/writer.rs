@@ -268,8 +268,11 @@ impl TrajectoryWriter {
         f.flush()
     }
 
-    /// Closes the file and renames it to its final name (only if every trajectory is done).
-    pub fn finish(self) -> Result<PathBuf> {
+    /// Closes the file and renames it to its final name (only if every trajectory is done);
+    /// returns that name and every trajectory's health status (read through the open
+    /// handle: opening the file again could meet a lock that a child process of the caller
+    /// inherited).
+    pub fn finish(self) -> Result<(PathBuf, Vec<u8>)> {
         if let Some(missing) = self.done.iter().position(|&d| d == 0) {
             return Err(DataError::NotATrajectoryFile {
                 path: self.partial.clone(),
@@ -277,6 +280,11 @@ impl TrajectoryWriter {
             });
         }
         let (partial, output) = (self.partial.clone(), self.output.clone());
+        let status = self
+            .file
+            .dataset("health/status")
+            .and_then(|d| d.read_raw::<u8>())
+            .map_err(hdf5_error(&partial))?;
         self.file.flush().map_err(hdf5_error(&partial))?;
         drop(self.file);
         std::fs::rename(&partial, &output).map_err(|source| DataError::Io {
@@ -284,7 +292,7 @@ impl TrajectoryWriter {
             path: output.clone(),
             source,
         })?;
-        Ok(output)
+        Ok((output, status))
     }
 }
 
