@@ -77,6 +77,30 @@ fn killed_runs_resume_to_identical_files() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Spawns `cmd`, waits until `sign` exists (at most `patience_s` seconds) and `delay_ms`
+/// more, sends it SIGINT (Ctrl-C) and returns how it ended, stderr captured.
+fn interrupt_when(
+    mut cmd: Command,
+    sign: &Path,
+    patience_s: u64,
+    delay_ms: u64,
+) -> std::process::Output {
+    let child = cmd.stderr(std::process::Stdio::piped()).spawn().unwrap();
+    for _ in 0..patience_s * 200 {
+        if sign.exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(delay_ms));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    child.wait_with_output().unwrap()
+}
+
 /// Ctrl-C (SIGINT) in the middle of a run: it stops between trajectories, says how many
 /// it kept and how to resume, exits with 130, and the same command completes the file
 /// bit for bit.
@@ -87,24 +111,8 @@ fn an_interrupted_run_says_what_it_kept_and_resumes() {
     let reference = dir.join("reference.h5");
     assert!(simulate_cmd(&reference).status().unwrap().success());
     let out = dir.join("interrupted.h5");
-    let child = simulate_cmd(&out)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Wait until the run is under way (its partial file exists), then interrupt it.
-    for _ in 0..200 {
-        if partial_path(&out).exists() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    std::thread::sleep(Duration::from_millis(150));
-    let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    let result = child.wait_with_output().unwrap();
+    // Interrupt once the run is under way (its partial file exists), a little later.
+    let result = interrupt_when(simulate_cmd(&out), &partial_path(&out), 1, 150);
     let stderr = String::from_utf8_lossy(&result.stderr);
     if result.status.success() {
         // The run finished before the signal arrived: nothing to check but the file.
@@ -229,24 +237,9 @@ fn an_interrupted_training_keeps_its_checkpoint_and_resumes() {
         cmd
     };
     assert!(train("straight").status().unwrap().success());
-    let child = train("interrupted")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
     // Interrupt once the first checkpoint (epoch 500) exists: the run is under way.
     let checkpoint = dir.join("interrupted/checkpoint.h5");
-    for _ in 0..2000 {
-        if checkpoint.exists() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    let result = child.wait_with_output().unwrap();
+    let result = interrupt_when(train("interrupted"), &checkpoint, 10, 0);
     let stderr = String::from_utf8_lossy(&result.stderr);
     if !result.status.success() {
         assert_eq!(result.status.code(), Some(130), "{stderr}");

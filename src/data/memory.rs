@@ -89,13 +89,14 @@ pub(crate) fn check_recipe(recipe: &Recipe) -> Result<()> {
     let fields: u64 = if recipe.is_wave()? { 2 } else { 1 };
     let threads = rayon::current_num_threads() as u64;
     let concurrent = threads.min(recipe.n_traj as u64).max(1);
+    let saves = recipe.save_plan()?.len() as u64;
     let too_large = || {
         DataError::OutOfMemory(format!(
             "grid {} × {} with {} saves per trajectory: its size in bytes does not fit in 64 \
              bits",
             grid.nx(),
             grid.ny(),
-            recipe.save_plan().map(|s| s.len()).unwrap_or(0)
+            saves
         ))
     };
     let points = (grid.nx() as u64)
@@ -104,7 +105,7 @@ pub(crate) fn check_recipe(recipe: &Recipe) -> Result<()> {
     let saved = (save.nx() as u64)
         .checked_mul(save.ny() as u64)
         .and_then(|p| p.checked_mul(fields))
-        .and_then(|p| p.checked_mul(recipe.save_plan().ok()?.len() as u64))
+        .and_then(|p| p.checked_mul(saves))
         .ok_or_else(too_large)?;
     MemoryEstimate::new(points, saved, concurrent, 2 * threads)
         .ok_or_else(too_large)?
