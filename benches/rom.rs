@@ -2,14 +2,22 @@
 //!
 //! For each case a short full-model trajectory gives a POD basis; the Galerkin ROM (exact
 //! quadratic tensor) and the Q-DEIM ROM (m = 2r) are stepped with RK4 at the full model's
-//! dt, and the full model with its own ETDRK4 loop. Criterion reports each; the ratio
-//! full / ROM per step is the speed-up (errors at these r: `galerkin figures`,
-//! figures/rom-results.md). Cases: Burgers N = 1024 (r = 32), KS L = 22 N = 64 (r = 20),
-//! NS 256² (r = 16 and r = 48). Each Galerkin ROM is also stepped through the embedding
-//! routes ([`embedded`]: runtime, C ABI, FMU doStep at r = 16) in the same run.
+//! dt (with stability substeps where the reduced operator is stiff), and with the `auto`
+//! integrator where it differs (ETDRK4 in reduced space), and the full model with its own
+//! ETDRK4 loop. Criterion reports each; the ratio full / ROM per step is the speed-up.
+//! Cases: Burgers N = 1024 (r = 32), KS L = 22 N = 64 (r = 20), NS 256² (r = 16 and
+//! r = 48). Each Galerkin ROM is also stepped through the embedding routes ([`embedded`]:
+//! runtime, C ABI, FMU doStep at r = 16) in the same run.
+//!
+//! Printed before the timings: for stiff cases, each scheme's relative error against the
+//! full model's snapshots (RK4 substeps and ETDRK4 must agree); for every Galerkin ROM,
+//! the fused multiply–adds of one RK4 step and the fraction of one core's peak FMA rate
+//! they reach ([`peak`] measures the peak in the same run).
 
 #[path = "rom/embedded.rs"]
 mod embedded;
+#[path = "rom/peak.rs"]
+mod peak;
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -17,7 +25,8 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion};
 use galerkin::basis::Truncation;
 use galerkin::rom::{
-    build_model, MatrixSource, Pod, PodOptions, PointSelection, Reduction, RomIntegrator, Stepper,
+    build_model, solve, MatrixSource, Pod, PodOptions, PointSelection, ReducedModel, Reduction,
+    RomIntegrator, Stepper,
 };
 use galerkin_solvers::{
     Burgers, Dealias, Forcing, Grid, InitialCondition, KuramotoSivashinsky, NavierStokes, Schedule,
@@ -97,7 +106,61 @@ fn cases() -> Vec<Case> {
     ]
 }
 
+/// The relative L2 error of the ROM run by `scheme` over the saved snapshots `truth`.
+fn rom_error(
+    model: &ReducedModel,
+    scheme: RomIntegrator,
+    truth: &[f64],
+    case: &Case,
+) -> (f64, &'static str) {
+    let n = case.u0.len();
+    let mut online = model.online(&BTreeMap::new()).unwrap();
+    let x0 = model.project(&case.u0).unwrap();
+    let active = Stepper::new(scheme, &online, case.dt)
+        .unwrap()
+        .active_scheme();
+    let states = solve(
+        &mut online,
+        scheme,
+        &x0,
+        case.dt,
+        case.steps,
+        case.save_every,
+    )
+    .unwrap();
+    let mut full = vec![0.0; n];
+    let (mut diff, mut norm) = (0.0, 0.0);
+    for (state, snapshot) in states.iter().zip(truth.chunks_exact(n)) {
+        model.reconstruct(state, &mut full);
+        diff += full
+            .iter()
+            .zip(snapshot)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f64>();
+        norm += snapshot.iter().map(|b| b * b).sum::<f64>();
+    }
+    ((diff / norm).sqrt(), active.name())
+}
+
+/// Prints the fused multiply–adds of one RK4 step of a Galerkin ROM of rank r (four
+/// right-hand sides per substep, each A x and the packed Ĥ z) and the fraction of `peak`
+/// FMA/s one step at `seconds` reaches.
+fn report_flops(label: &str, r: usize, substeps: usize, seconds: f64, peak: f64) {
+    let fmas = 4 * substeps * (r * r + r * galerkin_kernels::pair_count(r));
+    let rate = fmas as f64 / seconds;
+    println!(
+        "{label} r = {r}: RK4 step {:.2} µs, {fmas} FMA, {:.2} GFMA/s = {:.0}% of one core's \
+         measured peak ({:.2} GFMA/s, {} kernel)",
+        seconds * 1e6,
+        rate * 1e-9,
+        100.0 * rate / peak,
+        peak * 1e-9,
+        galerkin_kernels::Kernel::detect().name()
+    );
+}
+
 fn bench(c: &mut Criterion) {
+    let peak_rate = peak::fma_rate();
     for case in cases() {
         let mut sim = Simulation::new(case.pde.clone(), Scheme::Etdrk4, case.dt, &case.u0).unwrap();
         let schedule = Schedule {
@@ -145,25 +208,66 @@ fn bench(c: &mut Criterion) {
                     kind,
                 )
                 .unwrap();
-                let mut online = model.online(&BTreeMap::new()).unwrap();
-                let mut stepper = Stepper::new(RomIntegrator::Rk4, &online, case.dt).unwrap();
-                let mut x = model.project(&case.u0).unwrap();
-                let x0 = x.clone();
+                let online = model.online(&BTreeMap::new()).unwrap();
+                let x0 = model.project(&case.u0).unwrap();
+                let mut rk4 = Stepper::new(RomIntegrator::Rk4, &online, case.dt).unwrap();
+                let auto = Stepper::new(RomIntegrator::Auto, &online, case.dt).unwrap();
+                let stiff = auto.active_scheme() != RomIntegrator::Rk4;
+                if stiff {
+                    for scheme in [RomIntegrator::Rk4, RomIntegrator::Auto] {
+                        let (error, active) = rom_error(&model, scheme, &traj.data, &case);
+                        println!(
+                            "{} {label} r = {r}: {active} ({} substeps) relative error vs \
+                             the full model {error:.4e}",
+                            case.name,
+                            if active == "rk4" { rk4.substeps() } else { 1 }
+                        );
+                    }
+                }
                 if exact {
                     embedded::bench_routes(&mut group, label, &model, &x0, case.dt, r == 16);
+                    let seconds = time_step(&mut rk4, &model, &x0);
+                    report_flops(case.name, r, rk4.substeps(), seconds, peak_rate);
                 }
-                group.bench_function(format!("{label} ROM step r = {r} (RK4)"), |bench| {
-                    bench.iter(|| {
-                        stepper.step(&mut online, black_box(&mut x));
-                        if x.iter().any(|v| v.abs() > 1e6) {
-                            x.copy_from_slice(&x0);
-                        }
-                    })
-                });
+                let mut steppers = vec![("RK4", rk4)];
+                if stiff {
+                    steppers.push(("auto: ETDRK4", auto));
+                }
+                for (name, mut stepper) in steppers {
+                    let mut online = model.online(&BTreeMap::new()).unwrap();
+                    let mut x = x0.clone();
+                    group.bench_function(format!("{label} ROM step r = {r} ({name})"), |bench| {
+                        bench.iter(|| {
+                            stepper.step(&mut online, black_box(&mut x));
+                            if x.iter().any(|v| v.abs() > 1e6) {
+                                x.copy_from_slice(&x0);
+                            }
+                        })
+                    });
+                }
             }
         }
         group.finish();
     }
+}
+
+/// The median over 15 batches of the time of one `stepper` step of `model` from `x0`.
+fn time_step(stepper: &mut Stepper, model: &ReducedModel, x0: &[f64]) -> f64 {
+    let mut online = model.online(&BTreeMap::new()).unwrap();
+    let mut x = x0.to_vec();
+    let batch = 2000;
+    let mut times: Vec<f64> = (0..15)
+        .map(|_| {
+            x.copy_from_slice(x0);
+            let start = std::time::Instant::now();
+            for _ in 0..batch {
+                stepper.step(&mut online, black_box(&mut x));
+            }
+            start.elapsed().as_secs_f64() / batch as f64
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
 }
 
 criterion_group!(benches, bench);

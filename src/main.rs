@@ -378,9 +378,11 @@ struct EvaluateArgs {
     /// Online step (default: the recipe's dt).
     #[arg(long, allow_negative_numbers = true)]
     dt: Option<f64>,
-    /// Online scheme: explicit RK4 (with stability substeps) or the implicit midpoint rule
-    /// (for stiff reduced operators).
-    #[arg(long, value_parser = named::<RomIntegrator>(), default_value = "rk4")]
+    /// Online scheme: `auto` takes RK4 while one RK4 step per dt is stable and ETDRK4 (the
+    /// φ-functions of the reduced linear operator, formed once) when the reduced operator
+    /// is stiffer (KS at larger r); `rk4` (with stability substeps), `etdrk4`, or the
+    /// implicit midpoint rule (A-stable, conserves quadratic invariants).
+    #[arg(long, value_parser = named::<RomIntegrator>(), default_value = "auto")]
     integrator: RomIntegrator,
     /// Parameter values, e.g. --set viscosity=0.02 (affine re-weighting of the ROM).
     #[arg(long = "set", value_name = "NAME=VALUE")]

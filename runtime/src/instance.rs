@@ -3,27 +3,25 @@
 
 use std::sync::Arc;
 
+use galerkin_kernels::{add_quadratic, dot, gemv_add, rk4_substeps, spectral_radius, Etdrk4};
+
 use crate::error::{invalid, Result, RuntimeError};
-use crate::linalg::{dot, spectral_radius};
 use crate::midpoint::Midpoint;
 use crate::model::{Nonlinear, RomModel};
 use crate::probe::Probe;
 
-/// Largest dt·ρ(A) allowed for one RK4 substep (galerkin's `Stepper` rule).
-const RK4_STABLE_DT_RHO: f64 = 2.5;
 /// Relative tolerance of [`Instance::advance_to`] on a whole number of steps.
 const WHOLE_STEPS_TOL: f64 = 1e-9;
 
-/// One simulation of a [`RomModel`]: parameters θ, reduced state a, time, and the RK4 (or,
-/// for the lifted wave ROM, implicit midpoint) buffers. [`Instance::step`] allocates
-/// nothing; many instances share one model.
+/// One simulation of a [`RomModel`]: parameters θ, reduced state a, time, and the buffers
+/// of its scheme: RK4 where one RK4 step per dt is stable (dt·ρ(A) ≤ 2.5), ETDRK4 where
+/// the reduced linear operator is stiffer (its φ-functions formed when A(θ) is), implicit
+/// midpoint for the lifted wave ROM — galerkin's `auto` rule. [`Instance::step`]
+/// allocates nothing; many instances share one model.
 #[derive(Debug)]
 pub struct Instance {
     model: Arc<RomModel>,
     dt: f64,
-    /// Substep length dt / substeps.
-    h: f64,
-    substeps: usize,
     /// θ_q of every affine term (the build value until set).
     theta: Vec<f64>,
     /// A(θ), row-major r × r.
@@ -40,6 +38,8 @@ pub struct Instance {
     scratch: Vec<f64>,
     /// The lifted wave ROM's mass, Q̂(m) and implicit midpoint buffers (lifted kind only).
     midpoint: Option<Midpoint>,
+    /// ETDRK4's coefficients and stages, when A(θ) is too stiff for one RK4 step per dt.
+    exponential: Option<Box<Etdrk4>>,
 }
 
 impl Instance {
@@ -62,8 +62,6 @@ impl Instance {
         let mut instance = Self {
             theta: model.terms.iter().map(|t| t.coefficient).collect(),
             dt,
-            h: dt,
-            substeps: 1,
             a: vec![0.0; r * r],
             c: vec![0.0; r],
             x: vec![0.0; r],
@@ -72,6 +70,7 @@ impl Instance {
             stage: vec![0.0; r],
             scratch: vec![0.0; scratch],
             midpoint,
+            exponential: None,
             model,
         };
         instance.reform()?;
@@ -79,7 +78,8 @@ impl Instance {
     }
 
     /// Sets parameter `name` (one of [`RomModel::parameter_names`]) to the finite `value`
-    /// and re-forms A(θ), c(θ) and the RK4 substep count; on error nothing changes.
+    /// and re-forms A(θ), c(θ) and the scheme (RK4, or ETDRK4 with its coefficients); on
+    /// error nothing changes.
     pub fn set_parameter(&mut self, name: &str, value: f64) -> Result<()> {
         let model = Arc::clone(&self.model);
         let known = model.parameter_names();
@@ -113,8 +113,9 @@ impl Instance {
     }
 
     /// A(θ) = A_fixed + Σ θ_q A_q, c(θ) = c_fixed + Σ θ_q o_q (rounded as galerkin forms
-    /// them) and the substeps s = max(1, ⌈dt ρ(A) / 2.5⌉); nothing for the lifted ROM
-    /// (one implicit midpoint step per dt, its operators formed by the mass).
+    /// them) and the scheme: one RK4 step per dt if ⌈dt ρ(A) / 2.5⌉ = 1, else ETDRK4 at dt
+    /// (galerkin's `auto`); nothing for the lifted ROM (one implicit midpoint step per dt,
+    /// its operators formed by the mass).
     fn reform(&mut self) -> Result<()> {
         let model = &self.model;
         if self.midpoint.is_some() {
@@ -140,16 +141,18 @@ impl Instance {
             ));
         }
         let rho = spectral_radius(&self.a, model.r);
-        let substeps = (self.dt * rho / RK4_STABLE_DT_RHO).ceil();
-        if substeps.is_nan() || substeps > 1e9 {
-            return Err(invalid(
-                "dt",
-                self.dt,
-                format!("a step needing at most 1e9 RK4 substeps (ρ(A) = {rho:e})"),
-            ));
-        }
-        self.substeps = (substeps as usize).max(1);
-        self.h = self.dt / self.substeps as f64;
+        self.exponential = if rk4_substeps(self.dt, rho) > 1.0 {
+            let scheme = Etdrk4::new(&self.a, model.r, self.dt).map_err(|e| {
+                invalid(
+                    "linear operator A(θ)",
+                    format!("ρ(A) = {rho:e}"),
+                    format!("an operator whose ETDRK4 coefficients exist ({e})"),
+                )
+            })?;
+            Some(Box::new(scheme))
+        } else {
+            None
+        };
         Ok(())
     }
 
@@ -205,10 +208,16 @@ impl Instance {
         self.dt
     }
 
-    /// RK4 substeps per step at the current parameters (galerkin's `Stepper` rule); 1 for
-    /// the lifted ROM (one implicit midpoint step per dt).
-    pub fn substeps(&self) -> usize {
-        self.substeps
+    /// The scheme at the current parameters: `rk4`, `etdrk4` (a stiff A(θ)) or
+    /// `implicit-midpoint` (the lifted ROM), as galerkin's `auto` integrator decides.
+    pub fn integrator(&self) -> &'static str {
+        if self.midpoint.is_some() {
+            "implicit-midpoint"
+        } else if self.exponential.is_some() {
+            "etdrk4"
+        } else {
+            "rk4"
+        }
     }
 
     /// The shared model.
@@ -216,18 +225,22 @@ impl Instance {
         &self.model
     }
 
-    /// Advances one step dt (the RK4 substeps, or one implicit midpoint step for the lifted
-    /// ROM); allocates nothing. A non-finite state
+    /// Advances one step dt (one RK4 or ETDRK4 step, or one implicit midpoint step for the
+    /// lifted ROM); allocates nothing. A non-finite state
     /// afterwards is [`RuntimeError::BlowUp`] (the time does not advance).
     pub fn step(&mut self) -> Result<()> {
         if let (Some(midpoint), Nonlinear::Lifted(lifted)) =
             (&mut self.midpoint, &self.model.nonlinear)
         {
             midpoint.step(lifted, self.dt, &mut self.x);
+        } else if let Some(scheme) = &mut self.exponential {
+            let (model, c, scratch) = (&self.model, &self.c, &mut self.scratch);
+            scheme.step(&mut self.x, |y, out| {
+                out.copy_from_slice(c);
+                add_nonlinear(model, scratch, y, out);
+            });
         } else {
-            for _ in 0..self.substeps {
-                self.rk4();
-            }
+            self.rk4();
         }
         if self.x.iter().any(|v| !v.is_finite()) {
             return Err(RuntimeError::BlowUp {
@@ -339,9 +352,9 @@ impl Instance {
         u
     }
 
-    /// One classical RK4 substep of length h (the order of galerkin's `Stepper`).
+    /// One classical RK4 step of length dt (the order of galerkin's `Stepper`).
     fn rk4(&mut self) {
-        let h = self.h;
+        let h = self.dt;
         let Self {
             model,
             a,
@@ -373,24 +386,16 @@ impl Instance {
 
 /// out = c + A x + N(x), rounded as galerkin's online model rounds.
 fn rhs(model: &RomModel, a: &[f64], c: &[f64], scratch: &mut [f64], x: &[f64], out: &mut [f64]) {
+    out.copy_from_slice(c);
+    gemv_add(a, model.r, x, out);
+    add_nonlinear(model, scratch, x, out);
+}
+
+/// out += N(x), rounded as galerkin's online model rounds.
+fn add_nonlinear(model: &RomModel, scratch: &mut [f64], x: &[f64], out: &mut [f64]) {
     let r = model.r;
-    for (k, o) in out.iter_mut().enumerate() {
-        *o = c[k] + dot(&a[k * r..(k + 1) * r], x);
-    }
     match &model.nonlinear {
-        Nonlinear::Quadratic(h) => {
-            let mut p = 0;
-            for j in 0..r {
-                for i in 0..=j {
-                    scratch[p] = x[i] * x[j];
-                    p += 1;
-                }
-            }
-            let np = scratch.len();
-            for (k, o) in out.iter_mut().enumerate() {
-                *o += dot(&h[k * np..(k + 1) * np], scratch);
-            }
-        }
+        Nonlinear::Quadratic(h) => add_quadratic(h, x, scratch, out),
         // The lifted ROM steps by implicit midpoint (`Midpoint`), never through here.
         Nonlinear::Lifted(_) => {}
         Nonlinear::Hyper(hr) => {
@@ -398,9 +403,9 @@ fn rhs(model: &RomModel, a: &[f64], c: &[f64], scratch: &mut [f64], x: &[f64], o
             let q = hr.rows.len();
             let (factors, g) = scratch.split_at_mut(q * m);
             for (j, (rows, offsets)) in hr.rows.iter().zip(&hr.offsets).enumerate() {
-                for p in 0..m {
-                    factors[j * m + p] = offsets[p] + dot(&rows[p * r..(p + 1) * r], x);
-                }
+                let f = &mut factors[j * m..(j + 1) * m];
+                f.copy_from_slice(offsets);
+                gemv_add(rows, r, x, f);
             }
             let mut point = [0.0; 4];
             for (p, gp) in g.iter_mut().enumerate() {
@@ -409,9 +414,7 @@ fn rhs(model: &RomModel, a: &[f64], c: &[f64], scratch: &mut [f64], x: &[f64], o
                 }
                 *gp = hr.flux.eval(&point);
             }
-            for (k, o) in out.iter_mut().enumerate() {
-                *o += dot(&hr.map[k * m..(k + 1) * m], g);
-            }
+            gemv_add(&hr.map, m, g, out);
         }
     }
 }

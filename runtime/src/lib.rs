@@ -1,7 +1,8 @@
 //! `galerkin-runtime`: loads a portable ROM file (`docs/portable-rom.md`, the safetensors
 //! layout written by `galerkin::workflow::write_portable` or `write_portable_lifted`) and
 //! runs it, with no HDF5, no system library and no dependency on the `galerkin` crate:
-//! Galerkin and hyper-reduced ROMs by RK4, the lifted wave ROM by implicit midpoint. It
+//! Galerkin and hyper-reduced ROMs by RK4, or by ETDRK4 where the reduced linear operator
+//! is too stiff for one RK4 step per dt, the lifted wave ROM by implicit midpoint. It
 //! also reads the full state at physical points ([`Probe`]) and the state's energy.
 //!
 //! A [`RomModel`] is the immutable, checked content of one file; it is `Send + Sync`, so
@@ -25,7 +26,6 @@ pub mod format;
 mod instance;
 #[cfg(feature = "nalgebra")]
 mod interop;
-mod linalg;
 mod midpoint;
 mod model;
 mod probe;

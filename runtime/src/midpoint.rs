@@ -11,8 +11,8 @@ use faer::perm::PermRef;
 use faer::{Accum, Conj, Mat, MatMut, MatRef, Par};
 
 use crate::error::{invalid, Result};
-use crate::linalg::dot;
 use crate::model::Lifted;
+use galerkin_kernels::dot;
 
 /// Newton iterations at most per step (galerkin's limit).
 const MAX_NEWTON: usize = 60;

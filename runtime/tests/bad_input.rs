@@ -94,7 +94,7 @@ fn bad_arguments_are_refused_by_name() {
         );
     }
     let mut run = Instance::new(rt.clone(), 1e-3).unwrap();
-    let substeps = run.substeps();
+    let scheme = run.integrator();
 
     let e = run.set_parameter("reynolds", 1.0).unwrap_err().to_string();
     assert!(
@@ -113,8 +113,8 @@ fn bad_arguments_are_refused_by_name() {
         "overflowing A(θ)"
     );
     assert_eq!(
-        run.substeps(),
-        substeps,
+        run.integrator(),
+        scheme,
         "a refused parameter changes nothing"
     );
 

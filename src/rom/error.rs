@@ -53,6 +53,9 @@ pub enum RomError {
         /// Step index.
         step: usize,
     },
+    /// The ETDRK4 coefficients of the reduced linear operator could not be formed.
+    #[error("ETDRK4 coefficients of the reduced linear operator: {0}")]
+    Exponential(#[from] galerkin_kernels::KernelError),
     /// A ROM file that is not one, or does not fit what it is used with.
     #[error("ROM file `{path}`: {reason}")]
     RomFile {

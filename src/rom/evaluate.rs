@@ -171,8 +171,8 @@ fn solve_through<'m>(
     inputs: Option<MatRef<'_, f64>>,
 ) -> Result<(Vec<Vec<f64>>, usize)> {
     let mut params = opts.parameters.clone();
-    // The inputs enter c only: A, and so the stability rule, stay as they are.
-    let radius = online.linear_spectral_radius();
+    // The inputs enter c only: A, and so the stepper's rule and coefficients, stay as
+    // they are.
     let mut stepper = Stepper::new(opts.integrator, &online, opts.dt)?;
     let mut x = x0.to_vec();
     let mut states = vec![x.clone()];
@@ -186,7 +186,7 @@ fn solve_through<'m>(
         }
         let interval = w[1] - w[0];
         let count = ((interval / opts.dt - 1e-9).ceil() as usize).max(1);
-        stepper.set_step(interval / count as f64, radius)?;
+        stepper.set_step(interval / count as f64)?;
         for _ in 0..count {
             stepper.step(&mut online, &mut x);
             steps += 1;

@@ -1,8 +1,11 @@
-//! Online time integration of reduced models: explicit RK4, and the implicit midpoint rule
-//! (A-stable, symplectic, conserves quadratic invariants) solved by Newton's method.
+//! Online time integration of reduced models: explicit RK4, ETDRK4 (exponential, for
+//! stiff linear parts), the implicit midpoint rule (A-stable, symplectic, conserves
+//! quadratic invariants) solved by Newton's method, and `auto`, which picks RK4 or
+//! ETDRK4 by the stiffness of the reduced linear operator.
 
 use faer::linalg::solvers::Solve;
 use faer::Mat;
+use galerkin_kernels::{rk4_substeps, Etdrk4};
 
 use super::error::{invalid, Result, RomError};
 use super::model::Online;
@@ -17,6 +20,21 @@ pub trait Dynamics {
     fn jacobian(&mut self, x: &[f64], jac: &mut [f64]);
     /// A bound on the spectral radius of the stiff (linear) part, for RK4 substeps.
     fn linear_spectral_radius(&self) -> f64;
+    /// The linear part A of f(x) = A x + g(x), row-major r × r, when f has that split
+    /// (what exponential integrators need); `None` otherwise.
+    fn linear_operator(&self) -> Option<&[f64]> {
+        None
+    }
+    /// out = g(x) = f(x) − A x, for a model with a [`Dynamics::linear_operator`].
+    fn nonlinear_rhs(&mut self, x: &[f64], out: &mut [f64]) {
+        self.rhs(x, out);
+        if let Some(a) = self.linear_operator() {
+            let r = out.len();
+            for (o, row) in out.iter_mut().zip(a.chunks_exact(r)) {
+                *o -= galerkin_kernels::dot(row, x);
+            }
+        }
+    }
 }
 
 impl Dynamics for Online<'_> {
@@ -32,6 +50,12 @@ impl Dynamics for Online<'_> {
     fn linear_spectral_radius(&self) -> f64 {
         Online::linear_spectral_radius(self)
     }
+    fn linear_operator(&self) -> Option<&[f64]> {
+        Some(Online::linear_operator(self))
+    }
+    fn nonlinear_rhs(&mut self, x: &[f64], out: &mut [f64]) {
+        Online::nonlinear_rhs(self, x, out)
+    }
 }
 
 /// The online scheme.
@@ -40,32 +64,51 @@ impl Dynamics for Online<'_> {
 )]
 #[strum(serialize_all = "kebab-case")]
 pub enum RomIntegrator {
-    /// Classical Runge–Kutta 4: four right-hand sides per step, no solves.
+    /// RK4 when one RK4 step per dt is stable (dt·ρ(A) ≤ 2.5), ETDRK4 when the reduced
+    /// linear operator is stiffer than that and the model splits f = A x + g(x); RK4
+    /// substeps otherwise.
+    Auto,
+    /// Classical Runge–Kutta 4: four right-hand sides per step, no solves; split into
+    /// ⌈dt·ρ(A)/2.5⌉ substeps when the linear part is stiff.
     Rk4,
+    /// ETDRK4 (Cox & Matthews 2002) with the φ-functions of the r × r linear operator
+    /// formed once per step size: the full model's dt however stiff A is, four nonlinear
+    /// evaluations and nine r × r products per step.
+    Etdrk4,
     /// Implicit midpoint x⁺ = x + dt f((x + x⁺)/2), Newton to 1e-13 relative: for stiff
     /// reduced operators (KS at larger r) and for structure preservation.
     ImplicitMidpoint,
 }
 
 impl RomIntegrator {
-    /// The name used in files and tables (`rk4`, `implicit-midpoint`).
+    /// The name used in files and tables (`auto`, `rk4`, `etdrk4`, `implicit-midpoint`).
     pub fn name(self) -> &'static str {
         self.into()
     }
 }
 
-/// Largest dt·ρ(A) allowed for RK4 (its stability region reaches −2.785 on the real axis
-/// and ±2.83i on the imaginary one), with a margin.
-const RK4_STABLE_DT_RHO: f64 = 2.5;
+/// The scheme a [`Stepper`] runs, with its state.
+#[derive(Debug)]
+enum Active {
+    Rk4,
+    Etdrk4(Box<Etdrk4>),
+    Midpoint,
+}
 
 /// A stepper with its stage buffers, allocated once. RK4 splits each step into as many
 /// equal substeps as the spectral radius ρ(A) of the reduced linear operator needs for
-/// stability, dt·ρ ≤ 2.5 (the k⁴ term of KS makes VᵀLV stiff as r grows).
+/// stability, dt·ρ ≤ 2.5 (the k⁴ term of KS makes VᵀLV stiff as r grows); `auto` takes
+/// ETDRK4 instead where RK4 would need substeps.
 #[derive(Debug)]
 pub struct Stepper {
     scheme: RomIntegrator,
+    active: Active,
     dt: f64,
     substeps: usize,
+    /// ρ(A), computed once (RK4 and `auto` only).
+    radius: f64,
+    /// A copy of A for forming ETDRK4's coefficients at a new step (`auto`, `etdrk4`).
+    linear: Option<Vec<f64>>,
     k: [Vec<f64>; 4],
     stage: Vec<f64>,
     jac: Vec<f64>,
@@ -75,37 +118,87 @@ pub struct Stepper {
 
 impl Stepper {
     /// A stepper for `model` with step `dt` > 0.
+    ///
+    /// # Errors
+    /// An invalid `dt`; `etdrk4` for a model without a linear part (the lifted wave ROM);
+    /// ETDRK4 coefficients that cannot be formed (a non-finite A).
     pub fn new(scheme: RomIntegrator, model: &dyn Dynamics, dt: f64) -> Result<Self> {
         let r = model.dim();
+        let linear = match scheme {
+            RomIntegrator::Auto | RomIntegrator::Etdrk4 => {
+                model.linear_operator().map(<[f64]>::to_vec)
+            }
+            RomIntegrator::Rk4 | RomIntegrator::ImplicitMidpoint => None,
+        };
+        if scheme == RomIntegrator::Etdrk4 && linear.is_none() {
+            return Err(invalid(
+                "integrator",
+                "etdrk4",
+                "a scheme this model supports: etdrk4 needs a linear part A (Galerkin, \
+                 hyper-reduced and learned ROMs); use rk4, auto or implicit-midpoint",
+            ));
+        }
+        let radius = match scheme {
+            RomIntegrator::Rk4 | RomIntegrator::Auto => model.linear_spectral_radius(),
+            RomIntegrator::Etdrk4 | RomIntegrator::ImplicitMidpoint => 0.0,
+        };
         let mut stepper = Self {
             scheme,
+            active: Active::Rk4,
             dt,
             substeps: 1,
+            radius,
+            linear,
             k: std::array::from_fn(|_| vec![0.0; r]),
             stage: vec![0.0; r],
             jac: vec![0.0; r * r],
             lu: None,
         };
-        let radius = match scheme {
-            RomIntegrator::Rk4 => model.linear_spectral_radius(),
-            RomIntegrator::ImplicitMidpoint => 0.0,
-        };
-        stepper.set_step(dt, radius)?;
+        stepper.set_step(dt)?;
         Ok(stepper)
     }
 
     /// Changes the step to `dt` > 0 (steps of varying length: save times that are not
-    /// equally spaced) for a model whose linear part has the spectral radius
-    /// `spectral_radius`, with [`Stepper::new`]'s substep rule; buffers are kept.
-    pub fn set_step(&mut self, dt: f64, spectral_radius: f64) -> Result<()> {
+    /// equally spaced) with [`Stepper::new`]'s rule; buffers are kept, and ETDRK4's
+    /// coefficients are formed again only when `dt` changes.
+    pub fn set_step(&mut self, dt: f64) -> Result<()> {
         if !(dt.is_finite() && dt > 0.0) {
             return Err(invalid("dt", dt, "a finite number > 0"));
         }
-        let substeps = match self.scheme {
-            RomIntegrator::Rk4 => {
-                ((dt * spectral_radius / RK4_STABLE_DT_RHO).ceil() as usize).max(1)
+        let rk4 = rk4_substeps(dt, self.radius);
+        let exponential = match self.scheme {
+            RomIntegrator::Etdrk4 => true,
+            RomIntegrator::Auto => rk4 > 1.0 && self.linear.is_some(),
+            RomIntegrator::Rk4 | RomIntegrator::ImplicitMidpoint => false,
+        };
+        let current = matches!(&self.active, Active::Etdrk4(s) if s.step_size() == dt);
+        if exponential && !current {
+            let a = self.linear.as_deref().expect("checked in new");
+            let r = self.stage.len();
+            let scheme = Etdrk4::new(a, r, dt)?;
+            self.active = Active::Etdrk4(Box::new(scheme));
+        } else if !exponential {
+            self.active = match self.scheme {
+                RomIntegrator::ImplicitMidpoint => Active::Midpoint,
+                _ => Active::Rk4,
+            };
+        }
+        let substeps = match self.active {
+            Active::Rk4 => {
+                if rk4 > 1e9 {
+                    return Err(invalid(
+                        "dt",
+                        dt,
+                        &format!(
+                            "a step needing at most 1e9 RK4 substeps (ρ(A) = {:e}); or the \
+                             etdrk4 integrator",
+                            self.radius
+                        ),
+                    ));
+                }
+                rk4 as usize
             }
-            RomIntegrator::ImplicitMidpoint => 1,
+            Active::Etdrk4(_) | Active::Midpoint => 1,
         };
         self.dt = dt / substeps as f64;
         self.substeps = substeps;
@@ -116,11 +209,19 @@ impl Stepper {
 
     /// Advances `x` by one step (of the `dt` given to [`Stepper::new`]).
     pub fn step(&mut self, model: &mut dyn Dynamics, x: &mut [f64]) {
-        for _ in 0..self.substeps {
-            match self.scheme {
-                RomIntegrator::Rk4 => self.rk4(model, x),
-                RomIntegrator::ImplicitMidpoint => self.midpoint(model, x),
-            }
+        match &mut self.active {
+            Active::Etdrk4(scheme) => scheme.step(x, |y, out| model.nonlinear_rhs(y, out)),
+            Active::Rk4 => (0..self.substeps).for_each(|_| self.rk4(model, x)),
+            Active::Midpoint => (0..self.substeps).for_each(|_| self.midpoint(model, x)),
+        }
+    }
+
+    /// The scheme that runs: `auto` resolved to `rk4` or `etdrk4`.
+    pub fn active_scheme(&self) -> RomIntegrator {
+        match self.active {
+            Active::Rk4 => RomIntegrator::Rk4,
+            Active::Etdrk4(_) => RomIntegrator::Etdrk4,
+            Active::Midpoint => RomIntegrator::ImplicitMidpoint,
         }
     }
 

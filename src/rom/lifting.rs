@@ -474,13 +474,13 @@ impl Dynamics for LiftedOnline<'_> {
         let n = x.len();
         let g = self.gradient.col_as_slice(0);
         for (o, row) in out.iter_mut().zip(self.linear.chunks_exact(n)) {
-            *o = super::model::dot(row, x);
+            *o = galerkin_kernels::dot(row, x);
         }
         for (c, m) in self.rom.couplings.iter().zip(&self.contracted) {
             let cols = c.col.len();
             let (g_col, g_row) = (&g[c.col.clone()], &g[c.row.clone()]);
             for (i, r) in c.row.clone().enumerate() {
-                out[r] += c.coef * super::model::dot(&m[i * cols..(i + 1) * cols], g_col);
+                out[r] += c.coef * galerkin_kernels::dot(&m[i * cols..(i + 1) * cols], g_col);
             }
             for (i, gr) in g_row.iter().enumerate() {
                 let scaled = c.coef * gr;

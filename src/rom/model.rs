@@ -310,38 +310,34 @@ impl<'a> Online<'a> {
     /// The spectral radius of the linear part A (what limits explicit steps); the
     /// Gershgorin bound max_k Σ_l |A_kl| if the eigenvalue solver fails.
     pub fn linear_spectral_radius(&self) -> f64 {
-        let r = self.r;
-        let a = Mat::from_fn(r, r, |i, j| self.a[i * r + j]);
-        match a.eigenvalues() {
-            Ok(values) => values.iter().map(|l| l.norm()).fold(0.0, f64::max),
-            Err(_) => self
-                .a
-                .chunks_exact(r.max(1))
-                .map(|row| row.iter().map(|v| v.abs()).sum::<f64>())
-                .fold(0.0, f64::max),
-        }
+        galerkin_kernels::spectral_radius(&self.a, self.r)
+    }
+
+    /// The linear part A, row-major r × r.
+    pub fn linear_operator(&self) -> &[f64] {
+        &self.a
     }
 
     /// out = c + A x + N_r(x): O(r³) for the quadratic tensor, O(Q·m·r) hyper-reduced.
     pub fn rhs(&mut self, x: &[f64], out: &mut [f64]) {
+        out.copy_from_slice(&self.c);
+        galerkin_kernels::gemv_add(&self.a, self.r, x, out);
+        self.add_nonlinear(x, out);
+    }
+
+    /// out = c + N_r(x): the right-hand side without its linear part, what exponential
+    /// integrators evaluate.
+    pub fn nonlinear_rhs(&mut self, x: &[f64], out: &mut [f64]) {
+        out.copy_from_slice(&self.c);
+        self.add_nonlinear(x, out);
+    }
+
+    /// out += N_r(x).
+    fn add_nonlinear(&mut self, x: &[f64], out: &mut [f64]) {
         let r = self.r;
-        for (k, o) in out.iter_mut().enumerate() {
-            *o = self.c[k] + dot(&self.a[k * r..(k + 1) * r], x);
-        }
         match self.nonlinear {
             Nonlinear::Quadratic { h } => {
-                let z = &mut self.scratch;
-                let mut p = 0;
-                for j in 0..r {
-                    for i in 0..=j {
-                        z[p] = x[i] * x[j];
-                        p += 1;
-                    }
-                }
-                let np = z.len();
-                for (k, o) in out.iter_mut().enumerate() {
-                    *o += dot(&h[k * np..(k + 1) * np], z);
-                }
+                galerkin_kernels::add_quadratic(h, x, &mut self.scratch, out);
             }
             Nonlinear::Hyper(hr) => {
                 let m = hr.points.len();
@@ -354,9 +350,7 @@ impl<'a> Online<'a> {
                     }
                     *gp = hr.flux.eval(&self.point[..q]);
                 }
-                for (k, o) in out.iter_mut().enumerate() {
-                    *o += dot(&hr.map[k * m..(k + 1) * m], g);
-                }
+                galerkin_kernels::gemv_add(&hr.map, m, g, out);
             }
         }
     }
@@ -421,26 +415,8 @@ impl<'a> Online<'a> {
 fn hyper_factors(hr: &HyperReduction, x: &[f64], r: usize, out: &mut [f64]) {
     let m = hr.points.len();
     for (j, (rows, offsets)) in hr.factor_rows.iter().zip(&hr.factor_offsets).enumerate() {
-        for p in 0..m {
-            out[j * m + p] = offsets[p] + dot(&rows[p * r..(p + 1) * r], x);
-        }
+        let f = &mut out[j * m..(j + 1) * m];
+        f.copy_from_slice(offsets);
+        galerkin_kernels::gemv_add(rows, r, x, f);
     }
-}
-
-/// Σ a_i b_i with four accumulators (lets the compiler vectorize).
-pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0; 4];
-    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
-    let tail: f64 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for k in 0..4 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    acc[0] + acc[1] + acc[2] + acc[3] + tail
 }

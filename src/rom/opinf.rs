@@ -242,14 +242,13 @@ pub fn integrate(
     substeps: usize,
     bound: f64,
 ) -> Result<Option<Mat<f64>>> {
-    let radius = online.linear_spectral_radius();
     let substeps = substeps.max(1);
     let mut stepper = Stepper::new(RomIntegrator::Rk4, online, 1.0)?;
     let mut q = q0.to_vec();
     let mut out = Mat::zeros(online.dim(), times.len());
     for (j, t) in times.iter().enumerate() {
         if j > 0 {
-            stepper.set_step((t - times[j - 1]) / substeps as f64, radius)?;
+            stepper.set_step((t - times[j - 1]) / substeps as f64)?;
             for _ in 0..substeps {
                 stepper.step(online, &mut q);
             }

@@ -3,8 +3,8 @@
 use galerkin::basis::Truncation;
 use galerkin::rom::{build_model, MatrixSource, Pod, PodOptions, ReducedModel, Reduction};
 use galerkin_solvers::{
-    Burgers, Dealias, Forcing, Grid, InitialCondition, NavierStokes, Schedule, Scheme,
-    SemiLinearPde, Simulation, SpectralModel, Trajectory,
+    Burgers, Dealias, Forcing, Grid, InitialCondition, KuramotoSivashinsky, NavierStokes, Schedule,
+    Scheme, SemiLinearPde, Simulation, SpectralModel, Trajectory,
 };
 use rand::SeedableRng;
 
@@ -48,6 +48,22 @@ impl Case {
         )
         .unwrap();
         Self::run(Box::new(pde), u0, 1e-2, 2.0, 5)
+    }
+
+    /// Kuramoto–Sivashinsky, L = 22, 64 points, u0 = cos(q)(1 + sin q), q = 2πx/L,
+    /// dt = 0.05, t ∈ [0, 20]: its reduced linear operator is stiff (the k⁴ term).
+    pub fn kuramoto_sivashinsky() -> Self {
+        let grid = Grid::new_1d(64, 22.0).unwrap();
+        let u0: Vec<f64> = grid
+            .x()
+            .iter()
+            .map(|x| {
+                let q = 2.0 * std::f64::consts::PI * x / 22.0;
+                q.cos() * (1.0 + q.sin())
+            })
+            .collect();
+        let pde = KuramotoSivashinsky::new(&grid, Dealias::TwoThirds).unwrap();
+        Self::run(Box::new(pde), u0, 0.05, 20.0, 5)
     }
 
     fn run(
