@@ -3,7 +3,7 @@
 
 a. ROM online cost: galerkin's POD-Galerkin ROM (Rom.run over a whole trajectory, and
    Stepper.step() called once per step from Python) against Operator Inference
-   (opinf, ContinuousModel("cAH"), model.predict = scipy solve_ivp RK45) at r = 8, 16, 32,
+   (opinf, ContinuousModel("cAH"), model.predict = scipy solve_ivp RK45) at r = 8, 16, 32, 48,
    both built from the same 1001 Burgers snapshots (datasets/rom-burgers-smooth.toml with
    time.save_every = 10, t in [0, 1]) and run over the same time grid (dt = 1e-3, 1000
    steps), best of 5 runs. opinf is timed twice: forced onto that step grid
@@ -38,7 +38,7 @@ except ImportError as e:
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 RECIPE = os.path.join(ROOT, "datasets", "rom-burgers-smooth.toml")
-RANKS = [8, 16, 32]
+RANKS = [8, 16, 32, 48]
 REGULARIZER = 1e-6
 ROM_REPEAT = 5      # best of 5 for the (short) ROM runs
 ROM_GOAL = 10.0     # galerkin at least this many times faster per step
