@@ -27,6 +27,10 @@ const POINTS: u64 = 256;
 
 /// Runs `cmd` to completion and returns its peak resident set in bytes (Linux `ru_maxrss`,
 /// in KiB, of this child alone); fails the test with the child's output if it fails.
+#[allow(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, which also returns its resource usage"
+)]
 fn peak_rss(mut cmd: Command, log: &Path) -> u64 {
     let file = std::fs::File::create(log).unwrap();
     let child = cmd
