@@ -4,6 +4,10 @@
 //! jit-compiled, rfft spectral convolution) timed in the same run when a Python with jax
 //! can be had (`scripts/python-env jax`). Prints both medians and the ratio, then lets
 //! criterion measure the burn step.
+//!
+//! Then Muon against AdamW on the same weights and gradients, in the same run: the whole
+//! training step with each (goal: Muon ≤ 1.3 × AdamW), and the optimizer update alone, with
+//! the steps of the two optimizers interleaved so that a change of machine load hits both.
 
 use std::hint::black_box;
 use std::process::Command;
@@ -13,8 +17,8 @@ use burn::tensor::{Device, Tensor, TensorData};
 use criterion::{criterion_group, criterion_main, Criterion};
 use galerkin::operators::fno::{Fno, FnoConfig, FnoWeights};
 use galerkin::operators::loss::relative_l2;
-use galerkin::operators::optim::AdamW;
 use galerkin::operators::spectral::SpectralGrid;
+use galerkin::operators::train::{Optimizer, OptimizerState};
 
 const CONFIG: FnoConfig = FnoConfig {
     dims: 1,
@@ -27,6 +31,8 @@ const CONFIG: FnoConfig = FnoConfig {
 };
 const BATCH: usize = 20;
 const N: usize = 1024;
+/// Timed repetitions of each measurement (after 3 warm-up ones), as in the JAX script.
+const REPS: usize = 20;
 
 /// The JAX reference's median step time in ms, or why there is none.
 fn jax_median_ms() -> Result<f64, String> {
@@ -53,39 +59,86 @@ fn jax_median_ms() -> Result<f64, String> {
     value.ok_or_else(|| format!("unexpected output of the JAX script: {text}"))
 }
 
+/// The benchmark's model, data and one optimizer.
+struct Setup {
+    device: Device,
+    grid: SpectralGrid,
+    weights: FnoWeights,
+    optimizer: OptimizerState,
+    input: Vec<f64>,
+    target: Vec<f64>,
+}
+
+impl Setup {
+    fn new(optimizer: Optimizer) -> Self {
+        let device = Device::flex().autodiff();
+        let grid = SpectralGrid::new(&[N], CONFIG.modes, &device).unwrap();
+        let weights = FnoWeights::init(CONFIG, 0);
+        let optimizer = OptimizerState::new(optimizer, &weights, 1e-4);
+        let input = (0..BATCH * N * 2)
+            .map(|i| ((i * 7 % 13) as f64) / 13.0)
+            .collect();
+        let target = (0..BATCH * N)
+            .map(|i| ((i * 5 % 11) as f64) / 11.0)
+            .collect();
+        Self {
+            device,
+            grid,
+            weights,
+            optimizer,
+            input,
+            target,
+        }
+    }
+
+    /// Forward and backward: the loss gradient of every weight array.
+    fn gradients(&self) -> Vec<Vec<f64>> {
+        let model = Fno::new(&self.weights, &self.device, true);
+        let x = Tensor::<3>::from_data(
+            TensorData::new(self.input.clone(), [BATCH, N, 2]),
+            &self.device,
+        );
+        let y = Tensor::<3>::from_data(
+            TensorData::new(self.target.clone(), [BATCH, N, 1]),
+            &self.device,
+        );
+        let loss = relative_l2(model.forward(x, &self.grid), y);
+        model.gradients(&loss.backward())
+    }
+
+    /// One training step: gradients, then the optimizer's update.
+    fn step(&mut self) {
+        let grads = self.gradients();
+        self.optimizer
+            .step(&mut self.weights, black_box(&grads), 1e-3);
+    }
+}
+
+/// Medians (ms) of `REPS` runs of each of `runs`, interleaved, after 3 warm-up rounds.
+fn interleaved_medians<const K: usize>(runs: &mut [&mut dyn FnMut(); K]) -> [f64; K] {
+    for _ in 0..3 {
+        runs.iter_mut().for_each(|r| r());
+    }
+    let mut times = [(); K].map(|_| Vec::with_capacity(REPS));
+    for _ in 0..REPS {
+        for (run, times) in runs.iter_mut().zip(&mut times) {
+            let t = Instant::now();
+            run();
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    times.map(|mut t| {
+        t.sort_by(f64::total_cmp);
+        t[t.len() / 2]
+    })
+}
+
 fn bench(c: &mut Criterion) {
     galerkin::operators::keep_freed_memory();
-    let device = Device::flex().autodiff();
-    let grid = SpectralGrid::new(&[N], CONFIG.modes, &device).unwrap();
-    let mut weights = FnoWeights::init(CONFIG, 0);
-    let mut adam = AdamW::new(&weights, 1e-4);
-    let input: Vec<f64> = (0..BATCH * N * 2)
-        .map(|i| ((i * 7 % 13) as f64) / 13.0)
-        .collect();
-    let target: Vec<f64> = (0..BATCH * N)
-        .map(|i| ((i * 5 % 11) as f64) / 11.0)
-        .collect();
-    let mut step = || {
-        let model = Fno::new(&weights, &device, true);
-        let x = Tensor::<3>::from_data(TensorData::new(input.clone(), [BATCH, N, 2]), &device);
-        let y = Tensor::<3>::from_data(TensorData::new(target.clone(), [BATCH, N, 1]), &device);
-        let loss = relative_l2(model.forward(x, &grid), y);
-        let grads = model.gradients(&loss.backward());
-        adam.step(&mut weights, black_box(&grads), 1e-3);
-    };
+    let mut adam = Setup::new(Optimizer::AdamW);
+    let mut muon = Setup::new(Optimizer::Muon { lr_ratio: 1.0 });
     // The same statistic as the JAX script: median of 20 steps after 3 warm-up steps.
-    for _ in 0..3 {
-        step();
-    }
-    let mut times: Vec<f64> = (0..20)
-        .map(|_| {
-            let t = Instant::now();
-            step();
-            t.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    let burn_ms = times[times.len() / 2];
+    let [burn_ms] = interleaved_medians(&mut [&mut || adam.step()]);
     match jax_median_ms() {
         Ok(jax_ms) => println!(
             "fno1d-train-step: burn-flex {burn_ms:.1} ms, JAX-CPU {jax_ms:.1} ms (median of 20): ratio {:.2} (target <= 0.5)",
@@ -93,9 +146,36 @@ fn bench(c: &mut Criterion) {
         ),
         Err(why) => println!("fno1d-train-step: burn-flex {burn_ms:.1} ms; no JAX reference: {why}"),
     }
+    // Whole steps, Muon against AdamW.
+    let [adam_ms, muon_ms] = interleaved_medians(&mut [&mut || adam.step(), &mut || muon.step()]);
+    println!(
+        "fno1d-train-step: AdamW {adam_ms:.1} ms, Muon {muon_ms:.1} ms (median of 20, interleaved): ratio {:.2} (target <= 1.3)",
+        muon_ms / adam_ms
+    );
+    // The updates alone, on the same gradients.
+    let grads = adam.gradients();
+    let (mut adam_opt, mut muon_opt) = (adam.optimizer.clone(), muon.optimizer.clone());
+    let (mut w_adam, mut w_muon) = (adam.weights.clone(), muon.weights.clone());
+    let [adam_update, muon_update] = interleaved_medians(&mut [
+        &mut || adam_opt.step(&mut w_adam, black_box(&grads), 1e-3),
+        &mut || muon_opt.step(&mut w_muon, black_box(&grads), 1e-3),
+    ]);
+    println!(
+        "fno1d-optimizer-update: AdamW {adam_update:.2} ms, Muon {muon_update:.2} ms (median of 20, interleaved)"
+    );
     let mut group = c.benchmark_group("fno1d-train-step");
     group.sample_size(10);
-    group.bench_function("f32", |b| b.iter(&mut step));
+    group.bench_function("f32", |b| b.iter(|| adam.step()));
+    group.bench_function("f32-muon", |b| b.iter(|| muon.step()));
+    group.finish();
+    let mut group = c.benchmark_group("fno1d-optimizer-update");
+    group.sample_size(10);
+    group.bench_function("adamw", |b| {
+        b.iter(|| adam_opt.step(&mut w_adam, black_box(&grads), 1e-3))
+    });
+    group.bench_function("muon", |b| {
+        b.iter(|| muon_opt.step(&mut w_muon, black_box(&grads), 1e-3))
+    });
     group.finish();
 }
 

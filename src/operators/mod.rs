@@ -10,7 +10,8 @@
 //!   matmuls over burn-flex storage and falling back to burn's operations elsewhere;
 //! - [`data`]: samples cut from trajectories (u₀ ↦ u(T), autoregressive windows);
 //! - [`loss`]: relative L² and H¹ (exact, by Parseval) losses;
-//! - [`optim`]: AdamW and Muon (Newton–Schulz from the basis core, per-mode complex);
+//! - [`optim`]: AdamW and Muon (the basis core's quintic Newton–Schulz, batched in f32 over
+//!   every Fourier mode by [`muon_kernel`], complex per mode);
 //! - [`train`]: the training loop (schedules, k-step rollout, evaluation, rollout errors);
 //! - [`nsm`]: the neural spectral method, trained by the PDE residual alone;
 //! - [`error`]: the one error type of the layer.
@@ -26,6 +27,7 @@ mod flex;
 pub mod fno;
 mod gelu_kernel;
 pub mod loss;
+pub mod muon_kernel;
 pub mod nsm;
 pub mod optim;
 pub mod spectral;

@@ -77,7 +77,9 @@ impl OptimizerState {
         }
     }
 
-    fn step(&mut self, weights: &mut FnoWeights, grads: &[Vec<f64>], lr: f64) {
+    /// One update of `weights` from `grads` at learning rate `lr` (the training loop's, and the
+    /// benchmarks' comparison of the optimizers on the same gradients).
+    pub fn step(&mut self, weights: &mut FnoWeights, grads: &[Vec<f64>], lr: f64) {
         match self {
             Self::AdamW(adam) => adam.step(weights, grads, lr),
             Self::Muon(muon) => muon.step(weights, grads, lr),
