@@ -89,6 +89,14 @@ impl InnerProduct {
         self.scale_rows(b, |w| w)
     }
 
+    /// [`InnerProduct::apply_weights`] taking ownership: no copy for the Euclidean product.
+    pub fn apply_weights_owned(&self, b: Mat<f64>) -> Mat<f64> {
+        match self {
+            Self::Euclidean => b,
+            Self::Diagonal(_) => self.apply_weights(b.as_ref()),
+        }
+    }
+
     /// W^{1/2}·A: maps the weighted problem to a Euclidean one.
     pub fn whiten(&self, a: MatRef<'_, f64>) -> Mat<f64> {
         self.scale_rows(a, f64::sqrt)

@@ -50,5 +50,6 @@ pub use randomized::{randomized_svd, RandomizedSvdOptions};
 pub use spectral::{chebyshev_basis, chebyshev_lobatto_points, fourier_basis};
 pub use svd::{
     method_of_snapshots, method_of_snapshots_leading, thin_svd, thin_svd_leading, ThinSvd,
+    SNAPSHOTS_ORTHOGONALITY_TOL,
 };
 pub use truncation::Truncation;
