@@ -11,7 +11,9 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("quadratic");
     for r in [16, 32, 48] {
         let np = pair_count(r);
-        let h: Vec<f64> = (0..r * np).map(|k| ((k * 7919) % 1013) as f64 / 1013.0 - 0.5).collect();
+        let h: Vec<f64> = (0..r * np)
+            .map(|k| ((k * 7919) % 1013) as f64 / 1013.0 - 0.5)
+            .collect();
         let x: Vec<f64> = (0..r).map(|i| (i as f64 * 0.37).sin()).collect();
         let mut z = vec![0.0; np];
         let mut out = vec![0.0; r];
