@@ -1,8 +1,11 @@
-//! Solver throughput: NS 256² (RK4 and ETDRK4; one trajectory, and an ensemble of two on
-//! two threads), KS N = 256 ETDRK4 ensemble of two, Burgers N = 1024 ETDRK4.
+//! Solver throughput: NS 256² (RK4 and ETDRK4; one trajectory — whose transforms and
+//! per-mode passes use every thread of the pool — and an ensemble of two), KS N = 256
+//! ETDRK4 (one trajectory, and ensembles of two and of 64 trajectories, one rayon task
+//! each), Burgers N = 1024 ETDRK4.
 //!
-//! `scripts/bench-solvers` runs this and `scripts/numpy_solvers.py` (the same algorithms in
-//! numpy) in one go and prints steps/s and the ratios.
+//! `scripts/bench-solvers` runs this, `scripts/numpy_solvers.py` (the same algorithms in
+//! numpy) and `scripts/exponax_solvers.py` (exponax on JAX-CPU, f64, jit, vmap) in one go
+//! and prints steps/s and the ratios.
 
 use std::f64::consts::PI;
 use std::hint::black_box;
@@ -77,11 +80,19 @@ fn bench_solvers(c: &mut Criterion) {
             b.iter(|| advance_all(black_box(&mut pair)))
         });
     }
-    let mut ks = vec![ks_sim(1), ks_sim(2)];
-    group.throughput(Throughput::Elements(2 * STEPS as u64));
-    group.bench_function(BenchmarkId::new("ks256_ensemble2", "etdrk4"), |b| {
-        b.iter(|| advance_all(black_box(&mut ks)))
+    let mut ks_one = ks_sim(1);
+    group.throughput(Throughput::Elements(STEPS as u64));
+    group.bench_function(BenchmarkId::new("ks256_single", "etdrk4"), |b| {
+        b.iter(|| ks_one.advance(black_box(STEPS)).unwrap())
     });
+    for n in [2usize, 64] {
+        let mut ks: Vec<Simulation> = (1..=n as u64).map(ks_sim).collect();
+        group.throughput(Throughput::Elements((n * STEPS) as u64));
+        group.bench_function(
+            BenchmarkId::new(format!("ks256_ensemble{n}"), "etdrk4"),
+            |b| b.iter(|| advance_all(black_box(&mut ks))),
+        );
+    }
     let mut burgers = burgers_sim();
     group.throughput(Throughput::Elements(STEPS as u64));
     group.bench_function(BenchmarkId::new("burgers1024_single", "etdrk4"), |b| {

@@ -16,6 +16,7 @@ use num_complex::Complex64;
 use crate::error::Result;
 use crate::fft::SpectralTransform;
 use crate::grid::Grid;
+use crate::par::chunked;
 
 /// How quadratic products are dealiased (`two-thirds`, `three-halves`, `none`).
 #[derive(
@@ -166,7 +167,7 @@ impl ProductEvaluator {
     pub fn product_to_spectral(
         &mut self,
         out: &mut [Complex64],
-        map: impl Fn(usize, Complex64) -> Complex64,
+        map: impl Fn(usize, Complex64) -> Complex64 + Sync,
     ) {
         let slot = self.product_slot();
         let zero = Complex64::default();
@@ -181,9 +182,13 @@ impl ProductEvaluator {
             }
         } else {
             self.transform.forward(&self.fields[slot], out);
-            for (idx, (o, keep)) in out.iter_mut().zip(&self.keep).enumerate() {
-                *o = map(idx, if *keep { *o } else { zero });
-            }
+            let keep = &self.keep;
+            chunked(out, |offset, out| {
+                let keep = &keep[offset..offset + out.len()];
+                for (j, (o, keep)) in out.iter_mut().zip(keep).enumerate() {
+                    *o = map(offset + j, if *keep { *o } else { zero });
+                }
+            });
         }
     }
 

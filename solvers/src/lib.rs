@@ -30,6 +30,7 @@ pub mod ic;
 pub mod integrators;
 pub mod lyapunov;
 mod npy;
+mod par;
 pub mod pde;
 pub mod simulation;
 pub mod wave;

@@ -10,7 +10,7 @@
 use num_complex::Complex64;
 
 use crate::error::{invalid, positive, Result, SolverError};
-use crate::fft::SpectralTransform;
+use crate::fft::{SpectralTransform, PARALLEL_MIN_POINTS};
 use crate::integrators::{Integrator, Scheme};
 
 /// Relative tolerance under which a save time counts as on the step grid (k·dt).
@@ -323,7 +323,20 @@ impl Simulation {
     }
 
     /// Takes `n` steps, stopping with [`SolverError::BlowUp`] at the first non-finite state.
+    ///
+    /// On grids large enough for parallel transforms ([`PARALLEL_MIN_POINTS`]), a call
+    /// from a thread outside the rayon pool runs its steps on a pool thread: a parallel
+    /// pass started from outside the pool waits for a pool thread to pick it up (tens of µs
+    /// on a busy machine), started from inside it costs a work-stealing join. The results
+    /// are the same bits either way.
     pub fn advance(&mut self, n: usize) -> Result<()> {
+        if rayon::current_thread_index().is_none() && self.pde.grid().len() >= PARALLEL_MIN_POINTS {
+            return rayon::scope(|_| self.advance_steps(n));
+        }
+        self.advance_steps(n)
+    }
+
+    fn advance_steps(&mut self, n: usize) -> Result<()> {
         for _ in 0..n {
             self.integrator
                 .step(self.pde.as_mut(), &mut self.u_hat, self.time);

@@ -196,6 +196,106 @@ fn ensembles_are_bit_identical_on_one_and_two_threads() {
     assert!(one[0].1 != one[1].1);
 }
 
+/// One NS trajectory on a grid whose transforms and per-mode passes run in parallel
+/// (≥ `PARALLEL_MIN_POINTS`), stepped in a pool of `threads` threads: its final spectrum
+/// and physical field, plus the physical field of one transform started from inside the
+/// pool and one from outside it.
+fn parallel_trajectory(scheme: Scheme, threads: usize) -> (Vec<Complex64>, Vec<f64>) {
+    let grid = Grid::new_2d(192, 160, 1.0, 1.0).unwrap();
+    assert!(grid.len() >= galerkin_solvers::fft::PARALLEL_MIN_POINTS);
+    let pde = NavierStokes::new(
+        &grid,
+        1e-3,
+        0.0,
+        Forcing::Fno { amplitude: 0.1 },
+        Dealias::TwoThirds,
+    )
+    .unwrap();
+    let w0 = InitialCondition::fno_navier_stokes()
+        .sample(&grid, &mut ChaCha8Rng::seed_from_u64(7))
+        .unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        let mut sim = Simulation::new(Box::new(pde), scheme, 1e-4, &w0).unwrap();
+        sim.advance(4).unwrap();
+        let mut field = vec![0.0; grid.len()];
+        sim.physical(&mut field);
+        (sim.spectral().to_vec(), field)
+    })
+}
+
+#[test]
+fn one_trajectory_is_bit_identical_on_one_two_and_three_threads() {
+    // The transforms split rows and columns into a fixed number of blocks and the per-mode
+    // passes into fixed chunks: every value is computed by the same arithmetic whichever
+    // thread computes it, so the bits may not depend on the pool (tolerance: none).
+    for scheme in [Scheme::Etdrk4, Scheme::Rk4] {
+        let (spec1, field1) = parallel_trajectory(scheme, 1);
+        for threads in [2, 3] {
+            let (spec, field) = parallel_trajectory(scheme, threads);
+            let same_spec = spec1
+                .iter()
+                .zip(&spec)
+                .all(|(a, b)| a.re.to_bits() == b.re.to_bits() && a.im.to_bits() == b.im.to_bits());
+            assert!(
+                same_spec,
+                "{scheme:?}: spectrum differs on {threads} threads"
+            );
+            assert!(
+                field1
+                    .iter()
+                    .zip(&field)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{scheme:?}: physical field differs on {threads} threads"
+            );
+        }
+        // The run stayed finite (a NaN would compare equal bitwise and hide nothing).
+        assert!(field1.iter().all(|v| v.is_finite()));
+    }
+}
+
+#[test]
+fn parallel_transforms_match_a_direct_fourier_sum() {
+    // A 2-D grid above the parallel threshold with nx ≠ ny and an odd nkx: forward then
+    // inverse round-trips to 1e-12 (round-off of two FFTs of ≈ 3·10⁴ points), and a few
+    // coefficients equal the direct sum (1/N) Σ u e^(−ik·x) to 1e-12.
+    let grid = Grid::new_2d(192, 96, 1.0, 1.0).unwrap();
+    assert!(grid.len() >= galerkin_solvers::fft::PARALLEL_MIN_POINTS);
+    let field = InitialCondition::fno_navier_stokes()
+        .sample(&grid, &mut ChaCha8Rng::seed_from_u64(3))
+        .unwrap();
+    let mut transform = SpectralTransform::new(&grid);
+    let mut spec = vec![Complex64::default(); grid.spectral_len()];
+    transform.forward(&field, &mut spec);
+    let mut back = vec![0.0; grid.len()];
+    transform.inverse(&spec, &mut back);
+    let scale = field.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let err = field
+        .iter()
+        .zip(&back)
+        .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+    assert!(err < 1e-12 * scale, "round trip error {err:e}");
+    let (nx, ny) = (grid.nx(), grid.ny());
+    for (mx, my) in [(0usize, 0usize), (1, 0), (3, 5), (40, 90), (96, 1)] {
+        let mut direct = Complex64::default();
+        for j in 0..ny {
+            for i in 0..nx {
+                let phase = -2.0 * PI * ((mx * i) as f64 / nx as f64 + (my * j) as f64 / ny as f64);
+                direct += field[j * nx + i] * Complex64::from_polar(1.0, phase);
+            }
+        }
+        direct /= (nx * ny) as f64;
+        let got = spec[mx * ny + my];
+        assert!(
+            (got - direct).norm() < 1e-12 * scale,
+            "mode ({mx}, {my}): {got} vs direct {direct}"
+        );
+    }
+}
+
 #[test]
 fn gaussian_random_field_has_the_prescribed_spectrum() {
     // Mode k has variance σ²(|k|² + τ²)^(−α)/|D| in normalized coefficients; check the

@@ -8,6 +8,7 @@
 use num_complex::Complex64;
 
 use super::{buffer, Integrator, Scheme};
+use crate::par::chunked;
 use crate::pde::SemiLinearPde;
 
 /// Contour points on the circle |ζ − z| = 1 (full circle: L may be complex).
@@ -88,26 +89,51 @@ impl Etdrk4 {
 
 impl Integrator for Etdrk4 {
     fn step(&mut self, pde: &mut dyn SemiLinearPde, u: &mut [Complex64], t: f64) {
+        // Each per-mode pass writes one array ([`chunked`]: in parallel on long spectra)
+        // and zips the chunk's slices of its inputs (no bounds checks in the loops).
         let h = self.dt;
+        let (e, e2, q) = (&self.e, &self.e2, &self.q);
+        let (f1, f2, f3) = (&self.f1, &self.f2, &self.f3);
         pde.nonlinear(u, t, &mut self.nu);
-        for k in 0..u.len() {
-            self.a[k] = self.e2[k] * u[k] + self.q[k] * self.nu[k];
-        }
+        // x = e^{hL/2}·y + Q·n.
+        let half_step = |x: &mut [Complex64], y: &[Complex64], n: &[Complex64]| {
+            chunked(x, |o, x| {
+                let r = o..o + x.len();
+                let ins = e2[r.clone()].iter().zip(&y[r.clone()]);
+                for (x, ((e2, y), (q, n))) in
+                    x.iter_mut().zip(ins.zip(q[r.clone()].iter().zip(&n[r])))
+                {
+                    *x = *e2 * *y + *q * *n;
+                }
+            })
+        };
+        half_step(&mut self.a, u, &self.nu);
         pde.nonlinear(&self.a, t + h / 2.0, &mut self.na);
-        for k in 0..u.len() {
-            self.b[k] = self.e2[k] * u[k] + self.q[k] * self.na[k];
-        }
+        half_step(&mut self.b, u, &self.na);
         pde.nonlinear(&self.b, t + h / 2.0, &mut self.nb);
-        for k in 0..u.len() {
-            self.c[k] = self.e2[k] * self.a[k] + self.q[k] * (2.0 * self.nb[k] - self.nu[k]);
-        }
+        let (a, nu, nb) = (&self.a, &self.nu, &self.nb);
+        chunked(&mut self.c, |o, c| {
+            let r = o..o + c.len();
+            let ins = e2[r.clone()].iter().zip(&a[r.clone()]).zip(&q[r.clone()]);
+            for (c, (((e2, a), q), (nb, nu))) in
+                c.iter_mut().zip(ins.zip(nb[r.clone()].iter().zip(&nu[r])))
+            {
+                *c = *e2 * *a + *q * (2.0 * *nb - *nu);
+            }
+        });
         pde.nonlinear(&self.c, t + h, &mut self.nc);
-        for k in 0..u.len() {
-            u[k] = self.e[k] * u[k]
-                + self.f1[k] * self.nu[k]
-                + 2.0 * self.f2[k] * (self.na[k] + self.nb[k])
-                + self.f3[k] * self.nc[k];
-        }
+        let (na, nc) = (&self.na, &self.nc);
+        chunked(u, |o, u| {
+            let r = o..o + u.len();
+            let first = e[r.clone()].iter().zip(&f1[r.clone()]).zip(&nu[r.clone()]);
+            let middle = f2[r.clone()].iter().zip(&na[r.clone()]).zip(&nb[r.clone()]);
+            let last = f3[r.clone()].iter().zip(&nc[r]);
+            for (u, (((e, f1), nu), (((f2, na), nb), (f3, nc)))) in
+                u.iter_mut().zip(first.zip(middle.zip(last)))
+            {
+                *u = *e * *u + *f1 * *nu + 2.0 * *f2 * (*na + *nb) + *f3 * *nc;
+            }
+        });
     }
     fn dt(&self) -> f64 {
         self.dt

@@ -13,6 +13,7 @@ use crate::dealias::{Dealias, ProductEvaluator};
 use crate::error::{invalid, non_negative, positive, Result};
 use crate::fft::SpectralTransform;
 use crate::grid::Grid;
+use crate::par::{chunked, chunked2};
 
 /// Body forcing of the vorticity equation.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -188,28 +189,33 @@ impl NavierStokes {
     fn fields_to_physical(&mut self, w_hat: &[Complex64], gradient: bool) {
         // i·k·c = (−k·c.im, k·c.re).
         let ik = |k: f64, c: Complex64| Complex64::new(-k * c.im, k * c.re);
+        let (kx, ky, inv) = (&self.kx, &self.ky, &self.inv_laplacian);
         let [u, v, wx, wy] = &mut self.spec;
-        let symbols = self.kx.iter().zip(&self.ky).zip(&self.inv_laplacian);
+        // (u, v) from ψ = ω/|k|², then (ω_x, ω_y): each pass writes two spectra, in
+        // parallel chunks on large grids, zipping the chunk's slices of its inputs.
+        chunked2(u, v, |o, u, v| {
+            let r = o..o + u.len();
+            let symbols = kx[r.clone()]
+                .iter()
+                .zip(&ky[r.clone()])
+                .zip(&inv[r.clone()]);
+            let out = u.iter_mut().zip(v.iter_mut());
+            for ((u, v), (((kx, ky), inv), w)) in out.zip(symbols.zip(&w_hat[r])) {
+                let psi = w * *inv;
+                *u = ik(*ky, psi);
+                *v = -ik(*kx, psi);
+            }
+        });
         if gradient {
-            let out = u
-                .iter_mut()
-                .zip(v.iter_mut())
-                .zip(wx.iter_mut().zip(wy.iter_mut()));
-            for ((((kx, ky), inv), w), ((u, v), (wx, wy))) in symbols.zip(w_hat).zip(out) {
-                let psi = w * *inv;
-                *u = ik(*ky, psi);
-                *v = -ik(*kx, psi);
-                *wx = ik(*kx, *w);
-                *wy = ik(*ky, *w);
-            }
-        } else {
-            for ((((kx, ky), inv), w), (u, v)) in
-                symbols.zip(w_hat).zip(u.iter_mut().zip(v.iter_mut()))
-            {
-                let psi = w * *inv;
-                *u = ik(*ky, psi);
-                *v = -ik(*kx, psi);
-            }
+            chunked2(wx, wy, |o, wx, wy| {
+                let r = o..o + wx.len();
+                let symbols = kx[r.clone()].iter().zip(&ky[r.clone()]);
+                let out = wx.iter_mut().zip(wy.iter_mut());
+                for ((wx, wy), ((kx, ky), w)) in out.zip(symbols.zip(&w_hat[r])) {
+                    *wx = ik(*kx, *w);
+                    *wy = ik(*ky, *w);
+                }
+            });
         }
         let slots = if gradient { 4 } else { 2 };
         for slot in 0..slots {
@@ -240,10 +246,15 @@ impl SemiLinearPde for NavierStokes {
         self.fields_to_physical(w_hat, true);
         let p = self.products.product_slot();
         let (f, product) = self.products.fields.split_at_mut(p);
-        let factors = f[0].iter().zip(&f[1]).zip(f[2].iter().zip(&f[3]));
-        for (q, ((u, v), (wx, wy))) in product[0].iter_mut().zip(factors) {
-            *q = u * wx + v * wy;
-        }
+        let [u, v, wx, wy] = [&f[0], &f[1], &f[2], &f[3]];
+        chunked(&mut product[0], |o, q| {
+            let r = o..o + q.len();
+            let factors = u[r.clone()].iter().zip(&v[r.clone()]);
+            let factors = factors.zip(wx[r.clone()].iter().zip(&wy[r]));
+            for (q, ((u, v), (wx, wy))) in q.iter_mut().zip(factors) {
+                *q = u * wx + v * wy;
+            }
+        });
         let forcing = &self.forcing_hat;
         self.products
             .product_to_spectral(out, |k, advection| forcing[k] - advection);
