@@ -13,8 +13,8 @@
 //! f₁ = h(φ₁ − 3φ₂ + 4φ₃), f₂ = h(2φ₂ − 4φ₃), f₃ = h(4φ₃ − φ₂)   (φ_k at hA)
 //! ```
 //!
-//! come from two exponentials of augmented matrices ([`crate::phi_functions`]), once per
-//! step size; a step is then four evaluations of g and nine r × r products:
+//! come from two exponentials of augmented matrices ([`crate::phi_functions`], 4r × 4r and
+//! 2r × 2r), once per step size; a step is then four evaluations of g and nine r × r products:
 //!
 //! ```text
 //! a = E₂x + Q g(x),  b = E₂x + Q g(a),  c = E₂a + Q(2g(b) − g(x)),
@@ -78,8 +78,8 @@ impl Etdrk4 {
             });
         }
         let scaled = |s: f64| Mat::from_fn(r, r, |i, j| s * a[i * r + j]);
-        let [e, phi1, phi2, phi3] = phi_functions(scaled(h).as_ref())?;
-        let [e_half, phi1_half, _, _] = phi_functions(scaled(0.5 * h).as_ref())?;
+        let [e, phi1, phi2, phi3] = phi_functions::<4>(scaled(h).as_ref())?;
+        let [e_half, phi1_half] = phi_functions::<2>(scaled(0.5 * h).as_ref())?;
         let combine = |c1: f64, c2: f64, c3: f64| {
             Mat::from_fn(r, r, |i, j| {
                 h * (c1 * phi1[(i, j)] + c2 * phi2[(i, j)] + c3 * phi3[(i, j)])

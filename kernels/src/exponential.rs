@@ -5,7 +5,7 @@
 //! SIAM J. Matrix Anal. Appl. 26, 2005, Algorithm 2.3): A is scaled by 2⁻ˢ until
 //! ‖A‖₁ ≤ θ₁₃ = 5.37, where the approximant is exact to double precision, and the result is
 //! squared s times. [`phi_functions`] reads φ₀(A) = eᴬ, φ₁(A), φ₂(A), φ₃(A) off the first
-//! block row of the exponential of the augmented matrix
+//! block row of the exponential of the augmented matrix (fewer block rows for fewer φ's)
 //!
 //! ```text
 //!     ⎡A I 0 0⎤
@@ -121,15 +121,16 @@ pub fn expm(a: MatRef<'_, f64>) -> Result<Mat<f64>, KernelError> {
     }
 }
 
-/// [φ₀(A), φ₁(A), φ₂(A), φ₃(A)] with φ₀ = exp, from one exponential of the 4n × 4n
-/// augmented matrix (module docs).
+/// [φ₀(A), …, φ_{K−1}(A)] with φ₀ = exp, from one exponential of the Kn × Kn augmented
+/// matrix (module docs, with K block rows): K = 4 for ETDRK4's φ₁…φ₃, K = 2 where only e^A
+/// and φ₁(A) are needed (the cost grows as K³).
 ///
 /// # Errors
 /// As [`expm`].
-pub fn phi_functions(a: MatRef<'_, f64>) -> Result<[Mat<f64>; 4], KernelError> {
+pub fn phi_functions<const K: usize>(a: MatRef<'_, f64>) -> Result<[Mat<f64>; K], KernelError> {
     let n = a.nrows();
     assert_eq!(n, a.ncols(), "phi_functions: square matrix");
-    let augmented = Mat::from_fn(4 * n, 4 * n, |i, j| {
+    let augmented = Mat::from_fn(K * n, K * n, |i, j| {
         let (bi, bj) = (i / n, j / n);
         if bi == 0 && bj == 0 {
             a[(i, j)]
@@ -175,7 +176,7 @@ mod tests {
         // Stiff (−400), moderate, tiny and positive eigenvalues: the scaled range of a KS ROM.
         let z = [-400.0, -37.5, -1.0, -1e-9, 0.0, 0.3, 2.0];
         let a = Mat::from_fn(z.len(), z.len(), |i, j| if i == j { z[i] } else { 0.0 });
-        let phis = phi_functions(a.as_ref()).unwrap();
+        let phis = phi_functions::<4>(a.as_ref()).unwrap();
         for (k, phi) in phis.iter().enumerate() {
             for (i, &zi) in z.iter().enumerate() {
                 let want = phi_scalar(k, zi);
@@ -199,7 +200,7 @@ mod tests {
             (i, j) if i == j => lambda,
             _ => 0.0,
         });
-        let phis = phi_functions(a.as_ref()).unwrap();
+        let phis = phi_functions::<4>(a.as_ref()).unwrap();
         let d = 1e-5;
         for (k, phi) in phis.iter().enumerate() {
             let derivative = (phi_scalar(k, lambda + d) - phi_scalar(k, lambda - d)) / (2.0 * d);
