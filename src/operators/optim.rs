@@ -228,6 +228,19 @@ impl Muon {
 mod tests {
     use super::*;
 
+    /// A fixed, non-trivial gradient for every array of `weights`.
+    fn synthetic_gradients(weights: &FnoWeights) -> Vec<Vec<f64>> {
+        weights
+            .arrays
+            .iter()
+            .map(|a| {
+                (0..a.len())
+                    .map(|i| ((i * 7 % 5) as f64 - 2.0) / 3.0)
+                    .collect()
+            })
+            .collect()
+    }
+
     /// Muon moves the weights of every Fourier mode, including the 2K·K of a 2-D FNO.
     #[test]
     fn muon_updates_every_mode_in_two_dimensions() {
@@ -242,15 +255,7 @@ mod tests {
         };
         let mut weights = FnoWeights::init(config, 0);
         let before = weights.clone();
-        let grads: Vec<Vec<f64>> = weights
-            .arrays
-            .iter()
-            .map(|a| {
-                (0..a.len())
-                    .map(|i| ((i * 7 % 5) as f64 - 2.0) / 3.0)
-                    .collect()
-            })
-            .collect();
+        let grads = synthetic_gradients(&weights);
         Muon::new(&weights, 0.0, 1.0).step(&mut weights, &grads, 1e-2);
         for (i, role) in muon_roles(&config) {
             let arrays = match role {
@@ -291,15 +296,7 @@ mod tests {
         };
         let mut weights = FnoWeights::init(config, 3);
         let before = weights.clone();
-        let grads: Vec<Vec<f64>> = weights
-            .arrays
-            .iter()
-            .map(|a| {
-                (0..a.len())
-                    .map(|i| ((i * 7 % 5) as f64 - 2.0) / 3.0)
-                    .collect()
-            })
-            .collect();
+        let grads = synthetic_gradients(&weights);
         let (lr, eta) = (1e-2, 1e-2);
         Muon::new(&weights, 0.0, 1.0).step(&mut weights, &grads, lr);
         let c = config.width;

@@ -7,6 +7,15 @@ use galerkin_solvers::FullOrderModel;
 
 use super::fixtures::Case;
 
+/// The Euclidean distance |a − b|.
+fn distance(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum::<f64>()
+        .sqrt()
+}
+
 fn rk4(dt: f64) -> RunOptions {
     RunOptions {
         dt,
@@ -192,13 +201,7 @@ fn implicit_midpoint_is_second_order() {
         x
     };
     let reference = run(RomIntegrator::Rk4, 1e-4, 2000);
-    let err = |x: Vec<f64>| {
-        x.iter()
-            .zip(&reference)
-            .map(|(a, b)| (a - b) * (a - b))
-            .sum::<f64>()
-            .sqrt()
-    };
+    let err = |x: Vec<f64>| distance(&x, &reference);
     let e1 = err(run(RomIntegrator::ImplicitMidpoint, 0.01, 20));
     let e2 = err(run(RomIntegrator::ImplicitMidpoint, 0.005, 40));
     // 2nd order: ratio 4 on halving dt, ± 15 %.
@@ -257,13 +260,7 @@ fn etdrk4_takes_the_full_models_step_on_a_stiff_rom() {
             .unwrap()
     };
     let reference = solve(RomIntegrator::Etdrk4, 2.0 / 2560.0, 2560);
-    let err = |x: Vec<f64>| {
-        x.iter()
-            .zip(&reference)
-            .map(|(a, b)| (a - b) * (a - b))
-            .sum::<f64>()
-            .sqrt()
-    };
+    let err = |x: Vec<f64>| distance(&x, &reference);
     let errors: Vec<f64> = [20, 40, 80, 160]
         .iter()
         .map(|&n| err(solve(RomIntegrator::Etdrk4, 2.0 / n as f64, n)))
