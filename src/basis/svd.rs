@@ -355,13 +355,21 @@ fn chunk_rows(n: usize, chunks: usize, c: usize) -> (usize, usize) {
     (start, if c + 1 == chunks { n - start } else { size })
 }
 
+/// The most memory, in bytes, that [`chunked_gram`]'s partial products may hold beside
+/// their sum: a product's k×p partials are one per row block, so many snapshots (large k·p)
+/// get fewer blocks rather than several copies of the Gram matrix.
+const PARTIAL_PRODUCTS_BYTES: usize = 4 << 20;
+
 /// AᵀB (k×p, only the part `structure` says) for tall A (n×k) and B (n×p), split over row
 /// blocks: each block's product runs sequentially, blocks run in parallel (rayon) and their
 /// sums are added in block order. A product whose output is this small would leave
-/// threads idle if split over its k×p output, as faer's parallel GEMM does.
+/// threads idle if split over its k×p output, as faer's parallel GEMM does. The number of
+/// blocks is [`row_chunks`] capped so the partials fit [`PARTIAL_PRODUCTS_BYTES`] (at least
+/// one): it depends on the shapes only, so the sums are the same on any number of threads.
 fn chunked_gram(a: MatRef<'_, f64>, b: MatRef<'_, f64>, structure: BlockStructure) -> Mat<f64> {
     let (n, k, p) = (a.nrows(), a.ncols(), b.ncols());
-    let chunks = row_chunks(n);
+    let partial_bytes = (k * p * std::mem::size_of::<f64>()).max(1);
+    let chunks = row_chunks(n).min((PARTIAL_PRODUCTS_BYTES / partial_bytes).max(1));
     let partial = |c: usize| {
         let (start, len) = chunk_rows(n, chunks, c);
         let mut out = Mat::zeros(k, p);
