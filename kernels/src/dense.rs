@@ -179,8 +179,9 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// Σ in f64 with compensation-free exact-enough reference: i128-free, so compare with
-    /// a bound instead: |Σ| error ≤ cols · ε · Σ|m x| (a standard dot-product bound).
+    /// Row k's naive sum Σ_j m_kj x_j and Σ_j |m_kj x_j|. Neither it nor a kernel is exact,
+    /// so they are compared within the dot-product rounding bound, which scales with the
+    /// second value.
     fn reference(m: &[f64], cols: usize, x: &[f64], k: usize) -> (f64, f64) {
         let row = &m[k * cols..(k + 1) * cols];
         let s: f64 = row.iter().zip(x).map(|(a, b)| a * b).sum();
