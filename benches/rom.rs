@@ -12,7 +12,9 @@
 //! Printed before the timings: for stiff cases, each scheme's relative error against the
 //! full model's snapshots (RK4 substeps and ETDRK4 must agree); for every Galerkin ROM,
 //! the fused multiply–adds of one RK4 step and the fraction of one core's peak FMA rate
-//! they reach ([`peak`] measures the peak in the same run).
+//! they reach ([`peak`] measures the peak in the same run), for one trajectory and per
+//! trajectory of an ensemble of 32 stepped together on one core (`Stepper::step_batch`);
+//! criterion also times `solve_ensemble` on 64 trajectories over both cores.
 
 #[path = "rom/embedded.rs"]
 mod embedded;
@@ -25,8 +27,8 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion};
 use galerkin::basis::Truncation;
 use galerkin::rom::{
-    build_model, solve, MatrixSource, Pod, PodOptions, PointSelection, ReducedModel, Reduction,
-    RomIntegrator, Stepper,
+    build_model, solve, solve_ensemble, MatrixSource, Pod, PodOptions, PointSelection,
+    ReducedModel, Reduction, RomIntegrator, Stepper, ENSEMBLE_BLOCK,
 };
 use galerkin_solvers::{
     Burgers, Dealias, Forcing, Grid, InitialCondition, KuramotoSivashinsky, NavierStokes, Schedule,
@@ -221,8 +223,13 @@ fn bench(c: &mut Criterion) {
                 }
                 if exact {
                     embedded::bench_routes(&mut group, label, &model, &x0, case.dt, r == 16);
-                    let seconds = time_step(&mut rk4, &model, &x0);
+                    let seconds = time_step(&mut rk4, &model, &x0, 1);
                     report_flops(case.name, r, rk4.substeps(), seconds, peak_rate);
+                    let members = ENSEMBLE_BLOCK;
+                    let seconds = time_step(&mut rk4, &model, &x0, members);
+                    let label = format!("{} ensemble of {members}, per trajectory,", case.name);
+                    report_flops(&label, r, rk4.substeps(), seconds, peak_rate);
+                    bench_ensemble(&mut group, &model, &x0, case.dt, r);
                 }
                 let mut steppers = vec![("RK4", rk4)];
                 if stiff {
@@ -246,24 +253,62 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-/// The median over 15 batches of the thread CPU time of one `stepper` step of `model`
-/// from `x0`.
-fn time_step(stepper: &mut Stepper, model: &ReducedModel, x0: &[f64]) -> f64 {
+/// `members` initial states near `x0` (x0 scaled by 1 ± 1 %), back to back.
+fn ensemble_of(x0: &[f64], members: usize) -> Vec<f64> {
+    (0..members)
+        .flat_map(|b| {
+            let scale = 1.0 + 0.01 * (b as f64 / members.max(2) as f64 - 0.5);
+            x0.iter().map(move |v| scale * v)
+        })
+        .collect()
+}
+
+/// The median over 15 batches of the thread CPU time of one `stepper` step of `model`,
+/// per trajectory, for an ensemble of `members` states near `x0` (one state: `step`;
+/// more: `step_batch`, all on this thread).
+fn time_step(stepper: &mut Stepper, model: &ReducedModel, x0: &[f64], members: usize) -> f64 {
     let mut online = model.online(&BTreeMap::new()).unwrap();
-    let mut x = x0.to_vec();
-    let batch = 2000;
+    let start_state = ensemble_of(x0, members);
+    let mut x = start_state.clone();
+    let batch = (2000 / members).max(20);
     let mut times: Vec<f64> = (0..15)
         .map(|_| {
-            x.copy_from_slice(x0);
+            x.copy_from_slice(&start_state);
             let start = peak::thread_seconds();
             for _ in 0..batch {
-                stepper.step(&mut online, black_box(&mut x));
+                if members == 1 {
+                    stepper.step(&mut online, black_box(&mut x));
+                } else {
+                    stepper.step_batch(&mut online, black_box(&mut x));
+                }
             }
-            (peak::thread_seconds() - start) / batch as f64
+            (peak::thread_seconds() - start) / (batch * members) as f64
         })
         .collect();
     times.sort_by(f64::total_cmp);
     times[times.len() / 2]
+}
+
+/// Criterion timing of [`solve_ensemble`]: 64 trajectories (two blocks, one per core) for
+/// 10 steps by `auto`; the time per trajectory-step is the reported time / 640.
+fn bench_ensemble(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    model: &ReducedModel,
+    x0: &[f64],
+    dt: f64,
+    r: usize,
+) {
+    let members = 2 * ENSEMBLE_BLOCK;
+    let start = ensemble_of(x0, members);
+    let params = BTreeMap::new();
+    group.bench_function(
+        format!("galerkin ROM ensemble of {members} × 10 steps r = {r} (auto)"),
+        |bench| {
+            bench.iter(|| {
+                solve_ensemble(model, &params, RomIntegrator::Auto, &start, dt, 10, 10).unwrap()
+            })
+        },
+    );
 }
 
 criterion_group!(benches, bench);

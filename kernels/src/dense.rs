@@ -82,6 +82,44 @@ pub fn gemv(m: &[f64], cols: usize, x: &[f64], out: &mut [f64]) {
     gemv_add(m, cols, x, out);
 }
 
+/// The batched [`gemv_add`]: `x` and `out` hold B vectors back to back (column-major
+/// `cols` × B and `out.len()/B` × B), and every column gets `out_b += M x_b`. One vector
+/// runs [`gemv_add`] itself; several run as one matrix–matrix product (faer's, sequential),
+/// which reads M once per block of columns instead of once per vector: the product of an
+/// ensemble of reduced trajectories is compute-bound where a single one is bound by the
+/// bandwidth M streams at. Columns of a batch round differently from [`gemv_add`] (the
+/// order of the sums differs), but the same way on every call with the same B.
+///
+/// # Panics
+/// If the shapes disagree (a caller's shape bug).
+pub fn gemm_add(m: &[f64], cols: usize, x: &[f64], out: &mut [f64]) {
+    let rows = m.len().checked_div(cols).unwrap_or(0);
+    assert!(
+        cols > 0 && m.len() == rows * cols && rows > 0,
+        "gemm_add: matrix shape"
+    );
+    assert_eq!(x.len() % cols, 0, "gemm_add: batch of vectors");
+    let batch = x.len() / cols;
+    assert_eq!(out.len(), rows * batch, "gemm_add: batch of outputs");
+    if batch == 1 {
+        return gemv_add(m, cols, x, out);
+    }
+    faer::linalg::matmul::matmul(
+        faer::MatMut::from_column_major_slice_mut(out, rows, batch),
+        faer::Accum::Add,
+        faer::MatRef::from_row_major_slice(m, rows, cols),
+        faer::MatRef::from_column_major_slice(x, cols, batch),
+        1.0,
+        faer::Par::Seq,
+    );
+}
+
+/// out = M X ([`gemm_add`] onto zeros).
+pub fn gemm(m: &[f64], cols: usize, x: &[f64], out: &mut [f64]) {
+    out.fill(0.0);
+    gemm_add(m, cols, x, out);
+}
+
 /// The portable kernel: one [`dot`] per row.
 pub fn gemv_add_portable(m: &[f64], cols: usize, x: &[f64], out: &mut [f64]) {
     if cols == 0 {
@@ -218,6 +256,39 @@ mod tests {
                     let bound = 2.0 * (cols as f64 + 1.0) * f64::EPSILON * (abs + start[k].abs());
                     prop_assert!((out[k] - (start[k] + s)).abs() <= bound,
                         "row {k}: {} vs {}", out[k], start[k] + s);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_batch_is_each_column_within_rounding_and_one_column_is_gemv() {
+        let (rows, cols) = (13, 41);
+        let m: Vec<f64> = (0..rows * cols)
+            .map(|i| ((i * 29 % 97) as f64).cos())
+            .collect();
+        for batch in [1, 2, 7, 33] {
+            let x: Vec<f64> = (0..cols * batch).map(|i| (i as f64 * 0.17).sin()).collect();
+            let mut out: Vec<f64> = (0..rows * batch).map(|i| 0.01 * i as f64).collect();
+            let start = out.clone();
+            gemm_add(&m, cols, &x, &mut out);
+            for b in 0..batch {
+                let mut alone = start[b * rows..(b + 1) * rows].to_vec();
+                gemv_add(&m, cols, &x[b * cols..(b + 1) * cols], &mut alone);
+                let column = &out[b * rows..(b + 1) * rows];
+                if batch == 1 {
+                    assert_eq!(column, &alone[..], "one column runs gemv_add itself");
+                }
+                for k in 0..rows {
+                    let (_, abs) = reference(&m, cols, &x[b * cols..(b + 1) * cols], k);
+                    // Two orders of the same sum: each within cols·ε·Σ|m x| of the exact one.
+                    let bound = 4.0 * (cols as f64 + 1.0) * f64::EPSILON * (abs + 1.0);
+                    assert!(
+                        (column[k] - alone[k]).abs() <= bound,
+                        "batch {batch}, column {b}, row {k}: {} vs {}",
+                        column[k],
+                        alone[k]
+                    );
                 }
             }
         }

@@ -3,7 +3,8 @@
 //!
 //! - [`gemv_add`] and [`dot`]: dense row-major products, register-blocked with AVX2 + FMA
 //!   where the processor has them.
-//! - [`add_quadratic`]: the packed quadratic term of a Galerkin ROM.
+//! - [`gemm_add`]: the same product for an ensemble of vectors at once.
+//! - [`add_quadratic`]: the packed quadratic term of a Galerkin ROM (one state or many).
 //! - [`expm`], [`phi_functions`] and [`Etdrk4`]: exponential integration of stiff reduced
 //!   models, dx/dt = A x + g(x), at the full model's step.
 //! - [`spectral_radius`] and [`rk4_substeps`]: the rule that decides between RK4 and ETDRK4.
@@ -13,10 +14,10 @@ mod etdrk4;
 mod exponential;
 mod quadratic;
 
-pub use dense::{dot, gemv, gemv_add, gemv_add_portable, Kernel};
+pub use dense::{dot, gemm, gemm_add, gemv, gemv_add, gemv_add_portable, Kernel};
 pub use etdrk4::Etdrk4;
 pub use exponential::{expm, phi_functions};
-pub use quadratic::{add_quadratic, pair_count, pair_products};
+pub use quadratic::{add_quadratic, add_quadratic_batch, pair_count, pair_products};
 
 use faer::Mat;
 

@@ -6,7 +6,7 @@
 //! [`crate::gemv_add`] runs register-blocked: r·r(r+1)/2 fused multiply–adds that stream Ĥ
 //! once, against r³ for the unfolded tensor.
 
-use crate::dense::gemv_add;
+use crate::dense::{gemm_add, gemv_add};
 
 /// The number of pairs i ≤ j of r coordinates, r(r+1)/2.
 pub fn pair_count(r: usize) -> usize {
@@ -32,6 +32,26 @@ pub fn pair_products(x: &[f64], z: &mut [f64]) {
 pub fn add_quadratic(h: &[f64], x: &[f64], z: &mut [f64], out: &mut [f64]) {
     pair_products(x, z);
     gemv_add(h, z.len(), z, out);
+}
+
+/// The batched [`add_quadratic`]: `x` and `out` hold B states of dimension `r` back to back
+/// and `z` is scratch of B·r(r+1)/2 values; every state gets out_b += Ĥ z(x_b), as one
+/// matrix–matrix product ([`gemm_add`]) that reads Ĥ once for the whole batch.
+///
+/// # Panics
+/// If `x`, `z` or `out` do not hold the same number of states.
+pub fn add_quadratic_batch(h: &[f64], r: usize, x: &[f64], z: &mut [f64], out: &mut [f64]) {
+    let pairs = pair_count(r);
+    assert!(r > 0 && x.len() % r == 0, "add_quadratic_batch: states");
+    assert_eq!(
+        z.len(),
+        pairs * (x.len() / r),
+        "add_quadratic_batch: scratch"
+    );
+    for (xb, zb) in x.chunks_exact(r).zip(z.chunks_exact_mut(pairs)) {
+        pair_products(xb, zb);
+    }
+    gemm_add(h, pairs, z, out);
 }
 
 #[cfg(test)]

@@ -192,6 +192,39 @@ impl ProductEvaluator {
         }
     }
 
+    /// `factor` with the modes a product drops set to zero: the argument
+    /// [`ProductEvaluator::product_to_spectral_scaled`] takes, formed once by its caller.
+    pub fn masked(&self, factor: &[Complex64]) -> Vec<Complex64> {
+        factor
+            .iter()
+            .zip(&self.keep)
+            .map(|(f, keep)| if *keep { *f } else { Complex64::default() })
+            .collect()
+    }
+
+    /// [`ProductEvaluator::product_to_spectral`] for the commonest map, a product with a
+    /// per-mode factor: `out[k] = masked_factor[k]·P̂(k)`, where `masked_factor` comes from
+    /// [`ProductEvaluator::masked`] (zero on the modes the product drops). The same values
+    /// as the closure form, in one branch-free pass (a derivative's factor on a 1-D
+    /// spectrum: a third of the instructions).
+    pub fn product_to_spectral_scaled(
+        &mut self,
+        out: &mut [Complex64],
+        masked_factor: &[Complex64],
+    ) {
+        if self.dealias == Dealias::ThreeHalves {
+            return self.product_to_spectral(out, |k, p| masked_factor[k] * p);
+        }
+        let slot = self.product_slot();
+        self.transform.forward(&self.fields[slot], out);
+        chunked(out, |offset, out| {
+            let factor = &masked_factor[offset..offset + out.len()];
+            for (o, f) in out.iter_mut().zip(factor) {
+                *o *= *f;
+            }
+        });
+    }
+
     /// The n-grid this evaluator serves.
     pub fn grid(&self) -> &Grid {
         &self.grid

@@ -95,6 +95,8 @@ pub struct SpectralModel {
     flux: FluxForm,
     /// The flux factors of two states on the product grid (slots 0..Q and Q..2Q).
     products: ProductEvaluator,
+    /// The flux's outer operator on the modes a product keeps, 0 on the others.
+    outer_kept: Vec<Complex64>,
     spec: Vec<Complex64>,
     spec_out: Vec<Complex64>,
     point_factors: Vec<f64>,
@@ -120,11 +122,13 @@ impl SpectralModel {
         let q = flux.factors.len();
         let len = grid.spectral_len();
         let zeros = vec![0.0; q];
+        let products = ProductEvaluator::new(&grid, pde.dealias(), 2 * q)?;
         Ok(Self {
             transform: SpectralTransform::new(&grid),
             terms: pde.linear_terms(),
             linear: pde.linear().to_vec(),
-            products: ProductEvaluator::new(&grid, pde.dealias(), 2 * q)?,
+            outer_kept: products.masked(&flux.outer),
+            products,
             spec: vec![Complex64::default(); len],
             spec_out: vec![Complex64::default(); len],
             point_factors: vec![0.0; q],
@@ -285,9 +289,8 @@ impl QuadraticForm for SpectralModel {
             }
             *p = self.flux.flux.bilinear(&a, &b).unwrap_or(f64::NAN);
         }
-        let outer = &self.flux.outer;
         self.products
-            .product_to_spectral(&mut self.spec_out, |k, p| outer[k] * p);
+            .product_to_spectral_scaled(&mut self.spec_out, &self.outer_kept);
         self.transform.inverse_in_place(&mut self.spec_out, out);
         Ok(())
     }

@@ -93,7 +93,7 @@ impl ThinSvd {
 /// tree depends on the shape only, so results do not depend on the thread count. Other
 /// shapes use faer's bidiagonalization SVD directly.
 pub fn thin_svd(a: MatRef<'_, f64>, ip: &InnerProduct) -> Result<ThinSvd> {
-    Ok(thin_svd_leading(a, ip, |s| Ok(s.len()))?.0)
+    Ok(thin_svd_keeping(a, ip, |s| Ok(s.len()), true)?.0)
 }
 
 /// [`thin_svd`] forming only the leading singular vectors: `keep` sees every singular
@@ -105,6 +105,17 @@ pub fn thin_svd_leading(
     a: MatRef<'_, f64>,
     ip: &InnerProduct,
     keep: impl FnOnce(&[f64]) -> Result<usize>,
+) -> Result<(ThinSvd, Vec<f64>)> {
+    thin_svd_keeping(a, ip, keep, false)
+}
+
+/// [`thin_svd_leading`], told whether `keep` will keep every triplet (then the TSQR
+/// route prepares the one-block form of Q·U_R beside the SVD of R).
+fn thin_svd_keeping(
+    a: MatRef<'_, f64>,
+    ip: &InnerProduct,
+    keep: impl FnOnce(&[f64]) -> Result<usize>,
+    all_wanted: bool,
 ) -> Result<(ThinSvd, Vec<f64>)> {
     ensure_finite("a", a)?;
     ip.check_dim(a.nrows())?;
@@ -131,12 +142,18 @@ pub fn thin_svd_leading(
         return Ok((full.truncated(r)?, all));
     }
     let tree = Tsqr::new(whitened, Tsqr::leaves_for(n, m));
-    let small = tree.r().thin_svd().map_err(no_convergence)?;
+    // With every left vector wanted, the leaves' one-block factors (for Q·U_R) are formed
+    // while R's SVD runs on one thread.
+    let (small, factors) = rayon::join(
+        || tree.r().thin_svd(),
+        || all_wanted.then(|| tree.leaf_factors()),
+    );
+    let small = small.map_err(no_convergence)?;
     let all: Vec<f64> = small.S().column_vector().iter().copied().collect();
     let r = keep(&all)?.min(all.len());
     Ok((
         ThinSvd {
-            u: ip.unwhiten_owned(tree.q_times(small.U().subcols(0, r))),
+            u: ip.unwhiten_owned(tree.q_times_with(small.U().subcols(0, r), factors.as_deref())),
             s: all[..r].to_vec(),
             v: small.V().subcols(0, r).to_owned(),
         },

@@ -35,6 +35,22 @@ pub trait Dynamics {
             }
         }
     }
+    /// [`Dynamics::rhs`] of an ensemble: `x` and `out` hold B states back to back (r × B,
+    /// column-major). The default evaluates them one by one; a model whose terms are
+    /// products (the Galerkin ROM) evaluates them as matrix–matrix products.
+    fn rhs_batch(&mut self, x: &[f64], out: &mut [f64]) {
+        let r = self.dim();
+        for (xb, ob) in x.chunks_exact(r).zip(out.chunks_exact_mut(r)) {
+            self.rhs(xb, ob);
+        }
+    }
+    /// [`Dynamics::nonlinear_rhs`] of an ensemble laid out as in [`Dynamics::rhs_batch`].
+    fn nonlinear_rhs_batch(&mut self, x: &[f64], out: &mut [f64]) {
+        let r = self.dim();
+        for (xb, ob) in x.chunks_exact(r).zip(out.chunks_exact_mut(r)) {
+            self.nonlinear_rhs(xb, ob);
+        }
+    }
 }
 
 impl Dynamics for Online<'_> {
@@ -55,6 +71,12 @@ impl Dynamics for Online<'_> {
     }
     fn nonlinear_rhs(&mut self, x: &[f64], out: &mut [f64]) {
         Online::nonlinear_rhs(self, x, out)
+    }
+    fn rhs_batch(&mut self, x: &[f64], out: &mut [f64]) {
+        Online::rhs_batch(self, x, out)
+    }
+    fn nonlinear_rhs_batch(&mut self, x: &[f64], out: &mut [f64]) {
+        Online::nonlinear_rhs_batch(self, x, out)
     }
 }
 
@@ -88,7 +110,7 @@ impl RomIntegrator {
 }
 
 /// The scheme a [`Stepper`] runs, with its state.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Active {
     Rk4,
     Etdrk4(Box<Etdrk4>),
@@ -99,9 +121,11 @@ enum Active {
 /// equal substeps as the spectral radius ρ(A) of the reduced linear operator needs for
 /// stability, dt·ρ ≤ 2.5 (the k⁴ term of KS makes VᵀLV stiff as r grows); `auto` takes
 /// ETDRK4 instead where RK4 would need substeps.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Stepper {
     scheme: RomIntegrator,
+    /// The model's dimension r.
+    dim: usize,
     active: Active,
     dt: f64,
     substeps: usize,
@@ -144,6 +168,7 @@ impl Stepper {
         };
         let mut stepper = Self {
             scheme,
+            dim: r,
             active: Active::Rk4,
             dt,
             substeps: 1,
@@ -174,7 +199,7 @@ impl Stepper {
         let current = matches!(&self.active, Active::Etdrk4(s) if s.step_size() == dt);
         if exponential && !current {
             let a = self.linear.as_deref().expect("checked in new");
-            let r = self.stage.len();
+            let r = self.dim;
             let scheme = Etdrk4::new(a, r, dt)?;
             self.active = Active::Etdrk4(Box::new(scheme));
         } else if !exponential {
@@ -211,8 +236,49 @@ impl Stepper {
     pub fn step(&mut self, model: &mut dyn Dynamics, x: &mut [f64]) {
         match &mut self.active {
             Active::Etdrk4(scheme) => scheme.step(x, |y, out| model.nonlinear_rhs(y, out)),
-            Active::Rk4 => (0..self.substeps).for_each(|_| self.rk4(model, x)),
+            Active::Rk4 => {
+                for _ in 0..self.substeps {
+                    rk4(self.dt, &mut self.k, &mut self.stage, x, |y, out| {
+                        model.rhs(y, out)
+                    });
+                }
+            }
             Active::Midpoint => (0..self.substeps).for_each(|_| self.midpoint(model, x)),
+        }
+    }
+
+    /// Advances an ensemble of B states by one step: `x` holds them back to back (r × B,
+    /// column-major; B = 1 is [`Stepper::step`]). RK4 and ETDRK4 evaluate the right-hand
+    /// side for all B states at once ([`Dynamics::rhs_batch`]), so the Galerkin ROM's
+    /// operators are read once per stage for the whole ensemble rather than once per
+    /// trajectory; the implicit midpoint rule steps the states one by one (each its own
+    /// Newton iteration, starting from the LU the previous state left, which is refreshed
+    /// if it does not contract). Stage buffers grow to the ensemble once and are reused.
+    ///
+    /// # Panics
+    /// If `x.len()` is not a positive multiple of the model's dimension.
+    pub fn step_batch(&mut self, model: &mut dyn Dynamics, x: &mut [f64]) {
+        let r = model.dim();
+        assert!(
+            r > 0 && !x.is_empty() && x.len() % r == 0,
+            "Stepper::step_batch: state length"
+        );
+        match &mut self.active {
+            Active::Etdrk4(scheme) => {
+                scheme.step(x, |y, out| model.nonlinear_rhs_batch(y, out));
+            }
+            Active::Rk4 => {
+                for _ in 0..self.substeps {
+                    rk4(self.dt, &mut self.k, &mut self.stage, x, |y, out| {
+                        model.rhs_batch(y, out)
+                    });
+                }
+            }
+            Active::Midpoint => {
+                for state in x.chunks_exact_mut(r) {
+                    (0..self.substeps).for_each(|_| self.midpoint(model, state));
+                }
+            }
         }
     }
 
@@ -230,28 +296,6 @@ impl Stepper {
         self.substeps
     }
 
-    fn rk4(&mut self, model: &mut dyn Dynamics, x: &mut [f64]) {
-        let dt = self.dt;
-        let [k1, k2, k3, k4] = &mut self.k;
-        let s = &mut self.stage;
-        model.rhs(x, k1);
-        s.iter_mut()
-            .zip(x.iter().zip(k1.iter()))
-            .for_each(|(s, (x, k))| *s = x + 0.5 * dt * k);
-        model.rhs(s, k2);
-        s.iter_mut()
-            .zip(x.iter().zip(k2.iter()))
-            .for_each(|(s, (x, k))| *s = x + 0.5 * dt * k);
-        model.rhs(s, k3);
-        s.iter_mut()
-            .zip(x.iter().zip(k3.iter()))
-            .for_each(|(s, (x, k))| *s = x + dt * k);
-        model.rhs(s, k4);
-        for (i, xi) in x.iter_mut().enumerate() {
-            *xi += dt / 6.0 * (k1[i] + 2.0 * (k2[i] + k3[i]) + k4[i]);
-        }
-    }
-
     /// Simplified Newton on G(y) = y − x − dt f((x + y)/2) with J_G = I − (dt/2) J_f: the
     /// LU of J_G is kept across steps and refreshed only when an iteration stops
     /// contracting fast, so most steps cost a few right-hand sides and triangular solves.
@@ -259,7 +303,7 @@ impl Stepper {
     /// exact at the fully discrete level.
     fn midpoint(&mut self, model: &mut dyn Dynamics, x: &mut [f64]) {
         let (dt, r) = (self.dt, x.len());
-        let [y, f, mid, residual] = &mut self.k;
+        let [y, f, mid, residual] = self.k.each_mut().map(|k| &mut k[..r]);
         model.rhs(x, f);
         y.iter_mut()
             .zip(x.iter().zip(f.iter()))
@@ -290,7 +334,7 @@ impl Stepper {
                 self.lu = Some(jg.partial_piv_lu());
                 refreshed = true;
             }
-            let rhs = faer::MatRef::from_column_major_slice(residual.as_slice(), r, 1);
+            let rhs = faer::MatRef::from_column_major_slice(residual, r, 1);
             let delta = self.lu.as_ref().expect("factored above").solve(rhs);
             for (i, yi) in y.iter_mut().enumerate() {
                 *yi -= delta[(i, 0)];
@@ -301,6 +345,42 @@ impl Stepper {
             previous = norm;
         }
         x.copy_from_slice(y);
+    }
+}
+
+/// One classical RK4 step of `dt` for x' = f(x) with `f(y, out)` writing f(y): `x` is one
+/// state or an ensemble back to back, and the stage buffers `k` and `stage` are grown to
+/// its length (once) and reused.
+fn rk4(
+    dt: f64,
+    k: &mut [Vec<f64>; 4],
+    stage: &mut Vec<f64>,
+    x: &mut [f64],
+    mut f: impl FnMut(&[f64], &mut [f64]),
+) {
+    let len = x.len();
+    for buffer in k.iter_mut().chain([&mut *stage]) {
+        if buffer.len() < len {
+            buffer.resize(len, 0.0);
+        }
+    }
+    let [k1, k2, k3, k4] = k.each_mut().map(|k| &mut k[..len]);
+    let s = &mut stage[..len];
+    f(x, k1);
+    s.iter_mut()
+        .zip(x.iter().zip(k1.iter()))
+        .for_each(|(s, (x, k))| *s = x + 0.5 * dt * k);
+    f(s, k2);
+    s.iter_mut()
+        .zip(x.iter().zip(k2.iter()))
+        .for_each(|(s, (x, k))| *s = x + 0.5 * dt * k);
+    f(s, k3);
+    s.iter_mut()
+        .zip(x.iter().zip(k3.iter()))
+        .for_each(|(s, (x, k))| *s = x + dt * k);
+    f(s, k4);
+    for (i, xi) in x.iter_mut().enumerate() {
+        *xi += dt / 6.0 * (k1[i] + 2.0 * (k2[i] + k3[i]) + k4[i]);
     }
 }
 

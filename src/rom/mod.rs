@@ -10,7 +10,8 @@
 //! - [`build`]: a POD basis and a full model → Galerkin or hyper-reduced model;
 //! - [`model`]: the Galerkin / hyper-reduced model and its online right-hand side and
 //!   Jacobian;
-//! - [`integrate`]: RK4 and implicit-midpoint online integration;
+//! - [`integrate`]: RK4, ETDRK4 and implicit-midpoint online integration;
+//! - [`ensemble`]: many trajectories of one ROM stepped together as matrix products;
 //! - [`evaluate`]: a ROM run against reference snapshots (error, projection error, time);
 //! - [`opinf`], [`learn`]: Operator Inference and the Galerkin + learned closure ROMs;
 //! - [`dmd`]: exact and bagged optimized dynamic mode decomposition;
@@ -25,6 +26,7 @@ pub mod build;
 mod capabilities;
 mod distributed_pod;
 pub mod dmd;
+pub mod ensemble;
 mod error;
 pub mod evaluate;
 pub mod galerkin;
@@ -42,6 +44,7 @@ pub mod reductors;
 pub mod wave_run;
 
 pub use build::{build_model, build_model_on, Reduction};
+pub use ensemble::{solve_ensemble, ENSEMBLE_BLOCK};
 pub use error::{Result, RomError};
 pub use evaluate::{
     full_model_step_seconds, run_against, run_against_forced, Comparison, RunOptions,

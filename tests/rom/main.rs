@@ -8,6 +8,7 @@ mod adaptive;
 mod determinism;
 mod distributed;
 mod dmd;
+mod ensemble;
 mod fixtures;
 mod galerkin;
 mod inputs;

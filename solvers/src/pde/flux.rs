@@ -15,6 +15,8 @@ pub(crate) struct QuadraticFlux {
     grid: Grid,
     linear: Vec<Complex64>,
     half_ik: Vec<Complex64>,
+    /// −ik/2 on the modes the dealiased product keeps, 0 on the others.
+    half_ik_kept: Vec<Complex64>,
     products: ProductEvaluator,
 }
 
@@ -29,11 +31,13 @@ impl QuadraticFlux {
         grid.for_each_mode(|kx, _, _| {
             half_ik.push(-0.5 * derivative_symbol(grid.kx(kx), grid.is_nyquist_x(kx)))
         });
+        let products = ProductEvaluator::new(grid, dealias, 1)?;
         Ok(Self {
             grid: grid.clone(),
             linear,
+            half_ik_kept: products.masked(&half_ik),
             half_ik,
-            products: ProductEvaluator::new(grid, dealias, 1)?,
+            products,
         })
     }
 
@@ -53,8 +57,8 @@ impl QuadraticFlux {
         for (q, u) in product[0].iter_mut().zip(&factors[0]) {
             *q = u * u;
         }
-        let coeff = &self.half_ik;
-        self.products.product_to_spectral(out, |k, p| coeff[k] * p);
+        self.products
+            .product_to_spectral_scaled(out, &self.half_ik_kept);
     }
 
     /// The flux form N(u) = −∂ₓ(u²/2): K₁ = I, A = −ik.
