@@ -7,7 +7,7 @@ use galerkin_kernels::{add_quadratic, dot, gemv_add, rk4_substeps, spectral_radi
 
 use crate::error::{invalid, Result, RuntimeError};
 use crate::midpoint::Midpoint;
-use crate::model::{Nonlinear, RomModel};
+use crate::model::{CachedExponential, Nonlinear, RomModel};
 use crate::probe::Probe;
 
 /// Relative tolerance of [`Instance::advance_to`] on a whole number of steps.
@@ -142,18 +142,40 @@ impl Instance {
         }
         let rho = spectral_radius(&self.a, model.r);
         self.exponential = if rk4_substeps(self.dt, rho) > 1.0 {
-            let scheme = Etdrk4::new(&self.a, model.r, self.dt).map_err(|e| {
-                invalid(
-                    "linear operator A(θ)",
-                    format!("ρ(A) = {rho:e}"),
-                    format!("an operator whose ETDRK4 coefficients exist ({e})"),
-                )
-            })?;
-            Some(Box::new(scheme))
+            Some(Box::new(self.exponential_scheme(rho)?))
         } else {
             None
         };
         Ok(())
+    }
+
+    /// ETDRK4 for the current A(θ) and dt: a copy of the model's cached scheme when that
+    /// was formed for the same A and dt (bit for bit: the same numbers in, the same
+    /// coefficients out), else formed here and cached.
+    fn exponential_scheme(&self, rho: f64) -> Result<Etdrk4> {
+        let model = &self.model;
+        // A poisoned lock only means another thread panicked mid-update: form afresh.
+        let mut cache = model.exponential_cache.lock().ok();
+        if let Some(Some(hit)) = cache.as_deref() {
+            if hit.dt == self.dt && hit.a == self.a {
+                return Ok(hit.scheme.clone());
+            }
+        }
+        let scheme = Etdrk4::new(&self.a, model.r, self.dt).map_err(|e| {
+            invalid(
+                "linear operator A(θ)",
+                format!("ρ(A) = {rho:e}"),
+                format!("an operator whose ETDRK4 coefficients exist ({e})"),
+            )
+        })?;
+        if let Some(cache) = cache.as_deref_mut() {
+            *cache = Some(CachedExponential {
+                a: self.a.clone(),
+                dt: self.dt,
+                scheme: scheme.clone(),
+            });
+        }
+        Ok(scheme)
     }
 
     /// Sets the reduced state from a full state u (n finite values): a = VᵀW (u − ū).

@@ -116,3 +116,35 @@ fn instances_share_one_model_across_threads() {
     );
     assert_eq!(Arc::strong_count(&rt), 1);
 }
+
+#[test]
+fn instances_reuse_an_etdrk4_scheme_only_for_the_same_operator_and_step() {
+    // One model shared by instances at viscosity 0.015, 0.03, 0.015 and at another dt: each
+    // runs as an instance of a fresh copy of the file (nothing cached) runs, bit for bit,
+    // so the cached scheme is taken for the same A(θ) and dt only.
+    let case = Case::burgers();
+    let model = case.models().remove(0);
+    let x0 = model.project(case.u0()).unwrap();
+    let shared = runtime_model(&model, "cache");
+    let run = |rt: &Arc<RomModel>, nu: f64, dt: f64| {
+        let mut run = Instance::new(rt.clone(), dt).unwrap();
+        run.set_parameter("viscosity", nu).unwrap();
+        assert_eq!(run.integrator(), "etdrk4", "dt {dt} is stiff");
+        run.set_state_reduced(&x0).unwrap();
+        run.advance_to(5.0 * dt).unwrap();
+        run.state().to_vec()
+    };
+    let cases = [(0.015, 0.1), (0.03, 0.1), (0.015, 0.1), (0.015, 0.2)];
+    let shared_runs: Vec<Vec<f64>> = cases.iter().map(|&(nu, dt)| run(&shared, nu, dt)).collect();
+    for (&(nu, dt), got) in cases.iter().zip(&shared_runs) {
+        let fresh = run(&runtime_model(&model, "fresh"), nu, dt);
+        assert_eq!(
+            got, &fresh,
+            "viscosity {nu}, dt {dt}: as with nothing cached"
+        );
+    }
+    assert_ne!(
+        shared_runs[0], shared_runs[1],
+        "another viscosity runs otherwise"
+    );
+}
