@@ -542,3 +542,46 @@ fn reduce_gives_the_same_rom_on_any_number_of_threads() {
         );
     }
 }
+
+/// `reduce --pod-method incremental` on 100 Burgers trajectories of 11 saves (1100
+/// snapshots of 64 values, which fill the space with singular values down to round-off):
+/// the streamed POD keeps orthonormal modes and finds the rank the thin SVD finds.
+#[test]
+fn incremental_pod_of_many_short_trajectories_from_the_command_line() {
+    let dir = temp_dir("incremental");
+    let data = dir.join("b.h5");
+    let (ok, text) = galerkin(&[
+        "simulate",
+        "datasets/burgers-tiny.toml",
+        "--n-traj",
+        "100",
+        "--quiet",
+        "-o",
+        path(&data),
+    ]);
+    assert!(ok, "{text}");
+    let modes = |method: &str| {
+        let rom = dir.join(format!("{method}.h5"));
+        let (ok, text) = galerkin(&[
+            "reduce",
+            path(&data),
+            "--pod-method",
+            method,
+            "-o",
+            path(&rom),
+        ]);
+        assert!(ok, "{text}");
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("POD ({method}) of 1100 snapshots")))
+            .unwrap_or_else(|| panic!("{text}"));
+        line.split("r = ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(modes("incremental"), modes("thin"));
+}

@@ -9,7 +9,10 @@
 //! column at a time is memory-bound). When U_store grows past about twice the rank it is
 //! materialized and re-orthonormalized by a QR whose R is folded back into the small SVD,
 //! which bounds the slow loss of orthogonality that the updates accumulate (as in libROM's
-//! `IncrementalSVDBrand`).
+//! `IncrementalSVDBrand`). Only numerically new directions are ever appended (a rank-revealing
+//! SVD of the projected block, see [`IncrementalSvd::push_block`]): a direction made of
+//! round-off is not orthogonal to U, and once mixed into U by an update it destroys U's
+//! orthonormality, as on snapshots that fill the space or repeat.
 
 use faer::{linalg::matmul::matmul, Accum, Mat, MatRef, Par};
 
@@ -19,11 +22,20 @@ use super::svd::ThinSvd;
 /// Columns per block update in [`IncrementalSvd::push_columns`].
 pub const BLOCK_COLUMNS: usize = 32;
 
+/// Updates after which U = U_store·M is re-orthonormalized even if U_store has not grown.
+/// Each update multiplies M by an orthogonal F from a small SVD, adding ~ε to the loss of
+/// orthogonality: 2000 updates that add no direction (snapshots in the span, n = 64) reached
+/// max |UᵀU − I| ≈ 2e-12, re-orthonormalized every 64 updates 2e-14. The QR (O(n·r²)) costs
+/// about as much as one update of [`BLOCK_COLUMNS`] columns, so this adds a few percent.
+const REORTHONORMALIZE_EVERY: usize = 64;
+
 /// Parameters of [`IncrementalSvd`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct IncrementalSvdOptions {
-    /// A column whose remainder after projection has norm ≤ this × its own norm is taken as
-    /// lying in the current span (no new direction is added).
+    /// A block's remainder after projection onto the current span adds only its singular
+    /// directions whose singular value exceeds this × the block's largest column norm;
+    /// the rest (columns in the span, or in the span of the block's other columns) is taken
+    /// as linearly dependent and dropped. For one column: remainder ≤ this × its norm.
     pub linear_dependence_tol: f64,
     /// Singular values below this × σ₁ are truncated after each update.
     pub singular_value_tol: f64,
@@ -55,6 +67,7 @@ pub struct IncrementalSvd {
     v: Mat<f64>,
     columns_seen: usize,
     store_capacity: usize,
+    updates_since_orthonormalized: usize,
 }
 
 impl IncrementalSvd {
@@ -77,6 +90,7 @@ impl IncrementalSvd {
             v: Mat::zeros(0, 0),
             columns_seen: 0,
             store_capacity: 0,
+            updates_since_orthonormalized: 0,
         })
     }
 
@@ -114,11 +128,28 @@ impl IncrementalSvd {
     }
 
     /// Brand's update with a block E of s new columns (Brand 2006, §3; the block form of
-    /// Zha & Simon, SIAM J. Sci. Comput. 21, 1999): C = UᵀE and Ê = E − UC (twice, CGS2);
-    /// columns of Ê below `linear_dependence_tol` × their original norm are zeroed (they
-    /// lie in the span); Ê = Q_E R_E; the (r+s)×(r+s) core K = [[Σ, C], [0, R_E]] is
-    /// re-diagonalized, K = FΘGᵀ, and U ← [U, Q_E]F (lazily: U_store gains Q_E, M ←
-    /// blkdiag(M, I)F), Σ ← Θ, V ← blkdiag(V, I)G. Needs s ≤ n.
+    /// Zha & Simon, SIAM J. Sci. Comput. 21, 1999):
+    /// 1. C = UᵀE and Ê = E − UC, twice (CGS2: one pass leaves Ê leaning on U by ε‖E‖,
+    ///    which is all of Ê when E nearly lies in span(U); Giraud et al., Numer. Math. 101,
+    ///    2005);
+    /// 2. the new directions are the k left singular vectors P_k of Ê = PΛHᵀ with
+    ///    Λᵢ > `linear_dependence_tol` × the block's largest column norm: columns that lie
+    ///    in span(U) *or in the span of the other new columns* (repeated or nearly equal
+    ///    snapshots) add nothing. Adding them anyway (a QR of Ê) brought in directions made
+    ///    of round-off, not orthogonal to U, that the core's SVD then mixed into kept
+    ///    vectors: U lost its orthonormality entirely (libROM drops such columns the same
+    ///    way; Oxberry et al., IJNME 109, 2017);
+    /// 3. P_k is accurate only to ε‖Ê‖/Λ_k, so it is projected against U once more
+    ///    (P_k = UD + P′, a single pass suffices as P_k is already nearly orthogonal to U)
+    ///    and P′ = Q_E T (QR), so that E ≈ U(C + DΛ_kH_kᵀ) + Q_E(TΛ_kH_kᵀ);
+    /// 4. the (r+k)×(r+s) core K = [[Σ, C + DΛ_kH_kᵀ], [0, TΛ_kH_kᵀ]] is re-diagonalized,
+    ///    K = FΘGᵀ, and U ← [U, Q_E]F (lazily: U_store gains Q_E, M ← blkdiag(M, I_k)F),
+    ///    Σ ← Θ, V ← blkdiag(V, I_s)G.
+    ///
+    /// [U, Q_E] is orthonormal to round-off and F orthogonal, so U stays orthonormal
+    /// however small the kept singular values are; U_store·M is re-orthonormalized when
+    /// U_store has grown past about twice the rank or after `REORTHONORMALIZE_EVERY`
+    /// updates. Needs s ≤ n.
     pub fn push_block(&mut self, e: MatRef<'_, f64>) -> Result<()> {
         let n = self.u_store.nrows();
         if e.nrows() != n {
@@ -140,47 +171,74 @@ impl IncrementalSvd {
             });
         }
         ensure_finite("column", e)?;
-        let norms: Vec<f64> = (0..s).map(|j| e.col(j).norm_l2()).collect();
+        let largest = (0..s).map(|j| e.col(j).norm_l2()).fold(0.0, f64::max);
         let mut rest = e.to_owned();
         let mut coeffs = self.project_out(&mut rest);
         coeffs += self.project_out(&mut rest);
-        for (j, norm) in norms.iter().enumerate() {
-            let remainder = rest.col(j).norm_l2();
-            if remainder <= self.opts.linear_dependence_tol * norm || remainder == 0.0 {
-                rest.col_mut(j).fill(0.0);
-            }
-        }
-        let qr = rest.qr();
-        let (q_e, r_e) = (qr.compute_thin_Q(), qr.thin_R());
-        let r = self.rank();
-        let core = Mat::from_fn(r + s, r + s, |i, j| match (i < r, j < r) {
+        let (q_e, r_e) = self.new_directions(rest.as_ref(), largest, &mut coeffs)?;
+        let (r, k) = (self.rank(), q_e.ncols());
+        let core = Mat::from_fn(r + k, r + s, |i, j| match (i < r, j < r) {
             (true, true) if i == j => self.s[i],
             (true, false) => coeffs[(i, j - r)],
-            (false, false) if i <= j => r_e[(i - r, j - r)],
+            (false, false) => r_e[(i - r, j - r)],
             _ => 0.0,
         });
         let svd = core.thin_svd().map_err(|_| BasisError::NoConvergence {
             what: "incremental SVD core",
         })?;
         let stored = self.u_store.ncols();
-        if stored + s > self.store_capacity {
+        if stored + k > self.store_capacity {
             // Amortized doubling: appending stays O(n) per column on average.
-            self.store_capacity = (2 * (stored + s)).max(8);
+            self.store_capacity = (2 * (stored + k)).max(8);
             self.u_store.reserve(n, self.store_capacity);
         }
         self.u_store
-            .resize_with(n, stored + s, |i, j| q_e[(i, j - stored)]);
-        self.mix = &block_diag_identity(self.mix.as_ref(), s) * svd.U();
+            .resize_with(n, stored + k, |i, j| q_e[(i, j - stored)]);
+        self.mix = &block_diag_identity(self.mix.as_ref(), k) * svd.U();
         if self.opts.track_right_vectors {
             self.v = &block_diag_identity(self.v.as_ref(), s) * svd.V();
         }
         self.s = svd.S().column_vector().iter().copied().collect();
         self.columns_seen += s;
+        self.updates_since_orthonormalized += 1;
         self.truncate_small();
-        if self.u_store.ncols() > 2 * (self.rank() + s) + 8 {
+        if self.u_store.ncols() > 2 * (self.rank() + s) + 8
+            || self.updates_since_orthonormalized >= REORTHONORMALIZE_EVERY
+        {
             self.materialize()?;
         }
         Ok(())
+    }
+
+    /// Steps 2–3 of [`IncrementalSvd::push_block`]: from the remainder Ê (n×s, already
+    /// orthogonal to U), the k new orthonormal directions Q_E (n×k, orthogonal to U) and
+    /// the k×s block R with Ê ≈ Q_E R up to the dropped directions; `coeffs` (C = UᵀE)
+    /// gains the last projection's share.
+    fn new_directions(
+        &self,
+        rest: MatRef<'_, f64>,
+        largest: f64,
+        coeffs: &mut Mat<f64>,
+    ) -> Result<(Mat<f64>, Mat<f64>)> {
+        let s = rest.ncols();
+        let svd = rest.thin_svd().map_err(|_| BasisError::NoConvergence {
+            what: "incremental SVD new directions",
+        })?;
+        let lambda = svd.S().column_vector();
+        let k = (0..s)
+            .take_while(|&i| lambda[i] > self.opts.linear_dependence_tol * largest)
+            .count();
+        if k == 0 {
+            return Ok((Mat::zeros(rest.nrows(), 0), Mat::zeros(0, s)));
+        }
+        // Λ_k H_kᵀ (k×s).
+        let weights = Mat::from_fn(k, s, |i, j| lambda[i] * svd.V()[(j, i)]);
+        let mut directions = svd.U().subcols(0, k).to_owned();
+        let lean = self.project_out(&mut directions);
+        let qr = directions.qr();
+        let (q_e, t) = (qr.compute_thin_Q(), qr.thin_R());
+        *coeffs += &lean * &weights;
+        Ok((q_e, t * &weights))
     }
 
     /// The left singular vectors U = U_store·M (n×r), materialized.
@@ -261,6 +319,7 @@ impl IncrementalSvd {
         self.u_store = &q * svd.U();
         self.store_capacity = self.u_store.ncols();
         self.mix = Mat::identity(self.rank(), self.rank());
+        self.updates_since_orthonormalized = 0;
         self.s = svd.S().column_vector().iter().copied().collect();
         if self.opts.track_right_vectors {
             self.v = &self.v * svd.V();

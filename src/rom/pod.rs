@@ -12,7 +12,7 @@ use faer::{Mat, MatRef};
 use super::error::{invalid, Result, RomError};
 use crate::basis::{
     method_of_snapshots_leading, thin_svd_leading, Basis, IncrementalSvd, IncrementalSvdOptions,
-    InnerProduct, ThinSvd, Truncation,
+    InnerProduct, ThinSvd, Truncation, BLOCK_COLUMNS,
 };
 
 /// A source of snapshot blocks (n × k matrices, one column per snapshot).
@@ -384,17 +384,36 @@ pub(crate) fn gathered(source: &mut dyn SnapshotSource, mean: Option<&[f64]>) ->
 }
 
 /// Brand's incremental SVD of W^{1/2}S, block by block, mapped back to W-orthonormal modes.
+///
+/// The source's blocks (one trajectory each, often only a few saves) are regrouped into
+/// updates of [`BLOCK_COLUMNS`] columns: each update re-diagonalizes an (r + s)-sized core
+/// at O((r + s)³), which dominates once the rank is large, so full blocks need the fewest.
 fn streamed_svd(
     source: &mut dyn SnapshotSource,
     mean: Option<&[f64]>,
     ip: &InnerProduct,
 ) -> Result<ThinSvd> {
-    let mut isvd = IncrementalSvd::new(source.dim(), IncrementalSvdOptions::default())?;
+    let n = source.dim();
+    let mut isvd = IncrementalSvd::new(n, IncrementalSvdOptions::default())?;
+    let width = BLOCK_COLUMNS.min(n);
+    let mut pending: Vec<f64> = Vec::with_capacity(n * width);
     for b in 0..source.n_blocks() {
         let mut block = source.block(b)?;
         subtract_mean(&mut block, mean);
-        isvd.push_columns(ip.whiten(block.as_ref()).as_ref())?;
+        let block = ip.whiten(block.as_ref());
+        for j in 0..block.ncols() {
+            pending.extend_from_slice(block.col_as_slice(j));
+            if pending.len() == n * width {
+                isvd.push_block(MatRef::from_column_major_slice(&pending, n, width))?;
+                pending.clear();
+            }
+        }
     }
+    isvd.push_block(MatRef::from_column_major_slice(
+        &pending,
+        n,
+        pending.len() / n,
+    ))?;
     let mut svd = isvd.to_svd();
     svd.u = ip.unwhiten_owned(svd.u);
     Ok(svd)
