@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use super::error::{invalid, Result, RomError};
-use super::integrate::{RomIntegrator, Stepper};
+use super::integrate::{run_saving, RomIntegrator, Stepper};
 use super::reduced::ReducedOrderModel;
 
 /// Trajectories stepped together in one block of [`solve_ensemble`]: enough that Ĥ is read
@@ -64,21 +64,14 @@ pub fn solve_ensemble(
         .map(|block| {
             let mut dynamics = model.dynamics(params)?;
             let mut stepper = stepper.clone();
-            let mut x = block.to_vec();
-            let mut saved = vec![x.clone()];
-            for step in 1..=n_steps {
-                stepper.step_batch(dynamics.as_mut(), &mut x);
-                if x.iter().any(|v| !v.is_finite()) {
-                    return Err(RomError::BlowUp {
-                        time: step as f64 * dt,
-                        step,
-                    });
-                }
-                if step % save_every == 0 {
-                    saved.push(x.clone());
-                }
-            }
-            Ok(saved)
+            run_saving(
+                &mut stepper,
+                dynamics.as_mut(),
+                block.to_vec(),
+                dt,
+                n_steps,
+                save_every,
+            )
         })
         .collect();
     let mut saves: Vec<Vec<f64>> = Vec::new();

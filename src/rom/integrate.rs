@@ -398,10 +398,24 @@ pub fn solve(
         return Err(invalid("save_every", 0, "an integer >= 1"));
     }
     let mut stepper = Stepper::new(scheme, model, dt)?;
-    let mut x = x0.to_vec();
+    run_saving(&mut stepper, model, x0.to_vec(), dt, n_steps, save_every)
+}
+
+/// Steps `x` (one state, or an ensemble back to back: [`Stepper::step_batch`] is
+/// [`Stepper::step`] for one) `n_steps` times of `dt` (the stepper's), keeping the
+/// initial state and every `save_every`-th one; stops with [`RomError::BlowUp`] at a
+/// non-finite state.
+pub(crate) fn run_saving(
+    stepper: &mut Stepper,
+    model: &mut dyn Dynamics,
+    mut x: Vec<f64>,
+    dt: f64,
+    n_steps: usize,
+    save_every: usize,
+) -> Result<Vec<Vec<f64>>> {
     let mut saved = vec![x.clone()];
     for step in 1..=n_steps {
-        stepper.step(model, &mut x);
+        stepper.step_batch(model, &mut x);
         if x.iter().any(|v| !v.is_finite()) {
             return Err(RomError::BlowUp {
                 time: step as f64 * dt,
