@@ -48,7 +48,7 @@ pub fn solve_ensemble(
     save_every: usize,
 ) -> Result<Vec<Vec<f64>>> {
     let r = model.rank();
-    if x0.is_empty() || x0.len() % r != 0 {
+    if r == 0 || x0.is_empty() || x0.len() % r != 0 {
         return Err(invalid(
             "x0",
             format!("{} values", x0.len()),
