@@ -76,6 +76,31 @@ pub struct ProductEvaluator {
     pub fields: Vec<Vec<f64>>,
 }
 
+/// A per-mode factor of a product's spectrum, prepared by [`ProductEvaluator::masked`].
+#[derive(Debug, Clone)]
+pub struct MaskedFactor {
+    values: FactorValues,
+    /// Whether the forward transform's 1/n is folded into the values.
+    normalized: bool,
+}
+
+/// The factor's values: complex, or imaginary parts of a purely imaginary factor.
+#[derive(Debug, Clone)]
+enum FactorValues {
+    Complex(Vec<Complex64>),
+    Imaginary(Vec<f64>),
+}
+
+impl MaskedFactor {
+    /// The factor of mode `k` (for the padded path, which maps mode by mode).
+    fn at(&self, k: usize) -> Complex64 {
+        match &self.values {
+            FactorValues::Complex(f) => f[k],
+            FactorValues::Imaginary(b) => Complex64::new(0.0, b[k]),
+        }
+    }
+}
+
 impl ProductEvaluator {
     /// Plans products on `grid` with `slots` physical buffers.
     pub fn new(grid: &Grid, dealias: Dealias, slots: usize) -> Result<Self> {
@@ -192,37 +217,64 @@ impl ProductEvaluator {
         }
     }
 
-    /// `factor` with the modes a product drops set to zero: the argument
-    /// [`ProductEvaluator::product_to_spectral_scaled`] takes, formed once by its caller.
-    pub fn masked(&self, factor: &[Complex64]) -> Vec<Complex64> {
-        factor
-            .iter()
-            .zip(&self.keep)
-            .map(|(f, keep)| if *keep { *f } else { Complex64::default() })
-            .collect()
+    /// `factor` prepared for [`ProductEvaluator::product_to_spectral_scaled`], once by its
+    /// caller: zero on the modes a product drops; kept as imaginary parts alone when every
+    /// entry is imaginary (a first derivative's ik), so each mode costs two products; on an
+    /// unpadded 1-D grid with the transform's 1/n folded in, so the forward transform skips
+    /// its normalization pass (the same bits for n a power of two, 1 ulp otherwise).
+    pub fn masked(&self, factor: &[Complex64]) -> MaskedFactor {
+        let normalized = !self.grid.is_2d() && self.dealias != Dealias::ThreeHalves;
+        let scale = if normalized {
+            1.0 / self.grid.len() as f64
+        } else {
+            1.0
+        };
+        let kept = factor.iter().zip(&self.keep).map(|(f, keep)| {
+            if *keep {
+                *f * scale
+            } else {
+                Complex64::default()
+            }
+        });
+        let values = if factor.iter().all(|f| f.re == 0.0) {
+            FactorValues::Imaginary(kept.map(|f| f.im).collect())
+        } else {
+            FactorValues::Complex(kept.collect())
+        };
+        MaskedFactor { values, normalized }
     }
 
     /// [`ProductEvaluator::product_to_spectral`] for the commonest map, a product with a
-    /// per-mode factor: `out[k] = masked_factor[k]·P̂(k)`, where `masked_factor` comes from
-    /// [`ProductEvaluator::masked`] (zero on the modes the product drops). The same values
-    /// as the closure form, in one branch-free pass (a derivative's factor on a 1-D
-    /// spectrum: a third of the instructions).
-    pub fn product_to_spectral_scaled(
-        &mut self,
-        out: &mut [Complex64],
-        masked_factor: &[Complex64],
-    ) {
+    /// per-mode factor: `out[k] = factor[k]·P̂(k)` on kept modes and 0 on the others, with
+    /// the factor from [`ProductEvaluator::masked`]. The same values as the closure form
+    /// in one branch-free pass (a derivative's factor on a 1-D spectrum: a fifth of the
+    /// instructions).
+    pub fn product_to_spectral_scaled(&mut self, out: &mut [Complex64], factor: &MaskedFactor) {
         if self.dealias == Dealias::ThreeHalves {
-            return self.product_to_spectral(out, |k, p| masked_factor[k] * p);
+            return self.product_to_spectral(out, |k, p| factor.at(k) * p);
         }
         let slot = self.product_slot();
-        self.transform.forward(&self.fields[slot], out);
-        chunked(out, |offset, out| {
-            let factor = &masked_factor[offset..offset + out.len()];
-            for (o, f) in out.iter_mut().zip(factor) {
-                *o *= *f;
-            }
-        });
+        if factor.normalized {
+            self.transform
+                .forward_unnormalized_1d(&self.fields[slot], out);
+        } else {
+            self.transform.forward(&self.fields[slot], out);
+        }
+        match &factor.values {
+            FactorValues::Complex(f) => chunked(out, |offset, out| {
+                let f = &f[offset..offset + out.len()];
+                for (o, f) in out.iter_mut().zip(f) {
+                    *o *= *f;
+                }
+            }),
+            FactorValues::Imaginary(b) => chunked(out, |offset, out| {
+                let b = &b[offset..offset + out.len()];
+                for (o, b) in out.iter_mut().zip(b) {
+                    // (i b)(x + i y) = −b y + i b x.
+                    *o = Complex64::new(-b * o.im, b * o.re);
+                }
+            }),
+        }
     }
 
     /// The n-grid this evaluator serves.

@@ -173,6 +173,14 @@ impl SpectralTransform {
         }
     }
 
+    /// [`SpectralTransform::forward`] on a 1-D grid without the 1/n normalization, for a
+    /// caller that folds it into a per-mode factor of its own
+    /// ([`crate::dealias::ProductEvaluator::masked`]).
+    pub(crate) fn forward_unnormalized_1d(&mut self, field: &[f64], spec: &mut [Complex64]) {
+        debug_assert_eq!(self.grid.ny(), 1, "a 1-D grid");
+        real_forward(&*self.r2c, field, spec, &mut self.lanes[0]);
+    }
+
     /// Normalized spectral `[nkx][ny]` → physical `[ny][nx]`. `spec` is left unchanged.
     pub fn inverse(&mut self, spec: &[Complex64], field: &mut [f64]) {
         let mut columns = std::mem::take(&mut self.columns_spec);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use num_complex::Complex64;
 
-use crate::dealias::ProductEvaluator;
+use crate::dealias::{MaskedFactor, ProductEvaluator};
 use crate::error::{invalid, Result, SolverError};
 use crate::fft::SpectralTransform;
 use crate::grid::Grid;
@@ -96,7 +96,7 @@ pub struct SpectralModel {
     /// The flux factors of two states on the product grid (slots 0..Q and Q..2Q).
     products: ProductEvaluator,
     /// The flux's outer operator on the modes a product keeps, 0 on the others.
-    outer_kept: Vec<Complex64>,
+    outer_kept: MaskedFactor,
     spec: Vec<Complex64>,
     spec_out: Vec<Complex64>,
     point_factors: Vec<f64>,

@@ -5,7 +5,7 @@ use num_complex::Complex64;
 use std::sync::Arc;
 
 use super::{derivative_symbol, max_abs, FluxForm, HalfSquare, LinearTerm};
-use crate::dealias::{Dealias, ProductEvaluator};
+use crate::dealias::{Dealias, MaskedFactor, ProductEvaluator};
 use crate::error::{invalid, Result};
 use crate::grid::Grid;
 
@@ -16,7 +16,7 @@ pub(crate) struct QuadraticFlux {
     linear: Vec<Complex64>,
     half_ik: Vec<Complex64>,
     /// −ik/2 on the modes the dealiased product keeps, 0 on the others.
-    half_ik_kept: Vec<Complex64>,
+    half_ik_kept: MaskedFactor,
     products: ProductEvaluator,
 }
 
