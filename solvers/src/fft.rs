@@ -132,12 +132,12 @@ impl SpectralTransform {
         debug_assert_eq!(field.len(), nx * ny);
         debug_assert_eq!(spec.len(), nkx * ny);
         let norm = 1.0 / (nx * ny) as f64;
-        let r2c = &*self.r2c;
         if ny == 1 {
-            real_forward(r2c, field, spec, &mut self.lanes[0]);
+            self.forward_unnormalized_1d(field, spec);
             spec.iter_mut().for_each(|c| *c *= norm);
             return;
         }
+        let r2c = &*self.r2c;
         // Pass 1: a block of rows is real-transformed into rows_spec.
         let row_pass = |rows: &[f64], out: &mut [Complex64], lane: &mut Lane| {
             for (row, row_out) in rows.chunks_exact(nx).zip(out.chunks_exact_mut(nkx)) {

@@ -232,19 +232,10 @@ impl Stepper {
         Ok(())
     }
 
-    /// Advances `x` by one step (of the `dt` given to [`Stepper::new`]).
+    /// Advances `x` by one step (of the `dt` given to [`Stepper::new`]): the ensemble step
+    /// [`Stepper::step_batch`] of one state.
     pub fn step(&mut self, model: &mut dyn Dynamics, x: &mut [f64]) {
-        match &mut self.active {
-            Active::Etdrk4(scheme) => scheme.step(x, |y, out| model.nonlinear_rhs(y, out)),
-            Active::Rk4 => {
-                for _ in 0..self.substeps {
-                    rk4(self.dt, &mut self.k, &mut self.stage, x, |y, out| {
-                        model.rhs(y, out)
-                    });
-                }
-            }
-            Active::Midpoint => (0..self.substeps).for_each(|_| self.midpoint(model, x)),
-        }
+        self.step_batch(model, x);
     }
 
     /// Advances an ensemble of B states by one step: `x` holds them back to back (r × B,

@@ -359,8 +359,12 @@ impl<'a> Online<'a> {
         }
     }
 
-    /// out_b += N_r(x_b) for every state of the ensemble.
+    /// out_b += N_r(x_b) for every state of the ensemble (one state: [`Online::rhs`]'s
+    /// own term, with its preallocated scratch).
     fn add_nonlinear_batch(&mut self, x: &[f64], out: &mut [f64]) {
+        if x.len() == self.r {
+            return self.add_nonlinear(x, out);
+        }
         match self.nonlinear {
             Nonlinear::Quadratic { h } => {
                 let pairs = galerkin_kernels::pair_count(self.r) * (x.len() / self.r);
