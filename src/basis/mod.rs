@@ -25,6 +25,7 @@ mod least_squares;
 mod newton_schulz;
 mod norms;
 mod orthonormal;
+mod pages;
 mod parallelism;
 mod qr;
 mod randomized;

@@ -23,6 +23,7 @@ use rayon::prelude::*;
 
 use super::error::{ensure_finite, BasisError, Result};
 use super::inner::InnerProduct;
+use super::pages;
 
 /// A thin QR factorization A = Q R with Q (m×k) orthonormal and R (k×k) upper triangular,
 /// k = min(m, n).
@@ -50,6 +51,10 @@ pub fn householder_qr(a: MatRef<'_, f64>, ip: &InnerProduct) -> Result<ThinQr> {
     })
 }
 
+/// Columns of the one-block factor T per parallel task ([`Reflectors::ut_factor`]): fixed,
+/// so the partition, and with it every entry, is the same on any thread count.
+const UT_COLUMNS_PER_TASK: usize = 64;
+
 /// Householder reflectors of a thin QR: the unit lower-trapezoidal basis and the block
 /// coefficients, as faer's blocked algorithm produces them.
 struct Reflectors {
@@ -62,20 +67,41 @@ impl Reflectors {
     /// (the UT transform: Joffrain, Low, Quintana-Ortí, van de Geijn, "Accumulating
     /// Householder transformations, revisited", ACM TOMS 32(2), 2006): T = striu(VᵀV) +
     /// diag(τ), with each τᵢ (Hᵢ = I − vᵢvᵢᵀ/τᵢ) read off faer's block factors.
+    ///
+    /// Formed by column blocks of [`UT_COLUMNS_PER_TASK`] in parallel, each block with a
+    /// sequential product (VᵀV's entries above the block's diagonal part, then the strict
+    /// upper triangle of that part), so the result does not depend on the thread count
+    /// while an idle core can take over part of the m k² flops.
     fn ut_factor(&self) -> Mat<f64> {
         let k = self.basis.ncols();
         let mut t = Mat::zeros(k, k);
-        triangular::matmul(
-            t.as_mut(),
-            BlockStructure::StrictTriangularUpper,
-            Accum::Replace,
-            self.basis.transpose(),
-            BlockStructure::Rectangular,
-            self.basis.as_ref(),
-            BlockStructure::Rectangular,
-            1.0,
-            Par::Seq,
-        );
+        let v = self.basis.as_ref();
+        t.as_mut()
+            .par_col_chunks_mut(UT_COLUMNS_PER_TASK)
+            .enumerate()
+            .for_each(|(b, mut block)| {
+                let (start, width) = (b * UT_COLUMNS_PER_TASK, block.ncols());
+                let columns = v.subcols(start, width);
+                matmul(
+                    block.as_mut().subrows_mut(0, start),
+                    Accum::Replace,
+                    v.subcols(0, start).transpose(),
+                    columns,
+                    1.0,
+                    Par::Seq,
+                );
+                triangular::matmul(
+                    block.subrows_mut(start, width),
+                    BlockStructure::StrictTriangularUpper,
+                    Accum::Replace,
+                    columns.transpose(),
+                    BlockStructure::Rectangular,
+                    columns,
+                    BlockStructure::Rectangular,
+                    1.0,
+                    Par::Seq,
+                );
+            });
         let block = self.coeff.nrows();
         for j in 0..k {
             t[(j, j)] = self.coeff[(j % block, j)];
@@ -87,7 +113,8 @@ impl Reflectors {
     /// Vᵀ[C; 0] = V₁ᵀC touches only the top k × k block of V, so for an m × k basis and
     /// k × p C this costs m k² (forming T) + 2 m k p + O(k² p) flops, against faer's
     /// block-by-block 4 m k p; cheaper for p ≥ k/2 (forming Q or all left singular
-    /// vectors), where it saves a quarter of the work at p = k. `out` must be zero on entry.
+    /// vectors), where it saves a quarter of the work at p = k. Every entry of `out` is
+    /// written and none is read first, so it may come uninitialised.
     fn apply_to_padded_in_one_block(
         &self,
         c: MatRef<'_, f64>,
@@ -109,15 +136,20 @@ impl Reflectors {
             Par::Seq,
         );
         solve_upper_triangular_in_place(t, w.as_mut(), Par::Seq);
-        out.as_mut().subrows_mut(0, k).copy_from(c);
         matmul(
-            out,
-            Accum::Add,
+            out.as_mut(),
+            Accum::Replace,
             self.basis.as_ref(),
             w.as_ref(),
             -1.0,
             Par::Seq,
         );
+        let mut top = out.subrows_mut(0, k);
+        for j in 0..c.ncols() {
+            for (o, c) in top.as_mut().col_mut(j).iter_mut().zip(c.col(j).iter()) {
+                *o += c;
+            }
+        }
     }
 
     /// Q·[C; 0] for a k×p matrix C: applies the reflectors to C padded with zero rows,
@@ -148,7 +180,7 @@ impl Reflectors {
 fn householder_factor(a: MatRef<'_, f64>, par: Par) -> (Reflectors, Mat<f64>) {
     let (m, n) = (a.nrows(), a.ncols());
     let size = m.min(n);
-    let mut factors = a.to_owned();
+    let mut factors = pages::copy_of(a);
     let block = recommended_block_size::<f64>(m, n);
     let mut coeff = Mat::zeros(block, size);
     qr_in_place(
@@ -193,9 +225,8 @@ pub(crate) fn householder_thin(a: MatRef<'_, f64>, par: Par) -> (Mat<f64>, Mat<f
 /// One node of the TSQR reduction tree: for an inner node the (2k)×k orthonormal factor of
 /// its stacked children's R's.
 enum TreeNode {
-    Leaf {
-        reflectors: Reflectors,
-    },
+    /// The leaf of that index in [`Tsqr::leaves`] (row order).
+    Leaf(usize),
     Inner {
         q_stack: Mat<f64>,
         left: Box<TreeNode>,
@@ -206,6 +237,8 @@ enum TreeNode {
 /// A TSQR factorization A = Q R kept implicitly as leaf factors and tree factors, so Q (or
 /// Q·C for a small C) is formed in one parallel pass.
 pub(crate) struct Tsqr {
+    /// The row blocks' reflectors, in row order.
+    leaves: Vec<Reflectors>,
     root: TreeNode,
     r: Mat<f64>,
     rows: usize,
@@ -222,43 +255,64 @@ impl Tsqr {
     /// Factors `a` (m ≥ n ≥ 1) with `leaves` row blocks of equal size (the last takes the
     /// remainder); each leaf is a sequential Householder QR, leaves run in parallel.
     pub(crate) fn new(a: MatRef<'_, f64>, leaves: usize) -> Self {
+        Self::factor_then(a, leaves, false, |_| ()).0
+    }
+
+    /// [`Tsqr::new`], then `then(R)` as soon as R is known; with `leaf_factors`, the
+    /// leaves' one-block factors ([`Reflectors::ut_factor`], what [`Tsqr::q_times_with`]
+    /// needs for a C with at least k/2 columns) are formed meanwhile. The tree's
+    /// reduction and `then` (the SVD of R) are sequential, so the factors' m k² flops per
+    /// leaf fill the other cores. Returns the factorization, `then`'s result and the
+    /// factors in row order.
+    pub(crate) fn factor_then<S: Send>(
+        a: MatRef<'_, f64>,
+        leaves: usize,
+        leaf_factors: bool,
+        then: impl FnOnce(MatRef<'_, f64>) -> S + Send,
+    ) -> (Self, S, Option<Vec<Mat<f64>>>) {
         let (m, n) = (a.nrows(), a.ncols());
-        let leaves = leaves.clamp(1, (m / n.max(1)).max(1));
-        let block_rows = m / leaves;
-        let nodes: Vec<(TreeNode, Mat<f64>)> = (0..leaves)
+        let count = leaves.clamp(1, (m / n.max(1)).max(1));
+        let block_rows = m / count;
+        let (leaves, rs): (Vec<Reflectors>, Vec<Mat<f64>>) = (0..count)
             .into_par_iter()
             .map(|b| {
                 let start = b * block_rows;
-                let end = if b + 1 == leaves {
+                let end = if b + 1 == count {
                     m
                 } else {
                     start + block_rows
                 };
-                let (reflectors, r) = householder_factor(a.subrows(start, end - start), Par::Seq);
-                (TreeNode::Leaf { reflectors }, r)
+                householder_factor(a.subrows(start, end - start), Par::Seq)
             })
-            .collect();
-        let (root, r) = reduce(nodes);
-        Self { root, r, rows: m }
+            .unzip();
+        let ((root, r, after), factors) = rayon::join(
+            || {
+                let (root, r) = reduce(
+                    rs.into_iter()
+                        .enumerate()
+                        .map(|(i, r)| (TreeNode::Leaf(i), r))
+                        .collect(),
+                );
+                let after = then(r.as_ref());
+                (root, r, after)
+            },
+            || leaf_factors.then(|| leaves.par_iter().map(Reflectors::ut_factor).collect()),
+        );
+        (
+            Self {
+                leaves,
+                root,
+                r,
+                rows: m,
+            },
+            after,
+            factors,
+        )
     }
 
     /// The k×k triangular factor R.
     pub(crate) fn r(&self) -> MatRef<'_, f64> {
         self.r.as_ref()
-    }
-
-    /// The one-block triangular factors of the leaves ([`Reflectors::ut_factor`]), in
-    /// row order, formed in parallel: what [`Tsqr::q_times_with`] needs for a C with at
-    /// least k/2 columns. A caller with other work before that product (the SVD of R)
-    /// forms them beside it.
-    pub(crate) fn leaf_factors(&self) -> Vec<Mat<f64>> {
-        let mut leaves = Vec::new();
-        // A k × 0 factor walks the tree without products.
-        collect_leaf_factors(&self.root, Mat::zeros(self.r.nrows(), 0), &mut leaves);
-        leaves
-            .par_iter()
-            .map(|(leaf, _)| leaf.ut_factor())
-            .collect()
     }
 
     /// Q·C for a k×p matrix C (C = I gives Q), leaf products in parallel.
@@ -267,7 +321,7 @@ impl Tsqr {
     }
 
     /// [`Tsqr::q_times`] with the leaves' one-block factors when already formed
-    /// ([`Tsqr::leaf_factors`]). Each leaf applies its reflectors to its part of C in one
+    /// ([`Tsqr::factor_then`]). Each leaf applies its reflectors to its part of C in one
     /// block when C has at least k/2 columns (forming the factor if not given), else block
     /// by block.
     pub(crate) fn q_times_with(
@@ -275,37 +329,43 @@ impl Tsqr {
         c: MatRef<'_, f64>,
         factors: Option<&[Mat<f64>]>,
     ) -> Mat<f64> {
-        let mut leaves = Vec::new();
-        collect_leaf_factors(&self.root, c.to_owned(), &mut leaves);
-        let mut out = Mat::zeros(self.rows, c.ncols());
-        // Disjoint row blocks of the output, one per leaf, filled in parallel.
-        let mut blocks = Vec::with_capacity(leaves.len());
-        let mut rest = out.as_mut();
-        for (leaf, _) in &leaves {
-            let (block, tail) = rest.split_at_row_mut(leaf.basis.nrows());
-            blocks.push(block);
-            rest = tail;
-        }
-        blocks
-            .into_par_iter()
-            .zip(leaves.par_iter())
-            .enumerate()
-            .for_each(|(i, (block, (leaf, c)))| {
-                if 2 * c.ncols() >= leaf.basis.ncols() {
-                    match factors {
-                        Some(t) => {
-                            leaf.apply_to_padded_in_one_block(c.as_ref(), t[i].as_ref(), block)
+        let mut per_leaf = Vec::with_capacity(self.leaves.len());
+        collect_leaf_factors(&self.root, c.to_owned(), &mut per_leaf);
+        let (rows, p) = (self.rows, c.ncols());
+        // Each leaf's task writes its whole row block, so the memory is first touched
+        // (faulted in) by the threads that fill it, in parallel, with no zero fill first.
+        let fill = |mut rest: MatMut<'_, f64>| {
+            let mut blocks = Vec::with_capacity(per_leaf.len());
+            for (leaf, _) in &per_leaf {
+                let (block, tail) = rest.split_at_row_mut(self.leaves[*leaf].basis.nrows());
+                blocks.push(block);
+                rest = tail;
+            }
+            blocks
+                .into_par_iter()
+                .zip(per_leaf.par_iter())
+                .for_each(|(mut block, (i, c))| {
+                    let leaf = &self.leaves[*i];
+                    if 2 * p >= leaf.basis.ncols() {
+                        match factors {
+                            Some(t) => {
+                                leaf.apply_to_padded_in_one_block(c.as_ref(), t[*i].as_ref(), block)
+                            }
+                            None => {
+                                let t = leaf.ut_factor();
+                                leaf.apply_to_padded_in_one_block(c.as_ref(), t.as_ref(), block)
+                            }
                         }
-                        None => {
-                            let t = leaf.ut_factor();
-                            leaf.apply_to_padded_in_one_block(c.as_ref(), t.as_ref(), block)
-                        }
+                    } else {
+                        block.fill(0.0);
+                        leaf.apply_to_padded(c.as_ref(), block, Par::Seq);
                     }
-                } else {
-                    leaf.apply_to_padded(c.as_ref(), block, Par::Seq);
-                }
-            });
-        out
+                });
+        };
+        // SAFETY: the leaves' row blocks cover all rows, and each task writes its whole
+        // block (the one-block form overwrites it; the other path zeroes it first) before
+        // reading any of it.
+        unsafe { pages::written(rows, p, fill) }
     }
 }
 
@@ -375,13 +435,9 @@ fn reduce(mut level: Vec<(TreeNode, Mat<f64>)>) -> (TreeNode, Mat<f64>) {
 
 /// Top-down pass: a node receives the k×p factor `c` of the tree above it; each leaf is
 /// paired with the factor its Q must be multiplied by, in row order.
-fn collect_leaf_factors<'a>(
-    node: &'a TreeNode,
-    c: Mat<f64>,
-    out: &mut Vec<(&'a Reflectors, Mat<f64>)>,
-) {
+fn collect_leaf_factors(node: &TreeNode, c: Mat<f64>, out: &mut Vec<(usize, Mat<f64>)>) {
     match node {
-        TreeNode::Leaf { reflectors } => out.push((reflectors, c)),
+        TreeNode::Leaf(index) => out.push((*index, c)),
         TreeNode::Inner {
             q_stack,
             left,

@@ -141,13 +141,12 @@ fn thin_svd_keeping(
         };
         return Ok((full.truncated(r)?, all));
     }
-    let tree = Tsqr::new(whitened, Tsqr::leaves_for(n, m));
     // With every left vector wanted, the leaves' one-block factors (for Q·U_R) are formed
-    // while R's SVD runs on one thread.
-    let (small, factors) = rayon::join(
-        || tree.r().thin_svd(),
-        || all_wanted.then(|| tree.leaf_factors()),
-    );
+    // while the tree reduces and R's SVD runs, both sequential.
+    let (tree, small, factors) =
+        Tsqr::factor_then(whitened, Tsqr::leaves_for(n, m), all_wanted, |r| {
+            r.thin_svd()
+        });
     let small = small.map_err(no_convergence)?;
     let all: Vec<f64> = small.S().column_vector().iter().copied().collect();
     let r = keep(&all)?.min(all.len());

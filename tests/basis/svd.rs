@@ -2,8 +2,9 @@
 
 use faer::Mat;
 use galerkin::basis::{
-    method_of_snapshots, orthogonality_error, randomized_svd, thin_svd, IncrementalSvd,
-    IncrementalSvdOptions, InnerProduct, RandomizedSvdOptions, Truncation, BLOCK_COLUMNS,
+    method_of_snapshots, orthogonality_error, randomized_svd, thin_svd, thin_svd_leading,
+    IncrementalSvd, IncrementalSvdOptions, InnerProduct, RandomizedSvdOptions, Truncation,
+    BLOCK_COLUMNS,
 };
 use proptest::prelude::*;
 
@@ -378,5 +379,39 @@ fn leading_svds_equal_the_full_ones_truncated() {
         assert_eq!(mos_lead.s, mos.s);
         assert!(mos_all.len() >= 10);
         assert!(orthogonality_error(mos_lead.u.as_ref(), &ip) < 1e-12);
+    }
+}
+
+/// The TSQR route of the thin SVD (a tall matrix: four leaves, their one-block factors formed
+/// beside the tree, the output written by the leaves' tasks) gives the same bits on one,
+/// two and three threads, for all left vectors and for a few leading ones (block-by-block
+/// application).
+#[test]
+fn thin_svd_is_bit_identical_across_thread_counts() {
+    let a = gaussian(4096, 48, 11);
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let all = thin_svd(a.as_ref(), &InnerProduct::Euclidean).unwrap();
+            let (leading, _) =
+                thin_svd_leading(a.as_ref(), &InnerProduct::Euclidean, |_| Ok(5)).unwrap();
+            (all, leading)
+        })
+    };
+    let (all, leading) = run(1);
+    // Correct before identical: reconstruction and orthonormality at rounding level.
+    let eps = 4096.0 * f64::EPSILON;
+    assert!((all.reconstruct() - &a).norm_max() <= 64.0 * eps * norm2(&a));
+    assert!(orthogonality_error(all.u.as_ref(), &InnerProduct::Euclidean) <= 64.0 * eps);
+    assert_eq!(leading.u.ncols(), 5);
+    for threads in [2, 3] {
+        let (other_all, other_leading) = run(threads);
+        assert_eq!(all.u, other_all.u, "{threads} threads: U");
+        assert_eq!(all.s, other_all.s, "{threads} threads: singular values");
+        assert_eq!(all.v, other_all.v, "{threads} threads: V");
+        assert_eq!(leading.u, other_leading.u, "{threads} threads: leading U");
     }
 }
