@@ -248,7 +248,8 @@ impl ProductEvaluator {
     /// per-mode factor: `out[k] = factor[k]·P̂(k)` on kept modes and 0 on the others, with
     /// the factor from [`ProductEvaluator::masked`]. The same values as the closure form
     /// in one branch-free pass (a derivative's factor on a 1-D spectrum: a fifth of the
-    /// instructions).
+    /// instructions). On a 1-D grid the product slot is the transform's workspace: its
+    /// contents are destroyed.
     pub fn product_to_spectral_scaled(&mut self, out: &mut [Complex64], factor: &MaskedFactor) {
         if self.dealias == Dealias::ThreeHalves {
             return self.product_to_spectral(out, |k, p| factor.at(k) * p);
@@ -256,7 +257,7 @@ impl ProductEvaluator {
         let slot = self.product_slot();
         if factor.normalized {
             self.transform
-                .forward_unnormalized_1d(&self.fields[slot], out);
+                .forward_unnormalized_1d_in_place(&mut self.fields[slot], out);
         } else {
             self.transform.forward(&self.fields[slot], out);
         }

@@ -181,6 +181,20 @@ impl SpectralTransform {
         real_forward(&*self.r2c, field, spec, &mut self.lanes[0]);
     }
 
+    /// [`SpectralTransform::forward_unnormalized_1d`] of a temporary field (a product),
+    /// used as the real FFT's workspace: its contents are destroyed, which saves copying
+    /// it first.
+    pub(crate) fn forward_unnormalized_1d_in_place(
+        &mut self,
+        field: &mut [f64],
+        spec: &mut [Complex64],
+    ) {
+        debug_assert_eq!(self.grid.ny(), 1, "a 1-D grid");
+        self.r2c
+            .process_with_scratch(field, spec, &mut self.lanes[0].scratch)
+            .expect("buffer lengths fixed at planning");
+    }
+
     /// Normalized spectral `[nkx][ny]` → physical `[ny][nx]`. `spec` is left unchanged.
     pub fn inverse(&mut self, spec: &[Complex64], field: &mut [f64]) {
         let mut columns = std::mem::take(&mut self.columns_spec);

@@ -165,7 +165,8 @@ fn etdrk4_step<C>(
     half_step(&mut s.a, u, &s.nu);
     pde.nonlinear(&s.a, t + h / 2.0, &mut s.na);
     half_step(&mut s.b, u, &s.na);
-    pde.nonlinear(&s.b, t + h / 2.0, &mut s.nb);
+    // b and c are not needed after their nonlinear terms: they serve as its workspace.
+    pde.nonlinear_consuming(&mut s.b, t + h / 2.0, &mut s.nb);
     let (a, nu, nb) = (&s.a, &s.nu, &s.nb);
     chunked(&mut s.c, |o, c| {
         let r = o..o + c.len();
@@ -176,7 +177,7 @@ fn etdrk4_step<C>(
             *c = *e2 * *a + *q * (2.0 * *nb - *nu);
         }
     });
-    pde.nonlinear(&s.c, t + h, &mut s.nc);
+    pde.nonlinear_consuming(&mut s.c, t + h, &mut s.nc);
     let (na, nc) = (&s.na, &s.nc);
     chunked(u, |o, u| {
         let r = o..o + u.len();

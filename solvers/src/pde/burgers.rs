@@ -70,6 +70,9 @@ impl SemiLinearPde for Burgers {
     fn nonlinear(&mut self, u_hat: &[Complex64], _t: f64, out: &mut [Complex64]) {
         self.core.nonlinear(u_hat, out);
     }
+    fn nonlinear_consuming(&mut self, u_hat: &mut [Complex64], _t: f64, out: &mut [Complex64]) {
+        self.core.nonlinear_consuming(u_hat, out);
+    }
     fn cfl(&mut self, u_hat: &[Complex64], dt: f64) -> Option<f64> {
         let dx = self.core.grid().dx();
         Some(self.core.max_speed(u_hat) * dt / dx)

@@ -52,6 +52,17 @@ impl QuadraticFlux {
     /// out = −(ik/2)·(u²)^, dealiased.
     pub(crate) fn nonlinear(&mut self, u_hat: &[Complex64], out: &mut [Complex64]) {
         self.products.to_physical(u_hat, 0);
+        self.square_to_spectral(out);
+    }
+
+    /// [`QuadraticFlux::nonlinear`] taking `u_hat` as workspace (destroyed).
+    pub(crate) fn nonlinear_consuming(&mut self, u_hat: &mut [Complex64], out: &mut [Complex64]) {
+        self.products.to_physical_in_place(u_hat, 0);
+        self.square_to_spectral(out);
+    }
+
+    /// out = −(ik/2)·(u²)^ from u in the first physical slot.
+    fn square_to_spectral(&mut self, out: &mut [Complex64]) {
         let p = self.products.product_slot();
         let (factors, product) = self.products.fields.split_at_mut(p);
         for (q, u) in product[0].iter_mut().zip(&factors[0]) {

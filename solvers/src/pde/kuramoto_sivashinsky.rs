@@ -59,6 +59,9 @@ impl SemiLinearPde for KuramotoSivashinsky {
     fn nonlinear(&mut self, u_hat: &[Complex64], _t: f64, out: &mut [Complex64]) {
         self.core.nonlinear(u_hat, out);
     }
+    fn nonlinear_consuming(&mut self, u_hat: &mut [Complex64], _t: f64, out: &mut [Complex64]) {
+        self.core.nonlinear_consuming(u_hat, out);
+    }
     fn boxed_clone(&self) -> Box<dyn SemiLinearPde> {
         Box::new(self.clone())
     }

@@ -37,6 +37,13 @@ pub trait SemiLinearPde: Send {
     fn linear(&self) -> &[Complex64];
     /// N(u, t) plus forcing, dealiased, written to `out`.
     fn nonlinear(&mut self, u_hat: &[Complex64], t: f64, out: &mut [Complex64]);
+    /// [`SemiLinearPde::nonlinear`] of a spectrum the caller no longer needs (an
+    /// integrator's last use of a stage): an implementation may take `u_hat` as the
+    /// inverse transform's workspace and destroy it, saving a copy. The same values as
+    /// `nonlinear`, bit for bit.
+    fn nonlinear_consuming(&mut self, u_hat: &mut [Complex64], t: f64, out: &mut [Complex64]) {
+        self.nonlinear(u_hat, t, out);
+    }
     /// The advective CFL number Σᵢ max|uᵢ|·dt/dxᵢ of the state, for equations that advect.
     fn cfl(&mut self, _u_hat: &[Complex64], _dt: f64) -> Option<f64> {
         None
