@@ -43,7 +43,7 @@ fn muon_vs_adamw(opts: &FiguresOptions) -> Result<String> {
     let (epochs, batch) = (30, 20);
     let mut md = format!(
         "\n## Muon vs AdamW on FNO Burgers\n\nFNO-1D of the paper (width 64, 16 modes, 4 layers, projection 128) on `datasets/burgers-fno-s1024.toml` (ν = 0.1, u(0) ↦ u(1), s = 1024), pairs 0–199 for training and 1000–1099 held out, batch {batch}, {epochs} epochs, cosine schedule from lr 1e-3, weight decay 1e-4, relative L² loss, f32 on the CPU (burn flex). \
-         Muon: Nesterov momentum 0.95 and 5 quintic Newton–Schulz steps (basis core) on the 1×1 skip matrices and, through the real embedding [[A, −B], [B, A]], on every mode's complex spectral weights, at `ratio` × the AdamW learning rate; AdamW on lifting, projection and biases. Figure: `operators-muon-adamw.png` (left: per step, right: against wall time).\n\n| optimizer | final training loss | held-out relative L² | wall time (s) |\n|---|---|---|---|\n"
+         Muon: Nesterov momentum 0.95 and 5 quintic Newton–Schulz steps (the basis core's coefficients, batched in f32 over all matrices) on the 1×1 skip matrices and on every mode's complex spectral weights in complex arithmetic (the same iteration as on their real embedding [[A, −B], [B, A]], at half its cost), at `ratio` × the AdamW learning rate; AdamW on lifting, projection and biases. Figure: `operators-muon-adamw.png` (left: per step, right: against wall time).\n\n| optimizer | final training loss | held-out relative L² | wall time (s) |\n|---|---|---|---|\n"
     );
     let runs = [
         ("AdamW", Optimizer::AdamW),
