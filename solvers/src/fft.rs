@@ -139,38 +139,35 @@ impl SpectralTransform {
         }
         let r2c = &*self.r2c;
         // Pass 1: a block of rows is real-transformed into rows_spec.
-        let row_pass = |rows: &[f64], out: &mut [Complex64], lane: &mut Lane| {
-            for (row, row_out) in rows.chunks_exact(nx).zip(out.chunks_exact_mut(nkx)) {
-                real_forward(r2c, row, row_out, lane);
-            }
-        };
         let rows = self.rows_per_lane;
-        if self.parallel {
-            field
-                .par_chunks(rows * nx)
-                .zip(self.rows_spec.par_chunks_mut(rows * nkx))
-                .zip(self.lanes.par_iter_mut())
-                .for_each(|((f, out), lane)| row_pass(f, out, lane));
-        } else {
-            row_pass(field, &mut self.rows_spec, &mut self.lanes[0]);
-        }
+        for_each_block(
+            &mut self.rows_spec,
+            rows * nkx,
+            &mut self.lanes,
+            self.parallel,
+            |block, out, lane| {
+                let first = block * rows * nx;
+                let input = &field[first..first + out.len() / nkx * nx];
+                for (row, row_out) in input.chunks_exact(nx).zip(out.chunks_exact_mut(nkx)) {
+                    real_forward(r2c, row, row_out, lane);
+                }
+            },
+        );
         // Pass 2: a block of columns gathers its entries from every row (the transpose,
         // scaled) and is transformed along y while it is in cache.
         let (fft_y, rows_spec) = (&*self.fft_y, &self.rows_spec);
-        let column_pass = |kx0: usize, out: &mut [Complex64], lane: &mut Lane| {
-            gather_columns(rows_spec, out, kx0, nkx, ny, norm);
-            let len = fft_y.get_inplace_scratch_len();
-            fft_y.process_with_scratch(out, &mut lane.scratch[..len]);
-        };
         let cols = self.columns_per_lane;
-        if self.parallel {
-            spec.par_chunks_mut(cols * ny)
-                .zip(self.lanes.par_iter_mut())
-                .enumerate()
-                .for_each(|(block, (out, lane))| column_pass(block * cols, out, lane));
-        } else {
-            column_pass(0, spec, &mut self.lanes[0]);
-        }
+        for_each_block(
+            spec,
+            cols * ny,
+            &mut self.lanes,
+            self.parallel,
+            |block, out, lane| {
+                gather_columns(rows_spec, out, block * cols, nkx, ny, norm);
+                let len = fft_y.get_inplace_scratch_len();
+                fft_y.process_with_scratch(out, &mut lane.scratch[..len]);
+            },
+        );
     }
 
     /// [`SpectralTransform::forward`] on a 1-D grid without the 1/n normalization, for a
@@ -216,18 +213,17 @@ impl SpectralTransform {
         }
         // Pass 1: a block of columns is transformed along y in place.
         let ifft_y = &*self.ifft_y;
-        let column_pass = |block: &mut [Complex64], lane: &mut Lane| {
-            let len = ifft_y.get_inplace_scratch_len();
-            ifft_y.process_with_scratch(block, &mut lane.scratch[..len]);
-        };
         let cols = self.columns_per_lane;
-        if self.parallel {
-            spec.par_chunks_mut(cols * ny)
-                .zip(self.lanes.par_iter_mut())
-                .for_each(|(block, lane)| column_pass(block, lane));
-        } else {
-            column_pass(spec, &mut self.lanes[0]);
-        }
+        for_each_block(
+            spec,
+            cols * ny,
+            &mut self.lanes,
+            self.parallel,
+            |_, block, lane| {
+                let len = ifft_y.get_inplace_scratch_len();
+                ifft_y.process_with_scratch(block, &mut lane.scratch[..len]);
+            },
+        );
         // Pass 2: a block of rows gathers its entries from every column (the transpose) and
         // is real-transformed.
         let spec = &*spec;
@@ -248,6 +244,26 @@ impl SpectralTransform {
         } else {
             row_pass(0, &mut self.rows_spec, field, &mut self.lanes[0]);
         }
+    }
+}
+
+/// Calls `pass(block, chunk, lane)` on the consecutive chunks of `len` entries of `out`
+/// (the last may be shorter), each with its own lane's scratch: in parallel when
+/// `parallel`, else once inline on the whole of `out` as block 0 with the first lane.
+fn for_each_block<T: Send>(
+    out: &mut [T],
+    len: usize,
+    lanes: &mut [Lane],
+    parallel: bool,
+    pass: impl Fn(usize, &mut [T], &mut Lane) + Sync,
+) {
+    if parallel {
+        out.par_chunks_mut(len)
+            .zip(lanes.par_iter_mut())
+            .enumerate()
+            .for_each(|(block, (chunk, lane))| pass(block, chunk, lane));
+    } else {
+        pass(0, out, &mut lanes[0]);
     }
 }
 
