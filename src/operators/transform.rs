@@ -16,9 +16,8 @@ use burn::backend::{Autodiff, AutodiffBackend, Flex};
 use burn::tensor::{DType, Tensor};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Par};
-use rayon::prelude::*;
 
-use super::flex::{fused_dtype, tensor, values, view, view_mut, Real};
+use super::flex::{fused_dtype, tensor, values, view, view_uninit, written_in_chunks, Real};
 
 /// T·X_b for every b: t [M, K], x [B, K, N] ↦ [B, M, N]. `t` is a constant: no gradient
 /// flows to it.
@@ -99,18 +98,18 @@ fn apply_typed<T: Real>(t: &FlexTensor, x: &FlexTensor, transposed: bool) -> Fle
     };
     let m = matrix.nrows();
     let xv = values::<T>(x);
-    let mut y = vec![T::default(); batch * m * n];
-    y.par_chunks_mut(m * n)
-        .zip(xv.par_chunks(k * n))
-        .for_each(|(y, x)| {
+    // SAFETY: each chunk is one batch entry's m × n product, which replaces it whole.
+    let y = unsafe {
+        written_in_chunks(batch * m * n, m * n, |b, y| {
             matmul(
-                view_mut(y, m, n),
+                view_uninit(y, m, n),
                 Accum::Replace,
                 matrix,
-                view(x, k, n),
+                view(&xv[b * k * n..(b + 1) * k * n], k, n),
                 T::ONE,
                 Par::Seq,
             );
-        });
+        })
+    };
     tensor(y, vec![batch, m, n], x.dtype())
 }
