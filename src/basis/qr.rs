@@ -145,11 +145,7 @@ impl Reflectors {
             Par::Seq,
         );
         let mut top = out.subrows_mut(0, k);
-        for j in 0..c.ncols() {
-            for (o, c) in top.as_mut().col_mut(j).iter_mut().zip(c.col(j).iter()) {
-                *o += c;
-            }
-        }
+        top += c;
     }
 
     /// Q·[C; 0] for a k×p matrix C: applies the reflectors to C padded with zero rows,
