@@ -9,6 +9,7 @@ use burn::tensor::{Device, Gradients, Tensor, TensorData};
 use galerkin::operators::dense::{dense, Activation};
 use galerkin::operators::fno::{Fno, FnoConfig, FnoWeights};
 use galerkin::operators::loss::relative_l2;
+use galerkin::operators::mode_mix::mix_modes;
 use galerkin::operators::spectral::SpectralGrid;
 use galerkin::operators::transform::apply_to_batch;
 use galerkin::operators::{cpu_f64, to_f64 as values};
@@ -53,6 +54,19 @@ fn weighted_backward<const D: usize>(
     ((a * w.clone()).sum().backward(), (b * w).sum().backward())
 }
 
+/// Asserts that `fused` and `composed` agree within `tol`, then gives their gradients under
+/// [`weighted_backward`].
+fn equal_then_backward<const D: usize>(
+    fused: Tensor<D>,
+    composed: Tensor<D>,
+    tol: f64,
+    what: &str,
+    device: &Device,
+) -> (Gradients, Gradients) {
+    assert_close(&values(fused.clone()), &values(composed.clone()), tol, what);
+    weighted_backward(fused, composed, device)
+}
+
 #[test]
 fn dense_layer_matches_burn_in_value_and_every_gradient() {
     let device = cpu_f64().autodiff();
@@ -85,13 +99,7 @@ fn dense_layer_matches_burn_in_value_and_every_gradient() {
             }
             let what = format!("{activation:?}, addend {with_addend}");
             // Same products in a different summation order: round-off only.
-            assert_close(
-                &values(fused.clone()),
-                &values(composed.clone()),
-                1e-13,
-                &what,
-            );
-            let (g1, g2) = weighted_backward(fused, composed, &device);
+            let (g1, g2) = equal_then_backward(fused, composed, 1e-13, &what, &device);
             // Sums over 2500 rows of O(1) terms: 1e-12 relative allows the reordering.
             assert_close(
                 &values(x.grad(&g1).unwrap()),
@@ -135,6 +143,72 @@ fn dense_layer_matches_burn_in_value_and_every_gradient() {
 }
 
 #[test]
+fn mode_mix_matches_complex_products_in_value_and_every_gradient() {
+    let device = cpu_f64().autodiff();
+    let (batch, modes, c_in, c_out) = (6, 5, 7, 3);
+    let make = || {
+        (
+            leaf(
+                pattern(batch * 2 * modes * c_in, 1),
+                [batch, 2 * modes, c_in],
+                &device,
+            ),
+            leaf(
+                pattern(modes * c_in * c_out, 2),
+                [modes, c_in, c_out],
+                &device,
+            ),
+            leaf(
+                pattern(modes * c_in * c_out, 3),
+                [modes, c_in, c_out],
+                &device,
+            ),
+        )
+    };
+    let (z, a, b) = make();
+    let fused = mix_modes(z.clone(), a.clone(), b.clone());
+    // The complex product written out on modes-first real and imaginary parts.
+    let (z2, a2, b2) = make();
+    let part = |first: usize| {
+        z2.clone()
+            .slice([0..batch, first..first + modes, 0..c_in])
+            .permute([1, 0, 2])
+    };
+    let (x, y) = (part(0), part(modes));
+    let re = x.clone().matmul(a2.clone()) - y.clone().matmul(b2.clone());
+    let im = x.matmul(b2.clone()) + y.matmul(a2.clone());
+    let composed = Tensor::cat(vec![re, im], 0).permute([1, 0, 2]);
+    // Same products, summed in a different order: round-off only.
+    let (g1, g2) = equal_then_backward(fused, composed, 1e-13, "z′", &device);
+    for (name, t, t2) in [("∂z", &z, &z2), ("∂A", &a, &a2), ("∂B", &b, &b2)] {
+        assert_close(
+            &values(t.grad(&g1).unwrap()),
+            &values(t2.grad(&g2).unwrap()),
+            1e-13,
+            name,
+        );
+    }
+    // Without autodiff (inference) the forward pass is the same.
+    let plain = cpu_f64();
+    let t = |d: Vec<f64>, s: [usize; 3]| Tensor::<3>::from_data(TensorData::new(d, s), &plain);
+    let inference = mix_modes(
+        t(
+            pattern(batch * 2 * modes * c_in, 1),
+            [batch, 2 * modes, c_in],
+        ),
+        t(pattern(modes * c_in * c_out, 2), [modes, c_in, c_out]),
+        t(pattern(modes * c_in * c_out, 3), [modes, c_in, c_out]),
+    );
+    let (z, a, b) = make();
+    assert_close(
+        &values(inference),
+        &values(mix_modes(z, a, b)),
+        0.0,
+        "inference",
+    );
+}
+
+#[test]
 fn batch_transform_matches_burn_broadcast_matmul() {
     let device = cpu_f64().autodiff();
     let (batch, m, k, n) = (6, 9, 40, 11);
@@ -143,13 +217,7 @@ fn batch_transform_matches_burn_broadcast_matmul() {
     let x2 = leaf(pattern(batch * k * n, 2), [batch, k, n], &device);
     let fused = apply_to_batch(&t, x.clone());
     let composed = t.clone().unsqueeze::<3>().matmul(x2.clone());
-    assert_close(
-        &values(fused.clone()),
-        &values(composed.clone()),
-        1e-13,
-        "T·X",
-    );
-    let (g1, g2) = weighted_backward(fused, composed, &device);
+    let (g1, g2) = equal_then_backward(fused, composed, 1e-13, "T·X", &device);
     assert_close(
         &values(x.grad(&g1).unwrap()),
         &values(x2.grad(&g2).unwrap()),

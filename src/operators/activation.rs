@@ -74,16 +74,20 @@ fn gelu_on_flex(x: &FlexTensor, with_slope: bool) -> (FlexTensor, Option<FlexTen
 fn gelu_typed<T: Real>(x: &FlexTensor, with_slope: bool) -> (FlexTensor, Option<FlexTensor>) {
     let shape = x.layout().shape().to_vec();
     let mut v = values::<T>(x).into_owned();
-    let mut s = with_slope.then(|| vec![T::default(); v.len()]);
-    match &mut s {
-        Some(s) => v
+    let s = if with_slope {
+        let mut s = Vec::with_capacity(v.len());
+        s.spare_capacity_mut()[..v.len()]
             .par_chunks_mut(ENTRIES_PER_TASK)
-            .zip(s.par_chunks_mut(ENTRIES_PER_TASK))
-            .for_each(|(v, s)| T::gelu_slice(v, Some(s))),
-        None => v
-            .par_chunks_mut(ENTRIES_PER_TASK)
-            .for_each(|v| T::gelu_slice(v, None)),
-    }
+            .zip(v.par_chunks_mut(ENTRIES_PER_TASK))
+            .for_each(|(s, v)| T::gelu_slice(v, Some(s)));
+        // SAFETY: `gelu_slice` wrote a slope for every value, all `v.len()` of them.
+        unsafe { s.set_len(v.len()) };
+        Some(s)
+    } else {
+        v.par_chunks_mut(ENTRIES_PER_TASK)
+            .for_each(|v| T::gelu_slice(v, None));
+        None
+    };
     (
         tensor(v, shape.clone(), x.dtype()),
         s.map(|s| tensor(s, shape, x.dtype())),

@@ -22,11 +22,12 @@ use burn::tensor::{DType, Tensor};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Par};
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 use super::activation::gelu;
 use super::flex::{
-    fused_dtype, into_values, multiply_in_place, tensor, values, view, view_mut, view_uninit,
-    written_in_chunks, Real, ROWS_PER_TASK,
+    as_uninit, assume_init, fused_dtype, into_values, tensor, tracked, values, view, view_mut,
+    view_uninit, Real, ROWS_PER_TASK,
 };
 
 /// The activation σ applied after the affine map of a [`dense`] layer.
@@ -101,20 +102,8 @@ type Tracked = Autodiff<Flex>;
 /// The autodiff nodes and flex tensors of x, W, b when they are on `Autodiff<Flex>` in
 /// f32/f64 (the fused layer's case).
 fn tracked_inputs(x: &Tensor<2>, w: &Tensor<2>, b: &Tensor<1>) -> Option<([NodeGuard; 3], Inputs)> {
-    let inner = |t| <Tracked as AutodiffBackend>::inner(t);
-    let x = x.clone().try_into_primitive::<Tracked>().ok()?;
-    let w = w.clone().try_into_primitive::<Tracked>().ok()?;
-    let b = b.clone().try_into_primitive::<Tracked>().ok()?;
-    if !fused_dtype(inner(x.clone()).dtype()) {
-        return None;
-    }
-    let nodes = [x.node(), w.node(), b.node()];
-    let inputs = Inputs {
-        x: inner(x),
-        w: inner(w),
-        b: inner(b),
-    };
-    Some((nodes, inputs))
+    let ((xn, x), (wn, w), (bn, b)) = (tracked(x)?, tracked(w)?, tracked(b)?);
+    fused_dtype(x.dtype()).then_some(([xn, wn, bn], Inputs { x, w, b }))
 }
 
 /// The fused layer on plain flex (inference) in f32/f64.
@@ -232,38 +221,83 @@ fn forward_typed<T: Real>(
         values::<T>(&inputs.w),
         values::<T>(&inputs.b),
     );
-    // y starts as the addend (or zero), then gets b and x·W added block by block.
-    let mut y = match addend {
-        Some(a) => into_values::<T>(a),
-        None => vec![T::default(); rows * c_out],
-    };
+    let len = rows * c_out;
     let gelu = activation == Activation::Gelu;
-    let mut slope = (gelu && with_slope).then(|| vec![T::default(); rows * c_out]);
-    let mut slope_blocks: Vec<Option<&mut [T]>> = match &mut slope {
-        Some(s) => s.chunks_mut(ROWS_PER_TASK * c_out).map(Some).collect(),
-        None => (0..rows.div_ceil(ROWS_PER_TASK)).map(|_| None).collect(),
+    let with_slope = gelu && with_slope;
+    // y is the addend, to which x·W is added, or without one fresh memory that x·W
+    // replaces (no zero fill); then b is added and σ applied, block by block.
+    let (mut y, fresh) = match addend {
+        Some(a) => (into_values::<T>(a), false),
+        None => (Vec::with_capacity(len), true),
+    };
+    let mut slope = Vec::with_capacity(if with_slope { len } else { 0 });
+    let block_len = ROWS_PER_TASK * c_out;
+    let mut slope_blocks: Vec<Option<&mut [MaybeUninit<T>]>> = if with_slope {
+        slope.spare_capacity_mut()[..len]
+            .chunks_mut(block_len)
+            .map(Some)
+            .collect()
+    } else {
+        (0..rows.div_ceil(ROWS_PER_TASK)).map(|_| None).collect()
+    };
+    let y_blocks = if fresh {
+        &mut y.spare_capacity_mut()[..len]
+    } else {
+        // SAFETY: the blocks below write only products and sums into the addend.
+        unsafe { as_uninit(&mut y) }
     };
     let w = view(&w, c_in, c_out);
-    y.par_chunks_mut(ROWS_PER_TASK * c_out)
+    y_blocks
+        .par_chunks_mut(block_len)
         .zip(x.par_chunks(ROWS_PER_TASK * c_in))
         .zip(slope_blocks.par_iter_mut())
         .for_each(|((y, x), slope)| {
-            let block = x.len() / c_in;
+            let (block, x) = (y.len() / c_out, view(x, y.len() / c_out, c_in));
+            let y = if fresh {
+                // SAFETY: the product replaces the block whole (faer's `Replace` does not
+                // read the destination), so every entry is written before it is read.
+                unsafe {
+                    matmul(
+                        view_uninit(y, block, c_out),
+                        Accum::Replace,
+                        x,
+                        w,
+                        T::ONE,
+                        Par::Seq,
+                    );
+                    assume_init(y)
+                }
+            } else {
+                // SAFETY: the block holds the addend.
+                let y = unsafe { assume_init(y) };
+                matmul(
+                    view_mut(y, block, c_out),
+                    Accum::Add,
+                    x,
+                    w,
+                    T::ONE,
+                    Par::Seq,
+                );
+                y
+            };
             for row in y.chunks_mut(c_out) {
                 row.iter_mut().zip(b.iter()).for_each(|(y, &b)| *y += b);
             }
-            matmul(
-                view_mut(y, block, c_out),
-                Accum::Add,
-                view(x, block, c_in),
-                w,
-                T::ONE,
-                Par::Seq,
-            );
             if gelu {
-                T::gelu_slice(y, slope.as_deref_mut());
+                T::gelu_slice(y, slope.take());
             }
         });
+    // SAFETY: every block of a fresh y, and every slope (`gelu_slice` writes them whole),
+    // was written above.
+    unsafe {
+        if fresh {
+            y.set_len(len);
+        }
+        if with_slope {
+            slope.set_len(len);
+        }
+    }
+    let slope = with_slope.then_some(slope);
     (
         tensor(y, vec![rows, c_out], dtype),
         slope.map(|s| tensor(s, vec![rows, c_out], dtype)),
@@ -281,54 +315,71 @@ fn gradients<T: Real>(
     let (rows, c_in) = (shape[0], shape[1]);
     let c_out = state.w.layout().shape()[1];
     let mut gy = into_values::<T>(g);
-    if let Some(slope) = &state.slope {
-        multiply_in_place(&mut gy, &values::<T>(slope));
-    }
+    let slope = state.slope.as_ref().map(values::<T>);
     let x = values::<T>(&state.x);
     let w = values::<T>(&state.w);
-    let grad_x = wanted[0].then(|| {
-        let wt = view(&w, c_in, c_out).transpose();
-        // SAFETY: each chunk is a block of rows of ∂x, replaced whole by its product.
-        let gx = unsafe {
-            written_in_chunks(rows * c_in, ROWS_PER_TASK * c_in, |index, gx| {
-                let block = gx.len() / c_in;
-                let first = index * ROWS_PER_TASK * c_out;
+    let wt = view(&w, c_in, c_out).transpose();
+    let (want_x, want_w) = (wanted[0], wanted[1] || wanted[2]);
+    let blocks = rows.div_ceil(ROWS_PER_TASK);
+    let mut gx = Vec::with_capacity(if want_x { rows * c_in } else { 0 });
+    let gx_blocks: Vec<Option<&mut [MaybeUninit<T>]>> = if want_x {
+        gx.spare_capacity_mut()[..rows * c_in]
+            .chunks_mut(ROWS_PER_TASK * c_in)
+            .map(Some)
+            .collect()
+    } else {
+        (0..blocks).map(|_| None).collect()
+    };
+    let slope_blocks: Vec<Option<&[T]>> = match &slope {
+        Some(s) => s.chunks(ROWS_PER_TASK * c_out).map(Some).collect(),
+        None => (0..blocks).map(|_| None).collect(),
+    };
+    // One pass over fixed blocks of rows, each while it is in cache: gy = g·σ′, its rows
+    // of ∂x = gy·Wᵀ, and its partial sums of ∂W = xᵀ·gy and ∂b = Σ gy (added below in
+    // block order: the same bits for any thread count).
+    let partials: Vec<(Vec<T>, Vec<T>)> = gy
+        .par_chunks_mut(ROWS_PER_TASK * c_out)
+        .zip(x.par_chunks(ROWS_PER_TASK * c_in))
+        .zip(slope_blocks.into_par_iter().zip(gx_blocks))
+        .map(|((gy, x), (slope, gx))| {
+            let block = x.len() / c_in;
+            if let Some(slope) = slope {
+                gy.iter_mut().zip(slope).for_each(|(g, &s)| *g *= s);
+            }
+            if let Some(gx) = gx {
+                // SAFETY: the product replaces the block of ∂x whole.
+                let gx = unsafe { view_uninit(gx, block, c_in) };
+                let gy = view(gy, block, c_out);
+                matmul(gx, Accum::Replace, gy, wt, T::ONE, Par::Seq);
+            }
+            if !want_w {
+                return (Vec::new(), Vec::new());
+            }
+            let mut gw = vec![T::default(); c_in * c_out];
+            if wanted[1] {
+                let (x, gy) = (view(x, block, c_in).transpose(), view(gy, block, c_out));
                 matmul(
-                    view_uninit(gx, block, c_in),
+                    view_mut(&mut gw, c_in, c_out),
                     Accum::Replace,
-                    view(&gy[first..first + block * c_out], block, c_out),
-                    wt,
+                    x,
+                    gy,
                     T::ONE,
                     Par::Seq,
                 );
-            })
-        };
+            }
+            let mut gb = vec![T::default(); c_out];
+            for row in gy.chunks(c_out) {
+                gb.iter_mut().zip(row).for_each(|(s, &g)| *s += g);
+            }
+            (gw, gb)
+        })
+        .collect();
+    let grad_x = want_x.then(|| {
+        // SAFETY: every block of ∂x was written above.
+        unsafe { gx.set_len(rows * c_in) };
         tensor(gx, vec![rows, c_in], dtype)
     });
-    let (grad_w, grad_b) = if wanted[1] || wanted[2] {
-        let partials: Vec<(Vec<T>, Vec<T>)> = x
-            .par_chunks(ROWS_PER_TASK * c_in)
-            .zip(gy.par_chunks(ROWS_PER_TASK * c_out))
-            .map(|(x, gy)| {
-                let block = x.len() / c_in;
-                let mut gw = vec![T::default(); c_in * c_out];
-                if wanted[1] {
-                    matmul(
-                        view_mut(&mut gw, c_in, c_out),
-                        Accum::Replace,
-                        view(x, block, c_in).transpose(),
-                        view(gy, block, c_out),
-                        T::ONE,
-                        Par::Seq,
-                    );
-                }
-                let mut gb = vec![T::default(); c_out];
-                for row in gy.chunks(c_out) {
-                    gb.iter_mut().zip(row).for_each(|(s, &g)| *s += g);
-                }
-                (gw, gb)
-            })
-            .collect();
+    let (grad_w, grad_b) = if want_w {
         let mut parts = partials.into_iter();
         let (mut gw, mut gb) = parts.next().expect("at least one row");
         for (pw, pb) in parts {

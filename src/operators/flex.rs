@@ -6,13 +6,15 @@
 //! only; faer's kernels use AVX-512 where the CPU has it. On this project's benchmark shapes
 //! (`examples`-free measurement, one core, [20480 × 64]·[64 × 64] in f32) faer takes
 //! 0.9 ms against burn-flex's 3.8 ms, so the fused layers ([`super::dense`],
-//! [`super::transform`]) call faer directly on the tensors' storage.
+//! [`super::transform`], [`super::mode_mix`]) call faer directly on the tensors' storage.
 
 use std::borrow::Cow;
 use std::mem::MaybeUninit;
 
+use burn::backend::autodiff::ops::NodeGuard;
 use burn::backend::flex::FlexTensor;
-use burn::tensor::{DType, Element, TensorData};
+use burn::backend::{Autodiff, AutodiffBackend, Flex};
+use burn::tensor::{DType, Element, Tensor, TensorData};
 use faer::{MatMut, MatRef};
 use rayon::prelude::*;
 
@@ -41,20 +43,21 @@ pub(crate) trait Real:
 {
     /// One.
     const ONE: Self;
-    /// GELU of every entry of `values`, in place, and with `slopes` its derivative there.
-    fn gelu_slice(values: &mut [Self], slopes: Option<&mut [Self]>);
+    /// GELU of every entry of `values`, in place, and with `slopes` its derivative there
+    /// (written whole, never read: the slopes need not be initialised).
+    fn gelu_slice(values: &mut [Self], slopes: Option<&mut [MaybeUninit<Self>]>);
 }
 
 impl Real for f32 {
     const ONE: Self = 1.0;
-    fn gelu_slice(values: &mut [Self], slopes: Option<&mut [Self]>) {
+    fn gelu_slice(values: &mut [Self], slopes: Option<&mut [MaybeUninit<Self>]>) {
         gelu_slice_f32(values, slopes);
     }
 }
 
 impl Real for f64 {
     const ONE: Self = 1.0;
-    fn gelu_slice(values: &mut [Self], slopes: Option<&mut [Self]>) {
+    fn gelu_slice(values: &mut [Self], slopes: Option<&mut [MaybeUninit<Self>]>) {
         gelu_slice_f64(values, slopes);
     }
 }
@@ -63,6 +66,13 @@ impl Real for f64 {
 /// f16, go through burn's own operations).
 pub(crate) fn fused_dtype(dtype: DType) -> bool {
     matches!(dtype, DType::F32 | DType::F64)
+}
+
+/// The autodiff node of `t` and its flex tensor, when `t` is on `Autodiff<Flex>` (the
+/// fused kernels' training case).
+pub(crate) fn tracked<const D: usize>(t: &Tensor<D>) -> Option<(NodeGuard, FlexTensor)> {
+    let t = t.clone().try_into_primitive::<Autodiff<Flex>>().ok()?;
+    Some((t.node(), <Autodiff<Flex> as AutodiffBackend>::inner(t)))
 }
 
 /// The entries of `t` in row-major order: borrowed when contiguous and of type `E`.
@@ -113,6 +123,27 @@ pub(crate) unsafe fn written_in_chunks<T: Real>(
     // SAFETY: `fill` wrote all `len` entries (the caller's contract), within the capacity.
     unsafe { out.set_len(len) };
     out
+}
+
+/// The entries of `data`, once every one of them has been written.
+///
+/// # Safety
+/// Every entry of `data` must be initialised.
+pub(crate) unsafe fn assume_init<T>(data: &mut [MaybeUninit<T>]) -> &mut [T] {
+    // SAFETY: `MaybeUninit<T>` has `T`'s layout, and the caller guarantees initialisation.
+    unsafe { std::slice::from_raw_parts_mut(data.as_mut_ptr().cast::<T>(), data.len()) }
+}
+
+/// Initialised `data` typed as memory to overwrite, so that one kernel can take either a
+/// fresh buffer or an existing one.
+///
+/// # Safety
+/// Only initialised values may be written through the result.
+pub(crate) unsafe fn as_uninit<T>(data: &mut [T]) -> &mut [MaybeUninit<T>] {
+    // SAFETY: same layout; the caller writes no uninitialised value back.
+    unsafe {
+        std::slice::from_raw_parts_mut(data.as_mut_ptr().cast::<MaybeUninit<T>>(), data.len())
+    }
 }
 
 /// The row-major [rows, cols] matrix over not yet initialised `data`, for writing only.

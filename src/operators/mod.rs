@@ -6,8 +6,9 @@
 //! - [`fno`]: FNO-1D/2D (lifting, Fourier layers with pointwise skip and GELU, projection),
 //!   built from fused CPU layers with their own backward: [`dense`] (pointwise layer,
 //!   bias, addend and GELU in one pass), [`transform`] (a fixed transform applied per batch
-//!   item) and [`activation`] (GELU, value and slope in one SIMD pass), all on faer
-//!   matmuls over burn-flex storage and falling back to burn's operations elsewhere;
+//!   item), [`mode_mix`] (the per-mode complex channel mix) and [`activation`] (GELU, value
+//!   and slope in one SIMD pass), all on faer matmuls over burn-flex storage and falling
+//!   back to burn's operations elsewhere;
 //! - [`data`]: samples cut from trajectories (u₀ ↦ u(T), autoregressive windows);
 //! - [`loss`]: relative L² and H¹ (exact, by Parseval) losses;
 //! - [`optim`]: AdamW and Muon (the basis core's quintic Newton–Schulz, batched in f32 over
@@ -27,9 +28,11 @@ mod flex;
 pub mod fno;
 mod gelu_kernel;
 pub mod loss;
+pub mod mode_mix;
 pub mod muon_kernel;
 pub mod nsm;
 pub mod optim;
+mod simd;
 pub mod spectral;
 pub mod train;
 pub mod transform;

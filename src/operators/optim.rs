@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use super::fno::{FnoConfig, FnoWeights};
 use super::muon_kernel::orthogonalize_batch;
+use super::simd::{dispatch, Kernel};
 
 /// Entries per parallel task of the optimizers' entrywise loops (a fixed split: the same
 /// bits for any thread count).
@@ -60,30 +61,80 @@ impl AdamW {
         lr: f64,
         skip: &[usize],
     ) {
-        let (b1, b2, eps): (f64, f64, f64) = (0.9, 0.999, 1e-8);
         self.t += 1;
-        let (c1, c2) = (1.0 - b1.powi(self.t as i32), 1.0 - b2.powi(self.t as i32));
+        let step = AdamWStep::new(self.t, lr, self.weight_decay);
         let arrays = arrays
             .iter_mut()
             .zip(grads)
             .zip(self.m.iter_mut().zip(&mut self.v))
             .enumerate()
             .filter(|(i, _)| !skip.contains(i));
-        let decay = self.weight_decay;
-        // Entrywise, so parallel chunks (and the SIMD the zipped loop compiles to) give the
-        // same bits as a sequential loop.
+        // Entrywise, so parallel chunks (and any SIMD width) give the same bits as a
+        // sequential loop.
         for (_, ((w, g), (m, v))) in arrays {
             w.par_chunks_mut(CHUNK)
                 .zip(g.par_chunks(CHUNK))
                 .zip(m.par_chunks_mut(CHUNK).zip(v.par_chunks_mut(CHUNK)))
-                .for_each(|((w, g), (m, v))| {
-                    for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m).zip(v) {
-                        *m = b1 * *m + (1.0 - b1) * g;
-                        *v = b2 * *v + (1.0 - b2) * g * g;
-                        let update = (*m / c1) / ((*v / c2).sqrt() + eps);
-                        *w -= lr * (update + decay * *w);
-                    }
-                });
+                .for_each(|((w, g), (m, v))| dispatch(AdamWChunk { step, w, g, m, v }));
+        }
+    }
+}
+
+/// The constants of one AdamW step t (β = 0.9, 0.999; ε = 1e-8), with the bias corrections
+/// c₁ = 1 − β₁ᵗ, c₂ = 1 − β₂ᵗ folded in: w ← w − (lr/c₁)·m / (√v/√c₂ + ε) − lr·λ·w, which
+/// is lr·(m̂/(√v̂ + ε) + λw) with one division and one square root per entry.
+#[derive(Debug, Clone, Copy)]
+struct AdamWStep {
+    b1: f64,
+    b2: f64,
+    eps: f64,
+    lr_over_c1: f64,
+    inv_sqrt_c2: f64,
+    lr_decay: f64,
+}
+
+impl AdamWStep {
+    fn new(t: usize, lr: f64, weight_decay: f64) -> Self {
+        let (b1, b2): (f64, f64) = (0.9, 0.999);
+        let (c1, c2) = (1.0 - b1.powi(t as i32), 1.0 - b2.powi(t as i32));
+        Self {
+            b1,
+            b2,
+            eps: 1e-8,
+            lr_over_c1: lr / c1,
+            inv_sqrt_c2: 1.0 / c2.sqrt(),
+            lr_decay: lr * weight_decay,
+        }
+    }
+}
+
+/// The AdamW update of one chunk of weights, their gradients and moments, as a kernel
+/// compiled for the CPU's widest SIMD (division and square root are the costly
+/// operations; the baseline build would do them two lanes at a time).
+struct AdamWChunk<'a> {
+    step: AdamWStep,
+    w: &'a mut [f64],
+    g: &'a [f64],
+    m: &'a mut [f64],
+    v: &'a mut [f64],
+}
+
+impl Kernel for AdamWChunk<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        let s = self.step;
+        let entries = self
+            .w
+            .iter_mut()
+            .zip(self.g)
+            .zip(self.m.iter_mut().zip(self.v));
+        for ((w, &g), (m, v)) in entries {
+            *m = s.b1 * *m + (1.0 - s.b1) * g;
+            *v = s.b2 * *v + (1.0 - s.b2) * g * g;
+            let update = s.lr_over_c1 * *m / (v.sqrt() * s.inv_sqrt_c2 + s.eps);
+            *w -= update + s.lr_decay * *w;
         }
     }
 }

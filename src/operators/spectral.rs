@@ -22,6 +22,7 @@
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::error::{invalid, Result};
+use super::mode_mix::mix_modes;
 use super::transform::apply_to_batch;
 use crate::basis::fourier_basis;
 
@@ -204,15 +205,8 @@ impl SpectralConv {
         // Last axis: [B·rows, N, C] → [B·rows, 2K, C] = [Re z; Im z].
         let z = apply_to_batch(&last.analysis, v.reshape([batch * rows, n_last, channels]));
         let mixed = match &grid.first {
-            None => {
-                // [B, 2, K, C] → [K, B, 2C] for one batched matmul over modes.
-                let modes = z.reshape([batch, 2, k, channels]).permute([2, 0, 1, 3]);
-                let mixed = self.mix(modes.reshape([k, batch, 2 * channels]));
-                mixed
-                    .reshape([k, batch, 2, out])
-                    .permute([1, 2, 0, 3])
-                    .reshape([batch, 2 * k, out])
-            }
+            // [B, 2K, C] is already the stacked [Re z; Im z] of the K modes.
+            None => mix_modes(z, self.real.clone(), self.imag.clone()),
             Some(first) => {
                 let nx = rows;
                 let m = first.analysis.dims()[0] / 2;
@@ -221,17 +215,15 @@ impl SpectralConv {
                     .reshape([batch, nx, 2, k * channels])
                     .permute([0, 2, 1, 3])
                     .reshape([batch, 2 * nx, k * channels]);
-                let zhat = apply_to_batch(&first.analysis, stacked);
-                // [B, 2, M, K, C] → [M·K, B, 2C].
-                let modes = zhat
-                    .reshape([batch, 2, m, k, channels])
-                    .permute([2, 3, 0, 1, 4])
-                    .reshape([m * k, batch, 2 * channels]);
-                let mixed = self
-                    .mix(modes)
-                    .reshape([m, k, batch, 2, out])
-                    .permute([2, 3, 0, 1, 4])
-                    .reshape([batch, 2 * m, k * out]);
+                // [B, 2M, K·C] is [B, 2·M·K, C]: the stacked parts of the M·K modes, in the
+                // weights' order (first-axis wavenumber major).
+                let zhat =
+                    apply_to_batch(&first.analysis, stacked).reshape([batch, 2 * m * k, channels]);
+                let mixed = mix_modes(zhat, self.real.clone(), self.imag.clone()).reshape([
+                    batch,
+                    2 * m,
+                    k * out,
+                ]);
                 apply_to_batch(&first.synthesis, mixed)
                     .reshape([batch, 2, nx, k, out])
                     .permute([0, 2, 1, 3, 4])
@@ -239,13 +231,5 @@ impl SpectralConv {
             }
         };
         apply_to_batch(&last.synthesis, mixed).reshape([batch, points, out])
-    }
-
-    /// [M, B, 2C_in] ([Re z, Im z] per mode) ↦ [M, B, 2C_out]: z ↦ z(A + iB).
-    fn mix(&self, z: Tensor<3>) -> Tensor<3> {
-        let (a, b) = (self.real.clone(), self.imag.clone());
-        let top = Tensor::cat(vec![a.clone(), b.clone()], 2);
-        let bottom = Tensor::cat(vec![b.neg(), a], 2);
-        z.matmul(Tensor::cat(vec![top, bottom], 1))
     }
 }
