@@ -29,6 +29,7 @@ use super::flex::{
     as_uninit, assume_init, fused_dtype, into_values, tensor, tracked, values, view, view_mut,
     view_uninit, Real, ROWS_PER_TASK,
 };
+use super::simd::{dispatch, Kernel};
 
 /// The activation σ applied after the affine map of a [`dense`] layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,12 +281,13 @@ fn forward_typed<T: Real>(
                 );
                 y
             };
-            for row in y.chunks_mut(c_out) {
-                row.iter_mut().zip(b.iter()).for_each(|(y, &b)| *y += b);
-            }
-            if gelu {
-                T::gelu_slice(y, slope.take());
-            }
+            let slope = slope.take();
+            dispatch(BiasThenActivation {
+                y,
+                b: &b,
+                gelu,
+                slope,
+            });
         });
     // SAFETY: every block of a fresh y, and every slope (`gelu_slice` writes them whole),
     // was written above.
@@ -302,6 +304,54 @@ fn forward_typed<T: Real>(
         tensor(y, vec![rows, c_out], dtype),
         slope.map(|s| tensor(s, vec![rows, c_out], dtype)),
     )
+}
+
+/// A block of rows y ← σ(y + b), with σ′ written to `slope` when given: the forward pass's
+/// epilogue, compiled for the CPU's widest SIMD.
+struct BiasThenActivation<'a, T> {
+    y: &'a mut [T],
+    b: &'a [T],
+    gelu: bool,
+    slope: Option<&'a mut [MaybeUninit<T>]>,
+}
+
+impl<T: Real> Kernel for BiasThenActivation<'_, T> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        for row in self.y.chunks_mut(self.b.len()) {
+            row.iter_mut().zip(self.b).for_each(|(y, &b)| *y += b);
+        }
+        if self.gelu {
+            T::gelu_slice(self.y, self.slope);
+        }
+    }
+}
+
+/// A block of rows of the output gradient: gy ← gy·σ′ (with a kept slope), and the block's
+/// ∂b = Σ_rows gy added to `gb` when it is not empty: the backward pass's prologue,
+/// compiled for the CPU's widest SIMD.
+struct SlopeThenBiasGradient<'a, T> {
+    gy: &'a mut [T],
+    slope: Option<&'a [T]>,
+    gb: &'a mut [T],
+}
+
+impl<T: Real> Kernel for SlopeThenBiasGradient<'_, T> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        if let Some(slope) = self.slope {
+            self.gy.iter_mut().zip(slope).for_each(|(g, &s)| *g *= s);
+        }
+        if !self.gb.is_empty() {
+            for row in self.gy.chunks(self.gb.len()) {
+                self.gb.iter_mut().zip(row).for_each(|(s, &g)| *s += g);
+            }
+        }
+    }
 }
 
 /// The gradients (x, W, b, addend) wanted, from the output gradient `g`.
@@ -343,9 +393,12 @@ fn gradients<T: Real>(
         .zip(slope_blocks.into_par_iter().zip(gx_blocks))
         .map(|((gy, x), (slope, gx))| {
             let block = x.len() / c_in;
-            if let Some(slope) = slope {
-                gy.iter_mut().zip(slope).for_each(|(g, &s)| *g *= s);
-            }
+            let mut gb = vec![T::default(); if want_w { c_out } else { 0 }];
+            dispatch(SlopeThenBiasGradient {
+                gy,
+                slope,
+                gb: &mut gb,
+            });
             if let Some(gx) = gx {
                 // SAFETY: the product replaces the block of ∂x whole.
                 let gx = unsafe { view_uninit(gx, block, c_in) };
@@ -366,10 +419,6 @@ fn gradients<T: Real>(
                     T::ONE,
                     Par::Seq,
                 );
-            }
-            let mut gb = vec![T::default(); c_out];
-            for row in gy.chunks(c_out) {
-                gb.iter_mut().zip(row).for_each(|(s, &g)| *s += g);
             }
             (gw, gb)
         })
