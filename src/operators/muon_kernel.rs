@@ -12,8 +12,10 @@
 //! products of half the size, against one real product of twice the size (8 × the work).
 //! Hermitian symmetry trims it further: G = XXᴴ has Re G = XᵣXᵣᵀ + XᵢXᵢᵀ and
 //! Im G = T − Tᵀ with T = XᵢXᵣᵀ (three real products instead of four), and G² likewise has
-//! Im G² = S − Sᵀ with S = Re G · Im G. One quintic step on a complex m × n matrix (m ≤ n)
-//! is then 6 real m × m × m products and 4 real m × m × n products.
+//! Im G² = S − Sᵀ with S = Re G · Im G; and the update Y = PX (P = aI + bG + cG²) takes
+//! three real products instead of four (Gauss's trick: Re Y = PᵣXᵣ − PᵢXᵢ,
+//! Im Y = (Pᵣ + Pᵢ)(Xᵣ + Xᵢ) − PᵣXᵣ − PᵢXᵢ). One quintic step on a complex m × n matrix
+//! (m ≤ n) is then 6 real m × m × m products and 3 real m × m × n products.
 //!
 //! Muon uses Newton–Schulz because it needs only matrix products, which run well in
 //! low precision: Muon's reference implementation runs it in bf16. f32 keeps every singular
@@ -29,6 +31,7 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
+use super::simd::{dispatch, Kernel};
 use crate::basis::MUON_QUINTIC;
 
 /// Orthogonalizes every matrix of a batch in place with `steps` quintic Newton–Schulz steps:
@@ -57,23 +60,40 @@ pub fn orthogonalize_batch(
             assert_eq!(im.len(), re.len(), "orthogonalize_batch: Re and Im lengths");
             re.par_chunks_mut(size)
                 .zip(im.par_chunks_mut(size))
-                .for_each_init(init, |ws, (re, im)| {
-                    ws.orthogonalize(re, Some(im), rows, cols, steps)
+                .for_each_init(init, |workspace, (re, im)| {
+                    dispatch(OneMatrix {
+                        workspace,
+                        re,
+                        im: Some(im),
+                        rows,
+                        cols,
+                        steps,
+                    })
                 });
         }
         None => re
             .par_chunks_mut(size)
-            .for_each_init(init, |ws, re| ws.orthogonalize(re, None, rows, cols, steps)),
+            .for_each_init(init, |workspace, re| {
+                dispatch(OneMatrix {
+                    workspace,
+                    re,
+                    im: None,
+                    rows,
+                    cols,
+                    steps,
+                })
+            }),
     }
 }
 
 /// The buffers of one matrix's iteration: X and the next X (m × n, wide), and G, G², T
-/// (m × m), each as real and imaginary parts.
+/// (m × m), each as real and imaginary parts, and a real m × n scratch for the update.
 struct Workspace {
     m: usize,
     n: usize,
     x: [Vec<f32>; 2],
     y: [Vec<f32>; 2],
+    s: Vec<f32>,
     g: [Vec<f32>; 2],
     h: [Vec<f32>; 2],
     t: Vec<f32>,
@@ -98,12 +118,54 @@ fn product(
     matmul(dst, accum, lhs, rhs, alpha, Par::Seq);
 }
 
-/// Im part of a Hermitian product from T: dst = T − Tᵀ (m × m).
-fn antisymmetric_part(dst: &mut [f32], t: &[f32], m: usize) {
+/// dst = γ·(T − Tᵀ) + β·B with `plus` = (β, B) when given (m × m): the imaginary part of a
+/// Hermitian product XYᴴ from T = one of its two real cross products. Inlined, so that it is compiled
+/// for the dispatched SIMD width.
+#[inline(always)]
+fn antisymmetric_part(
+    dst: &mut [f32],
+    gamma: f32,
+    t: &[f32],
+    plus: Option<(f32, &[f32])>,
+    m: usize,
+) {
     for i in 0..m {
         for j in 0..m {
-            dst[i * m + j] = t[i * m + j] - t[j * m + i];
+            let k = i * m + j;
+            let part = gamma * (t[k] - t[j * m + i]);
+            dst[k] = match plus {
+                Some((beta, base)) => part + beta * base[k],
+                None => part,
+            };
         }
+    }
+}
+
+/// h ← h + b·g + a·I (m × m): the quintic's polynomial P = aI + bG + cG² once h holds cG².
+#[inline(always)]
+fn add_scaled_and_identity(h: &mut [f32], b: f32, g: &[f32], a: f32, m: usize) {
+    h.iter_mut().zip(g).for_each(|(h, &g)| *h += b * g);
+    (0..m).for_each(|i| h[i * m + i] += a);
+}
+
+/// One matrix of a batch, run under [`dispatch`] so that the iteration's elementwise passes
+/// are compiled for the CPU's widest SIMD (the products are faer's, dispatched by faer).
+struct OneMatrix<'a> {
+    workspace: &'a mut Workspace,
+    re: &'a mut [f32],
+    im: Option<&'a mut [f32]>,
+    rows: usize,
+    cols: usize,
+    steps: usize,
+}
+
+impl Kernel for OneMatrix<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        self.workspace
+            .orthogonalize(self.re, self.im, self.rows, self.cols, self.steps);
     }
 }
 
@@ -116,6 +178,7 @@ impl Workspace {
             n,
             x: wide(),
             y: wide(),
+            s: vec![0.0; m * n],
             g: square(),
             h: square(),
             t: vec![0.0; m * m],
@@ -124,6 +187,7 @@ impl Workspace {
 
     /// One matrix: copy in (transposed when tall, since polar(Zᵀ) = polar(Z)ᵀ), normalize,
     /// iterate, copy out.
+    #[inline(always)]
     fn orthogonalize(
         &mut self,
         re: &mut [f32],
@@ -198,27 +262,24 @@ impl Workspace {
         }
     }
 
-    /// y = aX + (bG + cG²)X for real X: 3 products.
+    /// y = PX with P = aI + bG + cG² for real X: 3 products.
+    #[inline(always)]
     fn real_step(&mut self, a: f32, b: f32, c: f32) {
         let (m, n) = (self.m, self.n);
         let x = view(&self.x[0], m, n);
         let [g, _] = &mut self.g;
         let [h, _] = &mut self.h;
         product(view_mut(g, m, m), Accum::Replace, x, x.transpose(), 1.0);
-        product(
-            view_mut(h, m, m),
-            Accum::Replace,
-            view(g, m, m),
-            view(g, m, m),
-            c,
-        );
-        h.iter_mut().zip(g.iter()).for_each(|(h, &g)| *h += b * g);
+        let gv = view(g, m, m);
+        product(view_mut(h, m, m), Accum::Replace, gv, gv, c);
+        add_scaled_and_identity(h, b, g, a, m);
         let y = &mut self.y[0];
-        y.iter_mut().zip(&self.x[0]).for_each(|(y, &x)| *y = a * x);
-        product(view_mut(y, m, n), Accum::Add, view(h, m, m), x, 1.0);
+        product(view_mut(y, m, n), Accum::Replace, view(h, m, m), x, 1.0);
     }
 
-    /// y = aX + (bG + cG²)X for complex X = Xᵣ + iXᵢ: 6 square and 4 m × m × n products.
+    /// y = PX with P = aI + bG + cG² for complex X = Xᵣ + iXᵢ: 6 square and 3 m × m × n
+    /// products.
+    #[inline(always)]
     fn complex_step(&mut self, a: f32, b: f32, c: f32) {
         let (m, n) = (self.m, self.n);
         let (xr, xi) = (view(&self.x[0], m, n), view(&self.x[1], m, n));
@@ -229,29 +290,42 @@ impl Workspace {
         product(view_mut(gr, m, m), Accum::Replace, xr, xr.transpose(), 1.0);
         product(view_mut(gr, m, m), Accum::Add, xi, xi.transpose(), 1.0);
         product(view_mut(t, m, m), Accum::Replace, xi, xr.transpose(), 1.0);
-        antisymmetric_part(gi, t, m);
-        // G² (Hermitian): Re = GᵣGᵣ − GᵢGᵢ, Im = GᵣGᵢ + GᵢGᵣ = S − Sᵀ, S = GᵣGᵢ (Gᵢᵀ = −Gᵢ).
+        antisymmetric_part(gi, 1.0, t, None, m);
+        // cG² (Hermitian): Re = c(GᵣGᵣ − GᵢGᵢ), Im = c(GᵣGᵢ + GᵢGᵣ) = c(S − Sᵀ), S = GᵣGᵢ
+        // (Gᵢᵀ = −Gᵢ); then P = aI + bG + cG².
         let (grv, giv) = (view(gr, m, m), view(gi, m, m));
-        product(view_mut(hr, m, m), Accum::Replace, grv, grv, 1.0);
-        product(view_mut(hr, m, m), Accum::Add, giv, giv, -1.0);
+        product(view_mut(hr, m, m), Accum::Replace, grv, grv, c);
+        product(view_mut(hr, m, m), Accum::Add, giv, giv, -c);
         product(view_mut(t, m, m), Accum::Replace, grv, giv, 1.0);
-        antisymmetric_part(hi, t, m);
-        // P = bG + cG², in h.
-        for (h, &g) in hr.iter_mut().zip(gr.iter()) {
-            *h = b * g + c * *h;
-        }
-        for (h, &g) in hi.iter_mut().zip(gi.iter()) {
-            *h = b * g + c * *h;
-        }
-        // Y = aX + PX: Re = aXᵣ + PᵣXᵣ − PᵢXᵢ, Im = aXᵢ + PᵣXᵢ + PᵢXᵣ.
-        let (pr, pi) = (view(hr, m, m), view(hi, m, m));
+        add_scaled_and_identity(hr, b, gr, a, m);
+        antisymmetric_part(hi, c, t, Some((b, gi)), m);
+        // Y = PX by Gauss's trick: Re = PᵣXᵣ − PᵢXᵢ, Im = (Pᵣ + Pᵢ)(Xᵣ + Xᵢ) − PᵣXᵣ − PᵢXᵢ,
+        // with Pᵣ + Pᵢ in G's real part and Xᵣ + Xᵢ, then PᵢXᵢ, in the scratch.
         let [yr, yi] = &mut self.y;
-        yr.iter_mut().zip(&self.x[0]).for_each(|(y, &x)| *y = a * x);
-        yi.iter_mut().zip(&self.x[1]).for_each(|(y, &x)| *y = a * x);
-        product(view_mut(yr, m, n), Accum::Add, pr, xr, 1.0);
-        product(view_mut(yr, m, n), Accum::Add, pi, xi, -1.0);
-        product(view_mut(yi, m, n), Accum::Add, pr, xi, 1.0);
-        product(view_mut(yi, m, n), Accum::Add, pi, xr, 1.0);
+        let s = &mut self.s;
+        sum_into(gr, hr, hi);
+        sum_into(s, &self.x[0], &self.x[1]);
+        product(
+            view_mut(yi, m, n),
+            Accum::Replace,
+            view(gr, m, m),
+            view(s, m, n),
+            1.0,
+        );
+        product(view_mut(yr, m, n), Accum::Replace, view(hr, m, m), xr, 1.0);
+        product(view_mut(s, m, n), Accum::Replace, view(hi, m, m), xi, 1.0);
+        for ((yr, yi), &s) in yr.iter_mut().zip(yi.iter_mut()).zip(s.iter()) {
+            *yi -= *yr + s;
+            *yr -= s;
+        }
+    }
+}
+
+/// dst = a + b entrywise.
+#[inline(always)]
+fn sum_into(dst: &mut [f32], a: &[f32], b: &[f32]) {
+    for ((d, &a), &b) in dst.iter_mut().zip(a).zip(b) {
+        *d = a + b;
     }
 }
 

@@ -206,12 +206,7 @@ impl Muon {
             m.par_chunks_mut(CHUNK)
                 .zip(g.par_chunks(CHUNK))
                 .zip(out.par_chunks_mut(CHUNK))
-                .for_each(|((m, g), out)| {
-                    for ((m, &g), o) in m.iter_mut().zip(g).zip(out) {
-                        *m = beta * *m + (1.0 - beta) * g;
-                        *o = ((1.0 - beta) * g + beta * *m) as f32;
-                    }
-                });
+                .for_each(|((m, g), out)| dispatch(Nesterov { beta, m, g, out }));
         };
         let c = weights.config.width;
         let block = c * c;
@@ -256,11 +251,7 @@ impl Muon {
         let update = |w: &mut [f64], o: &[f32]| {
             w.par_chunks_mut(CHUNK)
                 .zip(o.par_chunks(CHUNK))
-                .for_each(|(w, o)| {
-                    for (w, &o) in w.iter_mut().zip(o) {
-                        *w = *w * shrink - eta * f64::from(o);
-                    }
-                });
+                .for_each(|(w, o)| dispatch(ShrinkThenStep { shrink, eta, w, o }));
         };
         let mut offset = 0;
         for &i in &spectral {
@@ -271,6 +262,47 @@ impl Muon {
         }
         for (&i, o) in skips.iter().zip(skip.chunks(block)) {
             update(&mut weights.arrays[i], o);
+        }
+    }
+}
+
+/// Nesterov momentum on a chunk: m ← βm + (1 − β)g, and the f32 update (1 − β)g + βm,
+/// compiled for the CPU's widest SIMD.
+struct Nesterov<'a> {
+    beta: f64,
+    m: &'a mut [f64],
+    g: &'a [f64],
+    out: &'a mut [f32],
+}
+
+impl Kernel for Nesterov<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        let beta = self.beta;
+        for ((m, &g), o) in self.m.iter_mut().zip(self.g).zip(self.out) {
+            *m = beta * *m + (1.0 - beta) * g;
+            *o = ((1.0 - beta) * g + beta * *m) as f32;
+        }
+    }
+}
+
+/// Muon's weight update on a chunk, W ← W·shrink − η·O, compiled for the CPU's widest SIMD.
+struct ShrinkThenStep<'a> {
+    shrink: f64,
+    eta: f64,
+    w: &'a mut [f64],
+    o: &'a [f32],
+}
+
+impl Kernel for ShrinkThenStep<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        for (w, &o) in self.w.iter_mut().zip(self.o) {
+            *w = *w * self.shrink - self.eta * f64::from(o);
         }
     }
 }
