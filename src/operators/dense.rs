@@ -29,7 +29,7 @@ use super::flex::{
     as_uninit, assume_init, fused_dtype, into_values, tensor, tracked, values, view, view_mut,
     view_uninit, Real, ROWS_PER_TASK,
 };
-use super::simd::{dispatch, Kernel};
+use super::simd::dispatch;
 
 /// The activation σ applied after the affine map of a [`dense`] layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -282,12 +282,10 @@ fn forward_typed<T: Real>(
                 y
             };
             let slope = slope.take();
-            dispatch(BiasThenActivation {
-                y,
-                b: &b,
-                gelu,
-                slope,
-            });
+            dispatch(
+                #[inline(always)]
+                || bias_then_activation(y, &b, gelu, slope),
+            );
         });
     // SAFETY: every block of a fresh y, and every slope (`gelu_slice` writes them whole),
     // was written above.
@@ -307,49 +305,33 @@ fn forward_typed<T: Real>(
 }
 
 /// A block of rows y ← σ(y + b), with σ′ written to `slope` when given: the forward pass's
-/// epilogue, compiled for the CPU's widest SIMD.
-struct BiasThenActivation<'a, T> {
-    y: &'a mut [T],
-    b: &'a [T],
+/// epilogue (run under [`dispatch`]).
+#[inline(always)]
+fn bias_then_activation<T: Real>(
+    y: &mut [T],
+    b: &[T],
     gelu: bool,
-    slope: Option<&'a mut [MaybeUninit<T>]>,
-}
-
-impl<T: Real> Kernel for BiasThenActivation<'_, T> {
-    type Output = ();
-
-    #[inline(always)]
-    fn run(self) {
-        for row in self.y.chunks_mut(self.b.len()) {
-            row.iter_mut().zip(self.b).for_each(|(y, &b)| *y += b);
-        }
-        if self.gelu {
-            T::gelu_slice(self.y, self.slope);
-        }
+    slope: Option<&mut [MaybeUninit<T>]>,
+) {
+    for row in y.chunks_mut(b.len()) {
+        row.iter_mut().zip(b).for_each(|(y, &b)| *y += b);
+    }
+    if gelu {
+        T::gelu_slice(y, slope);
     }
 }
 
 /// A block of rows of the output gradient: gy ← gy·σ′ (with a kept slope), and the block's
-/// ∂b = Σ_rows gy added to `gb` when it is not empty: the backward pass's prologue,
-/// compiled for the CPU's widest SIMD.
-struct SlopeThenBiasGradient<'a, T> {
-    gy: &'a mut [T],
-    slope: Option<&'a [T]>,
-    gb: &'a mut [T],
-}
-
-impl<T: Real> Kernel for SlopeThenBiasGradient<'_, T> {
-    type Output = ();
-
-    #[inline(always)]
-    fn run(self) {
-        if let Some(slope) = self.slope {
-            self.gy.iter_mut().zip(slope).for_each(|(g, &s)| *g *= s);
-        }
-        if !self.gb.is_empty() {
-            for row in self.gy.chunks(self.gb.len()) {
-                self.gb.iter_mut().zip(row).for_each(|(s, &g)| *s += g);
-            }
+/// ∂b = Σ_rows gy added to `gb` when it is not empty: the backward pass's prologue (run
+/// under [`dispatch`]).
+#[inline(always)]
+fn slope_then_bias_gradient<T: Real>(gy: &mut [T], slope: Option<&[T]>, gb: &mut [T]) {
+    if let Some(slope) = slope {
+        gy.iter_mut().zip(slope).for_each(|(g, &s)| *g *= s);
+    }
+    if !gb.is_empty() {
+        for row in gy.chunks(gb.len()) {
+            gb.iter_mut().zip(row).for_each(|(s, &g)| *s += g);
         }
     }
 }
@@ -394,11 +376,10 @@ fn gradients<T: Real>(
         .map(|((gy, x), (slope, gx))| {
             let block = x.len() / c_in;
             let mut gb = vec![T::default(); if want_w { c_out } else { 0 }];
-            dispatch(SlopeThenBiasGradient {
-                gy,
-                slope,
-                gb: &mut gb,
-            });
+            dispatch(
+                #[inline(always)]
+                || slope_then_bias_gradient(gy, slope, &mut gb),
+            );
             if let Some(gx) = gx {
                 // SAFETY: the product replaces the block of ∂x whole.
                 let gx = unsafe { view_uninit(gx, block, c_in) };

@@ -24,14 +24,15 @@
 //! to 1).
 //!
 //! The matrices are independent, so the batch runs in parallel over matrices, each one's
-//! products sequential (faer, AVX-512/AVX2 kernels): the result does not depend on the
+//! products sequential (faer, AVX-512/AVX2 kernels) and its elementwise passes compiled for
+//! the CPU's widest SIMD ([`super::simd::dispatch`]): the result does not depend on the
 //! thread count, and the workspace is allocated once per worker, not per iteration.
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
-use super::simd::{dispatch, Kernel};
+use super::simd::dispatch;
 use crate::basis::MUON_QUINTIC;
 
 /// Orthogonalizes every matrix of a batch in place with `steps` quintic Newton–Schulz steps:
@@ -60,29 +61,19 @@ pub fn orthogonalize_batch(
             assert_eq!(im.len(), re.len(), "orthogonalize_batch: Re and Im lengths");
             re.par_chunks_mut(size)
                 .zip(im.par_chunks_mut(size))
-                .for_each_init(init, |workspace, (re, im)| {
-                    dispatch(OneMatrix {
-                        workspace,
-                        re,
-                        im: Some(im),
-                        rows,
-                        cols,
-                        steps,
-                    })
+                .for_each_init(init, |ws, (re, im)| {
+                    dispatch(
+                        #[inline(always)]
+                        || ws.orthogonalize(re, Some(im), rows, cols, steps),
+                    )
                 });
         }
-        None => re
-            .par_chunks_mut(size)
-            .for_each_init(init, |workspace, re| {
-                dispatch(OneMatrix {
-                    workspace,
-                    re,
-                    im: None,
-                    rows,
-                    cols,
-                    steps,
-                })
-            }),
+        None => re.par_chunks_mut(size).for_each_init(init, |ws, re| {
+            dispatch(
+                #[inline(always)]
+                || ws.orthogonalize(re, None, rows, cols, steps),
+            )
+        }),
     }
 }
 
@@ -146,27 +137,6 @@ fn antisymmetric_part(
 fn add_scaled_and_identity(h: &mut [f32], b: f32, g: &[f32], a: f32, m: usize) {
     h.iter_mut().zip(g).for_each(|(h, &g)| *h += b * g);
     (0..m).for_each(|i| h[i * m + i] += a);
-}
-
-/// One matrix of a batch, run under [`dispatch`] so that the iteration's elementwise passes
-/// are compiled for the CPU's widest SIMD (the products are faer's, dispatched by faer).
-struct OneMatrix<'a> {
-    workspace: &'a mut Workspace,
-    re: &'a mut [f32],
-    im: Option<&'a mut [f32]>,
-    rows: usize,
-    cols: usize,
-    steps: usize,
-}
-
-impl Kernel for OneMatrix<'_> {
-    type Output = ();
-
-    #[inline(always)]
-    fn run(self) {
-        self.workspace
-            .orthogonalize(self.re, self.im, self.rows, self.cols, self.steps);
-    }
 }
 
 impl Workspace {

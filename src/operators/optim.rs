@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::fno::{FnoConfig, FnoWeights};
 use super::muon_kernel::orthogonalize_batch;
-use super::simd::{dispatch, Kernel};
+use super::simd::dispatch;
 
 /// Entries per parallel task of the optimizers' entrywise loops (a fixed split: the same
 /// bits for any thread count).
@@ -75,7 +75,12 @@ impl AdamW {
             w.par_chunks_mut(CHUNK)
                 .zip(g.par_chunks(CHUNK))
                 .zip(m.par_chunks_mut(CHUNK).zip(v.par_chunks_mut(CHUNK)))
-                .for_each(|((w, g), (m, v))| dispatch(AdamWChunk { step, w, g, m, v }));
+                .for_each(|((w, g), (m, v))| {
+                    dispatch(
+                        #[inline(always)]
+                        || step.apply(w, g, m, v),
+                    )
+                });
         }
     }
 }
@@ -94,6 +99,18 @@ struct AdamWStep {
 }
 
 impl AdamWStep {
+    /// The update of one chunk of weights, their gradients and moments (run under
+    /// [`dispatch`]: division and square root are the costly operations).
+    #[inline(always)]
+    fn apply(self, w: &mut [f64], g: &[f64], m: &mut [f64], v: &mut [f64]) {
+        for ((w, &g), (m, v)) in w.iter_mut().zip(g).zip(m.iter_mut().zip(v)) {
+            *m = self.b1 * *m + (1.0 - self.b1) * g;
+            *v = self.b2 * *v + (1.0 - self.b2) * g * g;
+            let update = self.lr_over_c1 * *m / (v.sqrt() * self.inv_sqrt_c2 + self.eps);
+            *w -= update + self.lr_decay * *w;
+        }
+    }
+
     fn new(t: usize, lr: f64, weight_decay: f64) -> Self {
         let (b1, b2): (f64, f64) = (0.9, 0.999);
         let (c1, c2) = (1.0 - b1.powi(t as i32), 1.0 - b2.powi(t as i32));
@@ -104,37 +121,6 @@ impl AdamWStep {
             lr_over_c1: lr / c1,
             inv_sqrt_c2: 1.0 / c2.sqrt(),
             lr_decay: lr * weight_decay,
-        }
-    }
-}
-
-/// The AdamW update of one chunk of weights, their gradients and moments, as a kernel
-/// compiled for the CPU's widest SIMD (division and square root are the costly
-/// operations; the baseline build would do them two lanes at a time).
-struct AdamWChunk<'a> {
-    step: AdamWStep,
-    w: &'a mut [f64],
-    g: &'a [f64],
-    m: &'a mut [f64],
-    v: &'a mut [f64],
-}
-
-impl Kernel for AdamWChunk<'_> {
-    type Output = ();
-
-    #[inline(always)]
-    fn run(self) {
-        let s = self.step;
-        let entries = self
-            .w
-            .iter_mut()
-            .zip(self.g)
-            .zip(self.m.iter_mut().zip(self.v));
-        for ((w, &g), (m, v)) in entries {
-            *m = s.b1 * *m + (1.0 - s.b1) * g;
-            *v = s.b2 * *v + (1.0 - s.b2) * g * g;
-            let update = s.lr_over_c1 * *m / (v.sqrt() * s.inv_sqrt_c2 + s.eps);
-            *w -= update + s.lr_decay * *w;
         }
     }
 }
@@ -206,7 +192,17 @@ impl Muon {
             m.par_chunks_mut(CHUNK)
                 .zip(g.par_chunks(CHUNK))
                 .zip(out.par_chunks_mut(CHUNK))
-                .for_each(|((m, g), out)| dispatch(Nesterov { beta, m, g, out }));
+                .for_each(|((m, g), out)| {
+                    dispatch(
+                        #[inline(always)]
+                        || {
+                            for ((m, &g), o) in m.iter_mut().zip(g).zip(out) {
+                                *m = beta * *m + (1.0 - beta) * g;
+                                *o = ((1.0 - beta) * g + beta * *m) as f32;
+                            }
+                        },
+                    )
+                });
         };
         let c = weights.config.width;
         let block = c * c;
@@ -251,7 +247,16 @@ impl Muon {
         let update = |w: &mut [f64], o: &[f32]| {
             w.par_chunks_mut(CHUNK)
                 .zip(o.par_chunks(CHUNK))
-                .for_each(|(w, o)| dispatch(ShrinkThenStep { shrink, eta, w, o }));
+                .for_each(|(w, o)| {
+                    dispatch(
+                        #[inline(always)]
+                        || {
+                            for (w, &o) in w.iter_mut().zip(o) {
+                                *w = *w * shrink - eta * f64::from(o);
+                            }
+                        },
+                    )
+                });
         };
         let mut offset = 0;
         for &i in &spectral {
@@ -262,47 +267,6 @@ impl Muon {
         }
         for (&i, o) in skips.iter().zip(skip.chunks(block)) {
             update(&mut weights.arrays[i], o);
-        }
-    }
-}
-
-/// Nesterov momentum on a chunk: m ← βm + (1 − β)g, and the f32 update (1 − β)g + βm,
-/// compiled for the CPU's widest SIMD.
-struct Nesterov<'a> {
-    beta: f64,
-    m: &'a mut [f64],
-    g: &'a [f64],
-    out: &'a mut [f32],
-}
-
-impl Kernel for Nesterov<'_> {
-    type Output = ();
-
-    #[inline(always)]
-    fn run(self) {
-        let beta = self.beta;
-        for ((m, &g), o) in self.m.iter_mut().zip(self.g).zip(self.out) {
-            *m = beta * *m + (1.0 - beta) * g;
-            *o = ((1.0 - beta) * g + beta * *m) as f32;
-        }
-    }
-}
-
-/// Muon's weight update on a chunk, W ← W·shrink − η·O, compiled for the CPU's widest SIMD.
-struct ShrinkThenStep<'a> {
-    shrink: f64,
-    eta: f64,
-    w: &'a mut [f64],
-    o: &'a [f32],
-}
-
-impl Kernel for ShrinkThenStep<'_> {
-    type Output = ();
-
-    #[inline(always)]
-    fn run(self) {
-        for (w, &o) in self.w.iter_mut().zip(self.o) {
-            *w = *w * self.shrink - self.eta * f64::from(o);
         }
     }
 }
