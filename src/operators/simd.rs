@@ -3,8 +3,9 @@
 //! AVX2, each with FMA), elsewhere for the build's baseline. The crate is built for
 //! baseline x86-64 (SSE2), so without this a loop such as GELU or the AdamW update would
 //! use 2–4 lanes (the FNO-1D benchmark's AdamW update took 3.3 ms with SSE2 and three
-//! divisions per entry, 0.6 ms dispatched with one). The loops' results do not depend on the lane count: each entry is computed
-//! alone, in the same operations (fused multiply-adds only where the code asks for them).
+//! divisions per entry, 0.6 ms dispatched with one). The loops' results do not depend on
+//! the lane count: each entry is computed alone, in the same operations (fused
+//! multiply-adds only where the code asks for them).
 
 /// Runs `kernel` compiled for the widest SIMD extension this CPU has: it is called from a
 /// function with those target features, and must be inlined there for its loops to be
