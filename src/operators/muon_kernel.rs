@@ -110,8 +110,9 @@ fn product(
 }
 
 /// dst = γ·(T − Tᵀ) + β·B with `plus` = (β, B) when given (m × m): the imaginary part of a
-/// Hermitian product XYᴴ from T = one of its two real cross products. Inlined, so that it is compiled
-/// for the dispatched SIMD width.
+/// Hermitian product XYᴴ from T, one of its two real cross products. Row by row, with Tᵀ's
+/// row read as T's column (strided, no bounds checks); inlined, so that it is compiled for
+/// the dispatched SIMD width.
 #[inline(always)]
 fn antisymmetric_part(
     dst: &mut [f32],
@@ -120,16 +121,36 @@ fn antisymmetric_part(
     plus: Option<(f32, &[f32])>,
     m: usize,
 ) {
-    for i in 0..m {
-        for j in 0..m {
-            let k = i * m + j;
-            let part = gamma * (t[k] - t[j * m + i]);
-            dst[k] = match plus {
-                Some((beta, base)) => part + beta * base[k],
-                None => part,
-            };
+    for (i, (row, t_row)) in dst.chunks_exact_mut(m).zip(t.chunks_exact(m)).enumerate() {
+        let t_column = t[i..].iter().step_by(m);
+        let parts = row.iter_mut().zip(t_row).zip(t_column);
+        match plus {
+            Some((beta, base)) => {
+                let base = &base[i * m..(i + 1) * m];
+                for (((d, &u), &v), &b) in parts.zip(base) {
+                    *d = gamma * (u - v) + beta * b;
+                }
+            }
+            None => parts.for_each(|((d, &u), &v)| *d = gamma * (u - v)),
         }
     }
+}
+
+/// Σ v² in f64, in eight partial sums (so that the loop vectorizes), then added in order.
+/// Non-finite exactly when some entry is.
+#[inline(always)]
+fn sum_of_squares(values: &[f32]) -> f64 {
+    let square = |v: f32| f64::from(v) * f64::from(v);
+    let mut lanes = [0.0f64; 8];
+    let chunks = values.chunks_exact(8);
+    let tail: f64 = chunks.remainder().iter().map(|&v| square(v)).sum();
+    for chunk in chunks {
+        lanes
+            .iter_mut()
+            .zip(chunk)
+            .for_each(|(l, &v)| *l += square(v));
+    }
+    lanes.iter().sum::<f64>() + tail
 }
 
 /// h ← h + b·g + a·I (m × m): the quintic's polynomial P = aI + bG + cG² once h holds cG².
@@ -166,36 +187,31 @@ impl Workspace {
         cols: usize,
         steps: usize,
     ) {
-        let finite = re.iter().all(|v| v.is_finite())
-            && im
-                .as_deref()
-                .is_none_or(|im| im.iter().all(|v| v.is_finite()));
-        if !finite {
-            return;
-        }
         let (m, n) = (self.m, self.n);
         let tall = rows > cols;
         let complex = im.is_some();
         // The Frobenius norm of the real embedding (√2 × the complex one), as the real
-        // iteration on the embedding would normalize; accumulated in f64.
-        let mut sum: f64 = re.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
+        // iteration on the embedding would normalize; accumulated in f64. A non-finite
+        // entry makes it non-finite: such a matrix is left as it is.
+        let mut sum = sum_of_squares(re);
         if let Some(im) = im.as_deref() {
-            sum += im.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>();
-            sum *= 2.0;
+            sum = 2.0 * (sum + sum_of_squares(im));
+        }
+        if !sum.is_finite() {
+            return;
         }
         let scale = (1.0 / (sum.sqrt() + 1e-7)) as f32;
         let parts: [Option<&[f32]>; 2] = [Some(re), im.as_deref()];
         for (dst, src) in self.x.iter_mut().zip(parts) {
             let Some(src) = src else { continue };
-            for i in 0..m {
-                for j in 0..n {
-                    let v = if tall {
-                        src[j * cols + i]
-                    } else {
-                        src[i * cols + j]
-                    };
-                    dst[i * n + j] = v * scale;
+            if tall {
+                for i in 0..m {
+                    for j in 0..n {
+                        dst[i * n + j] = src[j * cols + i] * scale;
+                    }
                 }
+            } else {
+                dst.iter_mut().zip(src).for_each(|(d, &v)| *d = v * scale);
             }
         }
         let (a, b, c) = (
@@ -219,15 +235,14 @@ impl Workspace {
                     None => continue,
                 },
             };
-            for i in 0..self.m {
-                for j in 0..n {
-                    let v = x[i * n + j];
-                    if tall {
-                        dst[j * cols + i] = v;
-                    } else {
-                        dst[i * cols + j] = v;
+            if tall {
+                for i in 0..m {
+                    for j in 0..n {
+                        dst[j * cols + i] = x[i * n + j];
                     }
                 }
+            } else {
+                dst.copy_from_slice(x);
             }
         }
     }
