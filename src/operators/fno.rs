@@ -5,8 +5,9 @@
 //! over a 2-D grid), so every pointwise layer is one matmul with no transpose.
 
 use super::dense::{dense, Activation};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{DType, Device, Tensor, TensorData};
 use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
 
 use super::spectral::{SpectralConv, SpectralGrid};
 
@@ -157,10 +158,26 @@ impl Fno {
     /// The network of `weights` on `device`; with `trainable`, every parameter is an
     /// autodiff leaf (the device must then be an autodiff one).
     pub fn new(weights: &FnoWeights, device: &Device, trainable: bool) -> Self {
-        let parameters = FnoWeights::shapes(&weights.config)
-            .iter()
+        // On an f32 device the f64 weights are narrowed here, all arrays in one parallel
+        // pass, instead of copied and converted one by one on one thread (the FNO-1D
+        // benchmark's model: 0.5 → 0.25 ms).
+        let narrow = Tensor::<1>::zeros([1], device).dtype() == DType::F32;
+        let shapes = FnoWeights::shapes(&weights.config);
+        let data: Vec<TensorData> = shapes
+            .par_iter()
             .zip(&weights.arrays)
-            .map(|(shape, data)| {
+            .map(|(shape, values)| {
+                if narrow {
+                    let narrowed: Vec<f32> = values.iter().map(|&v| v as f32).collect();
+                    TensorData::new(narrowed, shape.clone())
+                } else {
+                    TensorData::new(values.clone(), shape.clone())
+                }
+            })
+            .collect();
+        let parameters = data
+            .into_iter()
+            .map(|data| {
                 let leaf = |t: ParameterTensor| match t {
                     ParameterTensor::Vector(t) if trainable => {
                         ParameterTensor::Vector(t.require_grad())
@@ -173,19 +190,10 @@ impl Fno {
                     }
                     t => t,
                 };
-                leaf(match shape.len() {
-                    1 => ParameterTensor::Vector(Tensor::from_data(
-                        TensorData::new(data.clone(), [shape[0]]),
-                        device,
-                    )),
-                    2 => ParameterTensor::Matrix(Tensor::from_data(
-                        TensorData::new(data.clone(), [shape[0], shape[1]]),
-                        device,
-                    )),
-                    _ => ParameterTensor::Spectral(Tensor::from_data(
-                        TensorData::new(data.clone(), [shape[0], shape[1], shape[2]]),
-                        device,
-                    )),
+                leaf(match data.shape().len() {
+                    1 => ParameterTensor::Vector(Tensor::from_data(data, device)),
+                    2 => ParameterTensor::Matrix(Tensor::from_data(data, device)),
+                    _ => ParameterTensor::Spectral(Tensor::from_data(data, device)),
                 })
             })
             .collect();
