@@ -25,7 +25,7 @@
 //!
 //! The matrices are independent, so the batch runs in parallel over matrices, each one's
 //! products sequential (faer, AVX-512/AVX2 kernels) and its elementwise passes compiled for
-//! the CPU's widest SIMD ([`super::simd::dispatch`]): the result does not depend on the
+//! the CPU's widest SIMD (`simd::dispatch`): the result does not depend on the
 //! thread count, and the workspace is allocated once per worker, not per iteration.
 
 use faer::linalg::matmul::matmul;
