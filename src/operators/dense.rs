@@ -231,16 +231,9 @@ fn forward_typed<T: Real>(
         Some(a) => (into_values::<T>(a), false),
         None => (Vec::with_capacity(len), true),
     };
-    let mut slope = Vec::with_capacity(if with_slope { len } else { 0 });
     let block_len = ROWS_PER_TASK * c_out;
-    let mut slope_blocks: Vec<Option<&mut [MaybeUninit<T>]>> = if with_slope {
-        slope.spare_capacity_mut()[..len]
-            .chunks_mut(block_len)
-            .map(Some)
-            .collect()
-    } else {
-        (0..rows.div_ceil(ROWS_PER_TASK)).map(|_| None).collect()
-    };
+    let mut slope = Vec::new();
+    let mut slope_blocks = fresh_blocks(&mut slope, with_slope, len, block_len, rows);
     let y_blocks = if fresh {
         &mut y.spare_capacity_mut()[..len]
     } else {
@@ -253,7 +246,8 @@ fn forward_typed<T: Real>(
         .zip(x.par_chunks(ROWS_PER_TASK * c_in))
         .zip(slope_blocks.par_iter_mut())
         .for_each(|((y, x), slope)| {
-            let (block, x) = (y.len() / c_out, view(x, y.len() / c_out, c_in));
+            let block = y.len() / c_out;
+            let x = view(x, block, c_in);
             let y = if fresh {
                 // SAFETY: the product replaces the block whole (faer's `Replace` does not
                 // read the destination), so every entry is written before it is read.
@@ -322,18 +316,39 @@ fn bias_then_activation<T: Real>(
 }
 
 /// A block of rows of the output gradient: gy ← gy·σ′ (with a kept slope), and the block's
-/// ∂b = Σ_rows gy added to `gb` when it is not empty: the backward pass's prologue (run
-/// under [`dispatch`]).
+/// ∂b = Σ_rows gy added to `gb` when given: the backward pass's prologue (run under
+/// [`dispatch`]).
 #[inline(always)]
-fn slope_then_bias_gradient<T: Real>(gy: &mut [T], slope: Option<&[T]>, gb: &mut [T]) {
+fn slope_then_bias_gradient<T: Real>(gy: &mut [T], slope: Option<&[T]>, gb: Option<&mut [T]>) {
     if let Some(slope) = slope {
         gy.iter_mut().zip(slope).for_each(|(g, &s)| *g *= s);
     }
-    if !gb.is_empty() {
+    if let Some(gb) = gb {
         for row in gy.chunks(gb.len()) {
             gb.iter_mut().zip(row).for_each(|(s, &g)| *s += g);
         }
     }
+}
+
+/// An output of `len` entries to be written block by block without a zero fill: `buffer`
+/// (empty) reserves them, and its spare capacity comes back in blocks of `block` entries,
+/// one per parallel task over `rows` rows; when the output is not `wanted`, as many `None`s.
+/// The caller sets the length once every block is written.
+fn fresh_blocks<T>(
+    buffer: &mut Vec<T>,
+    wanted: bool,
+    len: usize,
+    block: usize,
+    rows: usize,
+) -> Vec<Option<&mut [MaybeUninit<T>]>> {
+    if !wanted {
+        return (0..rows.div_ceil(ROWS_PER_TASK)).map(|_| None).collect();
+    }
+    buffer.reserve_exact(len);
+    buffer.spare_capacity_mut()[..len]
+        .chunks_mut(block)
+        .map(Some)
+        .collect()
 }
 
 /// The gradients (x, W, b, addend) wanted, from the output gradient `g`.
@@ -352,19 +367,11 @@ fn gradients<T: Real>(
     let w = values::<T>(&state.w);
     let wt = view(&w, c_in, c_out).transpose();
     let (want_x, want_w) = (wanted[0], wanted[1] || wanted[2]);
-    let blocks = rows.div_ceil(ROWS_PER_TASK);
-    let mut gx = Vec::with_capacity(if want_x { rows * c_in } else { 0 });
-    let gx_blocks: Vec<Option<&mut [MaybeUninit<T>]>> = if want_x {
-        gx.spare_capacity_mut()[..rows * c_in]
-            .chunks_mut(ROWS_PER_TASK * c_in)
-            .map(Some)
-            .collect()
-    } else {
-        (0..blocks).map(|_| None).collect()
-    };
+    let mut gx = Vec::new();
+    let gx_blocks = fresh_blocks(&mut gx, want_x, rows * c_in, ROWS_PER_TASK * c_in, rows);
     let slope_blocks: Vec<Option<&[T]>> = match &slope {
         Some(s) => s.chunks(ROWS_PER_TASK * c_out).map(Some).collect(),
-        None => (0..blocks).map(|_| None).collect(),
+        None => (0..rows.div_ceil(ROWS_PER_TASK)).map(|_| None).collect(),
     };
     // One pass over fixed blocks of rows, each while it is in cache: gy = g·σ′, its rows
     // of ∂x = gy·Wᵀ, and its partial sums of ∂W = xᵀ·gy and ∂b = Σ gy (added below in
@@ -376,9 +383,10 @@ fn gradients<T: Real>(
         .map(|((gy, x), (slope, gx))| {
             let block = x.len() / c_in;
             let mut gb = vec![T::default(); if want_w { c_out } else { 0 }];
+            let sum_into = want_w.then_some(&mut gb[..]);
             dispatch(
                 #[inline(always)]
-                || slope_then_bias_gradient(gy, slope, &mut gb),
+                || slope_then_bias_gradient(gy, slope, sum_into),
             );
             if let Some(gx) = gx {
                 // SAFETY: the product replaces the block of ∂x whole.

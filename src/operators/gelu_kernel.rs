@@ -1,6 +1,7 @@
 //! The scalar GELU kernels behind the fused layers: gelu(x) = x·Φ(x) and its slope
 //! gelu′(x) = Φ(x) + x·φ(x) in one pass, f32 (Abramowitz & Stegun 7.1.26 sharing the
-//! exponential of φ, compiled for the widest SIMD the CPU has, chosen at run time) and f64 (libm's erf).
+//! exponential of φ, compiled for the widest SIMD the CPU has, chosen at run time) and f64
+//! (libm's erf).
 //! The slopes are written into memory that need not be initialised (they are never read):
 //! the fused layers allocate them without a zero fill.
 
