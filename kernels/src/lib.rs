@@ -4,7 +4,8 @@
 //! - [`gemv_add`] and [`dot`]: dense row-major products, register-blocked with AVX2 + FMA
 //!   where the processor has them.
 //! - [`gemm_add`]: the same product for an ensemble of vectors at once.
-//! - [`add_quadratic`]: the packed quadratic term of a Galerkin ROM (one state or many).
+//! - [`QuadraticTerm`]: the packed quadratic term of a Galerkin ROM (one state or many),
+//!   stored in column panels for the online product.
 //! - [`expm`], [`phi_functions`] and [`Etdrk4`]: exponential integration of stiff reduced
 //!   models, dx/dt = A x + g(x), at the full model's step.
 //! - [`spectral_radius`] and [`rk4_substeps`]: the rule that decides between RK4 and ETDRK4.
@@ -17,7 +18,7 @@ mod quadratic;
 pub use dense::{dot, gemm, gemm_add, gemv, gemv_add, gemv_add_portable, Kernel};
 pub use etdrk4::Etdrk4;
 pub use exponential::{expm, phi_functions};
-pub use quadratic::{add_quadratic, add_quadratic_batch, pair_count, pair_products};
+pub use quadratic::{pair_count, pair_products, QuadraticTerm, PANEL_ROWS};
 
 use faer::Mat;
 

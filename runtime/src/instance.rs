@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use galerkin_kernels::{add_quadratic, dot, gemv_add, rk4_substeps, spectral_radius, Etdrk4};
+use galerkin_kernels::{dot, gemv_add, rk4_substeps, spectral_radius, Etdrk4};
 
 use crate::error::{invalid, Result, RuntimeError};
 use crate::midpoint::Midpoint;
@@ -417,7 +417,7 @@ fn rhs(model: &RomModel, a: &[f64], c: &[f64], scratch: &mut [f64], x: &[f64], o
 fn add_nonlinear(model: &RomModel, scratch: &mut [f64], x: &[f64], out: &mut [f64]) {
     let r = model.r;
     match &model.nonlinear {
-        Nonlinear::Quadratic(h) => add_quadratic(h, x, scratch, out),
+        Nonlinear::Quadratic(h) => h.add(x, scratch, out),
         // The lifted ROM steps by implicit midpoint (`Midpoint`), never through here.
         Nonlinear::Lifted(_) => {}
         Nonlinear::Hyper(hr) => {

@@ -212,8 +212,8 @@ impl Lifted {
 /// The reduced nonlinearity.
 #[derive(Debug, Clone)]
 pub(crate) enum Nonlinear {
-    /// The packed quadratic tensor Ĥ, row-major r × r(r+1)/2.
-    Quadratic(Vec<f64>),
+    /// The packed quadratic tensor Ĥ (r × r(r+1)/2), laid out for the online product.
+    Quadratic(galerkin_kernels::QuadraticTerm),
     /// A hyper-reduction.
     Hyper(Hyper),
     /// The lifted wave ROM (its own linear part and integrator).
@@ -356,11 +356,8 @@ impl RomModel {
             let (fixed, constant, terms) = read_linear(&p, r)?;
             let nonlinear = match kind {
                 RomKind::Galerkin | RomKind::Opinf | RomKind::GalerkinClosure | RomKind::Dmd => {
-                    Nonlinear::Quadratic(p.f64s(
-                        "quadratic.h",
-                        &[r, r * (r + 1) / 2],
-                        "[r, r(r+1)/2]",
-                    )?)
+                    let h = p.f64s("quadratic.h", &[r, r * (r + 1) / 2], "[r, r(r+1)/2]")?;
+                    Nonlinear::Quadratic(galerkin_kernels::QuadraticTerm::from_rows(&h, r))
                 }
                 _ => Nonlinear::Hyper(read_hyper(&p, n, r)?),
             };

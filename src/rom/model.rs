@@ -268,6 +268,15 @@ impl ReducedOrderModel for ReducedModel {
     }
 }
 
+/// A reduced model's nonlinearity as its online step evaluates it.
+#[derive(Debug)]
+enum OnlineTerm<'a> {
+    /// The quadratic tensor Ĥ, laid out for the online product when the model is set up.
+    Quadratic(galerkin_kernels::QuadraticTerm),
+    /// A hyper-reduction, evaluated as stored.
+    Hyper(&'a HyperReduction),
+}
+
 /// A reduced model ready to integrate at fixed parameters: c, A and scratch.
 #[derive(Debug)]
 pub struct Online<'a> {
@@ -276,6 +285,8 @@ pub struct Online<'a> {
     a: Vec<f64>,
     c: Vec<f64>,
     nonlinear: &'a Nonlinear,
+    /// The nonlinearity as the online step evaluates it.
+    term: OnlineTerm<'a>,
     scratch: Vec<f64>,
     /// The pair products of an ensemble ([`Online::rhs_batch`]), sized on first use.
     batch_pairs: Vec<f64>,
@@ -298,6 +309,12 @@ impl<'a> Online<'a> {
             a: (0..r * r).map(|k| a[(k / r, k % r)]).collect(),
             c,
             nonlinear,
+            term: match nonlinear {
+                Nonlinear::Quadratic { h } => {
+                    OnlineTerm::Quadratic(galerkin_kernels::QuadraticTerm::from_rows(h, r))
+                }
+                Nonlinear::Hyper(hr) => OnlineTerm::Hyper(hr),
+            },
             scratch: vec![0.0; scratch],
             batch_pairs: Vec::new(),
             point: vec![0.0; 8],
@@ -365,15 +382,15 @@ impl<'a> Online<'a> {
         if x.len() == self.r {
             return self.add_nonlinear(x, out);
         }
-        match self.nonlinear {
-            Nonlinear::Quadratic { h } => {
+        match &self.term {
+            OnlineTerm::Quadratic(term) => {
                 let pairs = galerkin_kernels::pair_count(self.r) * (x.len() / self.r);
                 if self.batch_pairs.len() != pairs {
                     self.batch_pairs.resize(pairs, 0.0);
                 }
-                galerkin_kernels::add_quadratic_batch(h, self.r, x, &mut self.batch_pairs, out);
+                term.add_batch(x, &mut self.batch_pairs, out);
             }
-            Nonlinear::Hyper(_) => {
+            OnlineTerm::Hyper(_) => {
                 let r = self.r;
                 for (xb, ob) in x.chunks_exact(r).zip(out.chunks_exact_mut(r)) {
                     self.add_nonlinear(xb, ob);
@@ -385,11 +402,9 @@ impl<'a> Online<'a> {
     /// out += N_r(x).
     fn add_nonlinear(&mut self, x: &[f64], out: &mut [f64]) {
         let r = self.r;
-        match self.nonlinear {
-            Nonlinear::Quadratic { h } => {
-                galerkin_kernels::add_quadratic(h, x, &mut self.scratch, out);
-            }
-            Nonlinear::Hyper(hr) => {
+        match self.term {
+            OnlineTerm::Quadratic(ref term) => term.add(x, &mut self.scratch, out),
+            OnlineTerm::Hyper(hr) => {
                 let m = hr.points.len();
                 let q = hr.factor_rows.len();
                 let (factors, g) = self.scratch.split_at_mut(q * m);
