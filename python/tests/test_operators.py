@@ -55,6 +55,8 @@ def test_train_matches_the_command_line_and_predicts_its_test_error(in_project, 
 
 
 def test_stop_after_a_checkpointed_epoch_and_resume(in_project):
+    epochs = 100
+
     class Stop(Exception):
         pass
 
@@ -62,16 +64,20 @@ def test_stop_after_a_checkpointed_epoch_and_resume(in_project):
         if done >= 2:
             raise Stop()
 
-    overrides = ["train.epochs=6", 'output="runs/stopped"']
+    # Progress reaches the callback on the caller's 50 ms ticks while the training runs on,
+    # so the run is long enough that the stop lands well before its last epoch: about 1 s
+    # of training here, stopped at epoch 4-6 of 100. With 6 epochs a fast machine could
+    # finish before the first tick.
+    overrides = [f"train.epochs={epochs}", 'output="runs/stopped"']
     # The dataset first, so that the progress seen below is the training's.
     gk.simulate("datasets/operator-burgers-small.toml", progress=False)
     with pytest.raises(Stop):
         gk.train(SMOKE, overrides, progress=stop_soon)
     saved = gk.load_operator("runs/stopped/checkpoint.h5").epoch
-    assert 1 <= saved < 6
+    assert 1 <= saved < epochs
     resumed = gk.train(SMOKE, overrides, progress=False)
-    assert resumed["resumed_from"] == saved and resumed["epochs"] == 6
-    whole = gk.train(SMOKE, ["train.epochs=6", 'output="runs/whole"'], progress=False)
+    assert resumed["resumed_from"] == saved and resumed["epochs"] == epochs
+    whole = gk.train(SMOKE, [f"train.epochs={epochs}", 'output="runs/whole"'], progress=False)
     # A resumed run is the same run: bit-identical resume.
     assert resumed["test_error"] == whole["test_error"]
 
