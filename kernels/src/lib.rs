@@ -18,7 +18,7 @@ mod quadratic;
 pub use dense::{dot, gemm, gemm_add, gemv, gemv_add, gemv_add_portable, Kernel};
 pub use etdrk4::Etdrk4;
 pub use exponential::{expm, phi_functions};
-pub use quadratic::{pair_count, pair_products, QuadraticTerm, PANEL_ROWS};
+pub use quadratic::{pair_count, pair_products, QuadraticTerm};
 
 use faer::Mat;
 

@@ -3,20 +3,14 @@
 //! Ĥ is given row-major r × r(r+1)/2 with the pairs (i, j), i ≤ j, ordered by j then i
 //! (pair index j(j+1)/2 + i), the symmetric tensor folded so each product is formed once.
 //! The term is then one matrix–vector product with the vector z of pair products:
-//! r·r(r+1)/2 fused multiply–adds, against r³ for the unfolded tensor.
-//!
-//! One state's product is bound by the rate Ĥ streams at (451 kB at r = 48, beyond L1),
-//! so [`QuadraticTerm`] stores Ĥ for that stream: in row panels of at most
-//! [`PANEL_ROWS`] rows, each column by column. A panel's rows are then one contiguous
-//! stream, the partial sums of all its rows stay in registers (no horizontal sums), and
-//! each z_j is loaded once per panel instead of once per block of rows — the layout of a
-//! GEMM's packed panels (Goto & van de Geijn 2008), fixed once when the model is loaded.
+//! r·r(r+1)/2 fused multiply–adds, against r³ for the unfolded tensor. [`QuadraticTerm`]
+//! stores Ĥ laid out for that product.
 
 use crate::dense::Kernel;
 
 /// The most rows of Ĥ one panel holds: 12 four-wide accumulators, which with the broadcast
 /// z_j and a load fit AVX2's 16 registers.
-pub const PANEL_ROWS: usize = 48;
+const PANEL_ROWS: usize = 48;
 
 /// The number of pairs i ≤ j of r coordinates, r(r+1)/2.
 pub fn pair_count(r: usize) -> usize {
@@ -48,9 +42,14 @@ struct Panel {
     offset: usize,
 }
 
-/// The quadratic tensor Ĥ of an r-dimensional ROM, laid out for the online product
-/// (see the module documentation): what a model builds once, when it is loaded, and
-/// evaluates every right-hand side.
+/// The quadratic tensor Ĥ of an r-dimensional ROM, laid out for the online product: what
+/// a model builds once, when it is loaded, and evaluates every right-hand side.
+///
+/// One state's product is bound by the rate Ĥ streams at (451 kB at r = 48, beyond L1), so
+/// Ĥ is stored for that stream: in row panels of at most 48 rows, each column by column. A
+/// panel's rows are then one contiguous stream, the partial sums of all its rows stay in
+/// registers (no horizontal sums), and each z_j is loaded once per panel instead of once
+/// per block of rows — the layout of a GEMM's packed panels (Goto & van de Geijn 2008).
 ///
 /// The rounding is fixed by r alone, so a term rounds the same on every call and every
 /// thread of one machine; the AVX2 + FMA kernel and the portable one round differently.

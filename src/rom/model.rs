@@ -271,8 +271,12 @@ impl ReducedOrderModel for ReducedModel {
 /// A reduced model's nonlinearity as its online step evaluates it.
 #[derive(Debug)]
 enum OnlineTerm<'a> {
-    /// The quadratic tensor Ĥ, laid out for the online product when the model is set up.
-    Quadratic(galerkin_kernels::QuadraticTerm),
+    /// The quadratic tensor Ĥ: the model's row-major copy (for the Jacobian) and the one
+    /// laid out for the online product when the model is set up.
+    Quadratic {
+        h: &'a [f64],
+        term: galerkin_kernels::QuadraticTerm,
+    },
     /// A hyper-reduction, evaluated as stored.
     Hyper(&'a HyperReduction),
 }
@@ -284,7 +288,6 @@ pub struct Online<'a> {
     /// A, row-major r × r.
     a: Vec<f64>,
     c: Vec<f64>,
-    nonlinear: &'a Nonlinear,
     /// The nonlinearity as the online step evaluates it.
     term: OnlineTerm<'a>,
     scratch: Vec<f64>,
@@ -308,11 +311,11 @@ impl<'a> Online<'a> {
             r,
             a: (0..r * r).map(|k| a[(k / r, k % r)]).collect(),
             c,
-            nonlinear,
             term: match nonlinear {
-                Nonlinear::Quadratic { h } => {
-                    OnlineTerm::Quadratic(galerkin_kernels::QuadraticTerm::from_rows(h, r))
-                }
+                Nonlinear::Quadratic { h } => OnlineTerm::Quadratic {
+                    h,
+                    term: galerkin_kernels::QuadraticTerm::from_rows(h, r),
+                },
                 Nonlinear::Hyper(hr) => OnlineTerm::Hyper(hr),
             },
             scratch: vec![0.0; scratch],
@@ -383,7 +386,7 @@ impl<'a> Online<'a> {
             return self.add_nonlinear(x, out);
         }
         match &self.term {
-            OnlineTerm::Quadratic(term) => {
+            OnlineTerm::Quadratic { term, .. } => {
                 let pairs = galerkin_kernels::pair_count(self.r) * (x.len() / self.r);
                 if self.batch_pairs.len() != pairs {
                     self.batch_pairs.resize(pairs, 0.0);
@@ -403,7 +406,7 @@ impl<'a> Online<'a> {
     fn add_nonlinear(&mut self, x: &[f64], out: &mut [f64]) {
         let r = self.r;
         match self.term {
-            OnlineTerm::Quadratic(ref term) => term.add(x, &mut self.scratch, out),
+            OnlineTerm::Quadratic { ref term, .. } => term.add(x, &mut self.scratch, out),
             OnlineTerm::Hyper(hr) => {
                 let m = hr.points.len();
                 let q = hr.factor_rows.len();
@@ -424,8 +427,8 @@ impl<'a> Online<'a> {
     pub fn jacobian(&mut self, x: &[f64], jac: &mut [f64]) {
         let r = self.r;
         jac.copy_from_slice(&self.a);
-        match self.nonlinear {
-            Nonlinear::Quadratic { h } => {
+        match self.term {
+            OnlineTerm::Quadratic { h, .. } => {
                 let np = r * (r + 1) / 2;
                 let pair = |i: usize, j: usize| j * (j + 1) / 2 + i;
                 for k in 0..r {
@@ -443,7 +446,7 @@ impl<'a> Online<'a> {
                     }
                 }
             }
-            Nonlinear::Hyper(hr) => {
+            OnlineTerm::Hyper(hr) => {
                 let m = hr.points.len();
                 let q = hr.factor_rows.len();
                 let (factors, _) = self.scratch.split_at_mut(q * m);
